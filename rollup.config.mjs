@@ -1,0 +1,39 @@
+// Builds the server (ESM, dependencies stay external) and the browser loader (one minified IIFE).
+import typescript from '@rollup/plugin-typescript'
+import terser from '@rollup/plugin-terser'
+import { existsSync } from 'node:fs'
+import { builtinModules } from 'node:module'
+import pkg from './package.json' with { type: 'json' }
+
+const external = [
+  ...builtinModules,
+  ...builtinModules.map((m) => `node:${m}`),
+  ...Object.keys(pkg.dependencies ?? {}),
+]
+const isExternal = (id) => external.some((e) => id === e || id.startsWith(`${e}/`))
+
+const ts = (opts = {}) =>
+  typescript({ tsconfig: './tsconfig.json', include: ['server/**/*.ts', 'client/**/*.ts'], noEmitOnError: true, ...opts })
+
+const builds = [
+  {
+    input: { index: 'server/index.ts', cli: 'server/cli.ts' },
+    output: { dir: 'dist', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : '') },
+    external: isExternal,
+    plugins: [ts()],
+  },
+]
+
+// The loader arrives with the tag-path work; the build slot is here from day one.
+if (existsSync('client/loader.ts')) {
+  builds.push({
+    input: 'client/loader.ts',
+    output: { file: 'dist/loader.js', format: 'iife', sourcemap: false },
+    plugins: [
+      ts({ compilerOptions: { target: 'ES2017' } }),
+      terser({ ecma: 2017, compress: { passes: 3, pure_getters: true, global_defs: { __DEBUG__: false } }, mangle: { toplevel: true } }),
+    ],
+  })
+}
+
+export default builds
