@@ -1,0 +1,53 @@
+import { H3, HTTPError, toNodeHandler } from 'h3'
+import type { Config } from './config'
+import { createRuntime, type Deps, type Runtime } from './runtime'
+import { adminRoutes } from './routes/admin'
+import { eventsRoutes } from './routes/events'
+import { healthRoutes } from './routes/health'
+
+export interface TagwardenApp {
+  /** The h3 app with every route under the prefix. */
+  app: H3
+  /** Web-standard handler: `(request) => Response`. */
+  fetch: (request: Request) => Promise<Response>
+  /** Node handler for `http.createServer` or an Express/Connect app (`app.use(tw.nodeHandler)`). */
+  nodeHandler: ReturnType<typeof toNodeHandler>
+  runtime: Runtime
+  /** Start background delivery. */
+  start(): void
+  /** Stop background work, deliver what can be delivered, persist the rest. */
+  close(): Promise<void>
+}
+
+/** The route groups, in order; each is a function of (app, runtime). */
+const ROUTES = [healthRoutes, eventsRoutes, adminRoutes]
+
+/**
+ * Build tagwarden: the h3 app under `config.prefix` plus its runtime (storage, pipeline, outbox).
+ * @example const tw = await createApp(parseConfig(process.env)); http.createServer(tw.nodeHandler).listen(8787)
+ */
+export async function createApp(config: Config, deps: Deps = {}): Promise<TagwardenApp> {
+  const runtime = await createRuntime(config, deps)
+  const app = new H3({
+    onError(error) {
+      // Anything that is not a deliberate HTTPError is a bug: log it, never leak it.
+      if (!HTTPError.isError(error) || error.unhandled) {
+        runtime.log.error('[tagwarden] unhandled error', { reason: String((error as Error).cause ?? error.message) })
+      }
+    },
+  })
+  for (const routes of ROUTES) routes(app, runtime)
+  return {
+    app,
+    fetch: (request) => Promise.resolve(app.fetch(request)),
+    nodeHandler: toNodeHandler(app),
+    runtime,
+    start: () => runtime.dispatcher.start(),
+    async close() {
+      await runtime.dispatcher.stop()
+      await runtime.dispatcher.flush()
+      await runtime.journal.save()
+      await runtime.store.close()
+    },
+  }
+}

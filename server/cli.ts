@@ -1,0 +1,38 @@
+// The only side-effecting entry: reads argv/env, runs one command, sets the exit code.
+import { ConfigError } from './config'
+import { checkCommand } from './commands/check'
+import { sendTestEventCommand } from './commands/send-test-event'
+import { serveCommand } from './commands/serve'
+
+const USAGE = `usage: tagwarden <command>
+
+  serve              run the proxy (PORT, HOST, TAGWARDEN_* and PINTEREST_* from the environment)
+  check              validate the configuration and print it without secrets
+  send-test-event    send one test event to Pinterest (?test=true) and print the answer
+`
+
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
+  serve: serveCommand,
+  check: checkCommand,
+  'send-test-event': sendTestEventCommand,
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name = 'serve', ...args] = argv
+  if (name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE)
+    return
+  }
+  const command = COMMANDS[name]
+  if (!command) {
+    process.stderr.write(`[tagwarden] unknown command "${name}"\n\n${USAGE}`)
+    process.exitCode = 2
+    return
+  }
+  await command(args)
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}\n`)
+  process.exitCode = error instanceof ConfigError ? 78 : 1
+})

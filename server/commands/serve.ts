@@ -1,0 +1,33 @@
+import { startServer } from '../serve'
+import { loadConfig } from './load-config'
+
+/** Grace period for SIGTERM: stop accepting, deliver what can be delivered, persist the rest. */
+const SHUTDOWN_DEADLINE_MS = 10_000
+
+/** `tagwarden serve` — run the proxy until SIGTERM/SIGINT. */
+export async function serveCommand(): Promise<void> {
+  const config = await loadConfig()
+  const running = await startServer(config)
+  const log = running.tw.runtime.log
+  log.info(`[tagwarden] listening on ${running.url}${config.prefix}/`, {
+    storage: config.storage.kind,
+    dry_run: config.pinterest.dryRun,
+  })
+  const stop = (signal: string) => {
+    log.info(`[tagwarden] ${signal}: shutting down`)
+    const deadline = setTimeout(() => {
+      log.warn('[tagwarden] shutdown deadline reached; undelivered events stay persisted in the outbox')
+      process.exit(0)
+    }, SHUTDOWN_DEADLINE_MS)
+    deadline.unref()
+    running.close().then(
+      () => process.exit(0),
+      (error) => {
+        log.error('[tagwarden] shutdown failed', { reason: (error as Error).message })
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGTERM', () => stop('SIGTERM'))
+  process.once('SIGINT', () => stop('SIGINT'))
+}

@@ -1,0 +1,171 @@
+import { z } from 'zod'
+
+/** Thrown when configuration is invalid; `problems` lists every issue, one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`[tagwarden] invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+const origin = (name: string) =>
+  z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL` }).transform((u) => new URL(u).origin)
+
+export interface SigningKey { kid: string; secret: string }
+export type StorageSpec = { kind: 'fs'; dir: string } | { kind: 'memory' } | { kind: 'redis'; url: string }
+
+/** Environment variables we read (DESIGN §3 "Configuration"). */
+const envSchema = z.object({
+  NODE_ENV: z.string().optional(),
+  PORT: z.coerce.number({ error: 'PORT must be a number' }).int().min(0).max(65535).default(8787),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  TAGWARDEN_PREFIX: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'TAGWARDEN_PREFIX must look like /tw (leading slash, no trailing slash)')
+    .default('/tw'),
+  TAGWARDEN_SECRET: z.string().optional(),
+  TAGWARDEN_STORAGE: z.string().default('fs:.data'),
+  TAGWARDEN_API_KEYS: z.string().optional(),
+  TAGWARDEN_ADMIN_TOKEN: z.string().min(16, 'TAGWARDEN_ADMIN_TOKEN must be at least 16 characters').optional(),
+  TAGWARDEN_DEFAULT_CONSENT: z.enum(['granted', 'denied'], { error: 'TAGWARDEN_DEFAULT_CONSENT must be "granted" or "denied"' }).default('denied'),
+  TAGWARDEN_EVENT_ID_TEMPLATE: z
+    .string()
+    .refine((t) => t.includes('{order_id}'), 'TAGWARDEN_EVENT_ID_TEMPLATE must contain {order_id}')
+    .default('ord_{order_id}'),
+  TAGWARDEN_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  TAGWARDEN_CONFIG: z.string().optional(),
+  PINTEREST_TAG_ID: z.string().regex(/^\d{6,20}$/, 'PINTEREST_TAG_ID must be the numeric tag id').optional(),
+  PINTEREST_AD_ACCOUNT_ID: z.string().regex(/^\d{1,18}$/, 'PINTEREST_AD_ACCOUNT_ID must be digits (at most 18)').optional(),
+  PINTEREST_ACCESS_TOKEN: z.string().min(8, 'PINTEREST_ACCESS_TOKEN looks too short').optional(),
+  PINTEREST_API_URL: origin('PINTEREST_API_URL').default('https://api.pinterest.com'),
+  PINTEREST_SCRIPT_ORIGIN: origin('PINTEREST_SCRIPT_ORIGIN').default('https://s.pinimg.com'),
+  PINTEREST_BEACON_ORIGIN: origin('PINTEREST_BEACON_ORIGIN').default('https://ct.pinterest.com'),
+  PINTEREST_TEST_EVENTS: bool.default(false),
+  SHOPIFY_WEBHOOK_SECRET: z.string().min(8, 'SHOPIFY_WEBHOOK_SECRET looks too short').optional(),
+  WOOCOMMERCE_WEBHOOK_SECRET: z.string().min(8, 'WOOCOMMERCE_WEBHOOK_SECRET looks too short').optional(),
+})
+
+export interface Config {
+  production: boolean
+  port: number
+  host: string
+  prefix: string
+  /** Signing keys for tw_ctx; the first signs, all verify. Empty → generated in development. */
+  secrets: SigningKey[]
+  storage: StorageSpec
+  apiKeys: string[]
+  adminToken?: string
+  defaultConsent: 'granted' | 'denied'
+  eventIdTemplate: string
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
+  pinterest: {
+    tagId?: string
+    adAccountId?: string
+    accessToken?: string
+    apiUrl: string
+    scriptOrigin: string
+    beaconOrigin: string
+    testEvents: boolean
+    /** No credentials → payloads are built, validated and recorded, never sent. */
+    dryRun: boolean
+  }
+  webhooks: { shopifySecret?: string; woocommerceSecret?: string }
+  /** Extra sections from the optional JSON config file (validated by their owners). */
+  file: Record<string, unknown>
+}
+
+const emptyToUndefined = (env: Record<string, string | undefined>) =>
+  Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+
+function parseSecrets(raw: string | undefined, problems: string[]): SigningKey[] {
+  const keys: SigningKey[] = []
+  for (const part of list(raw)) {
+    const i = part.indexOf(':')
+    const key = i > 0 ? { kid: part.slice(0, i), secret: part.slice(i + 1) } : { kid: 'k1', secret: part }
+    if (!/^[A-Za-z0-9._-]{1,32}$/.test(key.kid)) problems.push(`TAGWARDEN_SECRET: key id "${key.kid}" must be 1–32 letters, digits, . _ -`)
+    else if (key.secret.length < 32) problems.push(`TAGWARDEN_SECRET: the secret for key "${key.kid}" must be at least 32 characters`)
+    else if (keys.some((k) => k.kid === key.kid)) problems.push(`TAGWARDEN_SECRET: key id "${key.kid}" is used twice`)
+    else keys.push(key)
+  }
+  return keys
+}
+
+function parseStorage(raw: string, problems: string[]): StorageSpec {
+  if (raw === 'memory:' || raw === 'memory') return { kind: 'memory' }
+  if (raw.startsWith('fs:') && raw.length > 3) return { kind: 'fs', dir: raw.slice(3) }
+  if (/^rediss?:\/\/./.test(raw)) return { kind: 'redis', url: raw }
+  problems.push(`TAGWARDEN_STORAGE must be fs:<dir>, memory: or redis://…, got "${raw}"`)
+  return { kind: 'memory' }
+}
+
+/**
+ * Parse the environment (and the optional config file's content) once, listing every problem.
+ * @example parseConfig(process.env) // throws ConfigError with all problems, or returns Config
+ */
+export function parseConfig(env: Record<string, string | undefined>, file: Record<string, unknown> = {}): Config {
+  const problems: string[] = []
+  const parsed = envSchema.safeParse(emptyToUndefined(env))
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '')
+      problems.push(issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`)
+    }
+    throw new ConfigError(problems)
+  }
+  const e = parsed.data
+  const production = e.NODE_ENV === 'production'
+  const secrets = parseSecrets(e.TAGWARDEN_SECRET, problems)
+  if (production && !secrets.length && !problems.some((p) => p.startsWith('TAGWARDEN_SECRET'))) {
+    problems.push('TAGWARDEN_SECRET is required when NODE_ENV=production (format kid:secret[,kid2:secret2], ≥ 32 characters each)')
+  }
+  const storage = parseStorage(e.TAGWARDEN_STORAGE, problems)
+  const apiKeys = list(e.TAGWARDEN_API_KEYS)
+  for (const k of apiKeys) if (k.length < 16) problems.push('TAGWARDEN_API_KEYS: every key must be at least 16 characters')
+  if (!!e.PINTEREST_AD_ACCOUNT_ID !== !!e.PINTEREST_ACCESS_TOKEN) {
+    problems.push('PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN go together: set both to send, or neither for dry-run')
+  }
+  if (problems.length) throw new ConfigError([...new Set(problems)])
+  return {
+    production,
+    port: e.PORT,
+    host: e.HOST,
+    prefix: e.TAGWARDEN_PREFIX,
+    secrets,
+    storage,
+    apiKeys,
+    adminToken: e.TAGWARDEN_ADMIN_TOKEN,
+    defaultConsent: e.TAGWARDEN_DEFAULT_CONSENT,
+    eventIdTemplate: e.TAGWARDEN_EVENT_ID_TEMPLATE,
+    logLevel: e.TAGWARDEN_LOG_LEVEL,
+    pinterest: {
+      tagId: e.PINTEREST_TAG_ID,
+      adAccountId: e.PINTEREST_AD_ACCOUNT_ID,
+      accessToken: e.PINTEREST_ACCESS_TOKEN,
+      apiUrl: e.PINTEREST_API_URL,
+      scriptOrigin: e.PINTEREST_SCRIPT_ORIGIN,
+      beaconOrigin: e.PINTEREST_BEACON_ORIGIN,
+      testEvents: e.PINTEREST_TEST_EVENTS,
+      dryRun: !(e.PINTEREST_AD_ACCOUNT_ID && e.PINTEREST_ACCESS_TOKEN),
+    },
+    webhooks: { shopifySecret: e.SHOPIFY_WEBHOOK_SECRET, woocommerceSecret: e.WOOCOMMERCE_WEBHOOK_SECRET },
+    file,
+  }
+}
+
+/** The configuration with every secret replaced by a marker, for `tagwarden check` and logs. */
+export function redactConfig(config: Config): unknown {
+  const mark = (v: string | undefined) => (v ? '<set>' : undefined)
+  return {
+    ...config,
+    secrets: config.secrets.map((k) => ({ kid: k.kid, secret: '<set>' })),
+    storage: config.storage.kind === 'redis' ? { kind: 'redis', url: config.storage.url.replace(/\/\/[^@/]*@/, '//<credentials>@') } : config.storage,
+    apiKeys: config.apiKeys.map(() => '<set>'),
+    adminToken: mark(config.adminToken),
+    pinterest: { ...config.pinterest, accessToken: mark(config.pinterest.accessToken) },
+    webhooks: { shopifySecret: mark(config.webhooks.shopifySecret), woocommerceSecret: mark(config.webhooks.woocommerceSecret) },
+  }
+}

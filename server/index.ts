@@ -1,0 +1,10 @@
+// Public API of the tagwarden package (no side effects: the CLI is the entry that runs things).
+export { createApp, type TagwardenApp } from './app'
+export { parseConfig, redactConfig, ConfigError, type Config } from './config'
+export { readConfigFile } from './config-file'
+export { startServer } from './serve'
+export { createStore, type Store } from './storage/create-store'
+export { createLogger, type Logger } from './log'
+export type { CanonicalEvent, EventName, ConsentSignals } from './event'
+export type { Deps, Runtime } from './runtime'
+export { defineDestination, type Destination } from './destinations/define-destination'

@@ -1,0 +1,79 @@
+import type { CanonicalEvent } from './event'
+import type { Destination } from './destinations/define-destination'
+import type { ConsentPolicy } from './consent'
+import type { Outbox } from './delivery/outbox'
+import type { Idempotency } from './delivery/idempotency'
+import type { DestinationRecord, Journal } from './journal'
+
+/** The name under which the browser tag's forward path is judged by consent rules. */
+export const TAG_DESTINATION = 'pinterest-tag'
+
+export interface AcceptResult {
+  event_id: string
+  /** accepted: queued for at least one destination; duplicate: seen before everywhere; suppressed: consent kept it from every destination. */
+  status: 'accepted' | 'duplicate' | 'suppressed'
+  destinations: Record<string, DestinationRecord>
+}
+
+export interface PipelineDeps {
+  policy: ConsentPolicy
+  destinations: Destination[]
+  outbox: Outbox
+  idempotency: Idempotency
+  journal: Journal
+  now: () => number
+}
+
+export interface Pipeline {
+  /** Consent → per-destination payloads → outbox. Resolves once everything queued is persisted. */
+  accept(events: CanonicalEvent[]): Promise<AcceptResult[]>
+}
+
+/**
+ * The one path every event takes, whichever way it arrived (tag beacon, loader fallback,
+ * webhook, API): consent rules per destination, then idempotency by destination + event_id,
+ * then the durable outbox.
+ */
+export function createPipeline({ policy, destinations, outbox, idempotency, journal, now }: PipelineDeps): Pipeline {
+  async function accept(events: CanonicalEvent[]): Promise<AcceptResult[]> {
+    const received = now()
+    const results: AcceptResult[] = events.map((e) => ({ event_id: e.event_id, status: 'suppressed', destinations: {} }))
+    const writes: Promise<void>[] = []
+
+    for (const dest of destinations) {
+      const candidates: { i: number; id: string; payload: unknown }[] = []
+      events.forEach((event, i) => {
+        const decision = policy.decide(dest.name, policy.normalize(event.consent))
+        const rec: DestinationRecord = { action: decision.action, rule: decision.rule, state: 'suppressed' }
+        results[i].destinations[dest.name] = rec
+        const applied = policy.apply(dest.name, event, decision)
+        if (!applied) return
+        const payload = dest.toPayload(applied)
+        const problem = dest.validate(payload)
+        if (problem) {
+          rec.state = 'invalid'
+          rec.detail = problem
+          return
+        }
+        candidates.push({ i, id: event.event_id, payload })
+      })
+      if (!candidates.length) continue
+      const fresh = await idempotency.claim(dest.name, candidates.map((c) => c.id))
+      const items = candidates.filter((c, k) => {
+        results[c.i].destinations[dest.name].state = fresh[k] ? 'queued' : 'duplicate'
+        return fresh[k]
+      })
+      if (items.length) writes.push(outbox.enqueue(dest.name, items.map((c) => ({ id: c.id, payload: c.payload, at: received }))))
+    }
+    await Promise.all(writes)
+
+    events.forEach((event, i) => {
+      const states = Object.values(results[i].destinations).map((d) => d.state)
+      results[i].status = states.includes('queued') ? 'accepted' : states.includes('duplicate') ? 'duplicate' : 'suppressed'
+      if (results[i].status !== 'duplicate') journal.add(event, received, results[i].destinations)
+    })
+    return results
+  }
+
+  return { accept }
+}

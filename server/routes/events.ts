@@ -1,0 +1,50 @@
+import { HTTPError, type H3 } from 'h3'
+import { apiBodySchema, apiToCanonical, toSeconds } from '../pinterest/api-input'
+import { bearerToken, matchesSecret, parseJson, readBodyText, validate } from './http'
+import type { Runtime } from '../runtime'
+
+/** 1,000 events of a few kB each; a bigger body is refused before it is read. */
+export const EVENTS_BODY_LIMIT = 4 * 1024 * 1024
+/** Clock skew tolerated for event_time in the future ("cannot be in the future", Pinterest). */
+const FUTURE_SKEW_S = 300
+
+/**
+ * `POST {prefix}/v1/events` — Pinterest-shaped server events with a bearer key: hashed,
+ * consent-checked, deduplicated and queued. 202 with per-event acceptance.
+ */
+export function eventsRoutes(app: H3, rt: Runtime): void {
+  const { config } = rt
+  app.post(`${config.prefix}/v1/events`, async (event) => {
+    if (!config.apiKeys.length) throw new HTTPError({ status: 404, message: 'the events API is disabled: set TAGWARDEN_API_KEYS to enable it' })
+    if (!matchesSecret(bearerToken(event), config.apiKeys)) {
+      throw new HTTPError({ status: 401, message: 'missing or unknown API key (Authorization: Bearer <key>)', headers: { 'www-authenticate': 'Bearer' } })
+    }
+    const type = event.req.headers.get('content-type') ?? ''
+    if (!/^application\/json\b/i.test(type)) throw new HTTPError({ status: 415, message: 'Content-Type must be application/json' })
+    const body = validate(apiBodySchema, parseJson(await readBodyText(event, EVENTS_BODY_LIMIT)))
+
+    const now = Math.floor(rt.now() / 1000)
+    const problems: string[] = []
+    const seen = new Set<string>()
+    body.data.forEach((e, i) => {
+      if (e.event_time !== undefined && toSeconds(e.event_time) > now + FUTURE_SKEW_S) problems.push(`data[${i}].event_time: is in the future`)
+      if (seen.has(e.event_id)) problems.push(`data[${i}].event_id: "${e.event_id}" appears twice in this request`)
+      seen.add(e.event_id)
+    })
+    const events = body.data.map((e) => apiToCanonical(e, now))
+    events.forEach((e, i) => {
+      // "It is required at least one of 1) em, 2) hashed_maids or 3) pair client_ip_address + client_user_agent" (user_data)
+      if (!e.user.em && !e.user.hashed_maids && !(e.user.client_ip_address && e.user.client_user_agent) && !e.context) {
+        problems.push(`data[${i}].user_data: needs a valid em, hashed_maids, or client_ip_address + client_user_agent (or a context token to join)`)
+      }
+    })
+    if (problems.length) throw new HTTPError({ status: 400, message: problems[0], data: { problems } })
+
+    const results = await rt.ingest(events)
+    event.res.status = 202
+    return {
+      accepted: results.filter((r) => r.status === 'accepted').length,
+      events: results.map((r) => ({ event_id: r.event_id, status: r.status })),
+    }
+  })
+}

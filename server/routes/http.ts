@@ -1,0 +1,80 @@
+import { HTTPError, getRequestIP, type H3Event } from 'h3'
+import { timingSafeEqual, createHash } from 'node:crypto'
+import type { z } from 'zod'
+
+/**
+ * Read a request body as text, refusing more than `limit` bytes with a 413 (checked against
+ * Content-Length first, then while streaming so a lying or missing length cannot get past it).
+ */
+export async function readBodyText(event: H3Event, limit: number): Promise<string> {
+  const declared = Number(event.req.headers.get('content-length') ?? '0')
+  if (declared > limit) throw tooLarge(limit)
+  const body = event.req.body
+  if (!body) return ''
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      void reader.cancel().catch(() => {})
+      throw tooLarge(limit)
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+const tooLarge = (limit: number) => new HTTPError({ status: 413, message: `body larger than ${limit} bytes` })
+
+/** Parse JSON text or answer 400 saying so. */
+export function parseJson(text: string): unknown {
+  if (!text.trim()) throw new HTTPError({ status: 400, message: 'empty body: expected JSON' })
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new HTTPError({ status: 400, message: `body is not valid JSON: ${(error as Error).message}` })
+  }
+}
+
+/** Zod issues as `path: message` lines, paths written like `data[3].user_data.em`. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], root = ''): string[] {
+  return issues.map((i) => {
+    const path = i.path.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : p ? `${p}.${String(k)}` : String(k)), root)
+    return `${path || 'body'}: ${i.message}`
+  })
+}
+
+/** Validate with a zod schema or answer 400 listing every problem. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const r = schema.safeParse(value)
+  if (r.success) return r.data
+  const problems = describeIssues(r.error.issues)
+  throw new HTTPError({ status: 400, message: problems[0], data: { problems } })
+}
+
+/** Constant-time comparison of a presented secret against the allowed ones. */
+export function matchesSecret(presented: string | undefined, allowed: readonly string[]): boolean {
+  if (!presented) return false
+  const digest = (s: string) => createHash('sha256').update(s).digest()
+  const p = digest(presented)
+  let ok = false
+  for (const a of allowed) ok = timingSafeEqual(p, digest(a)) || ok
+  return ok
+}
+
+/** The bearer token of an `Authorization: Bearer …` header. */
+export const bearerToken = (event: H3Event): string | undefined =>
+  /^Bearer\s+(.+)$/i.exec(event.req.headers.get('authorization') ?? '')?.[1]?.trim()
+
+/** The shopper's IP: the first X-Forwarded-For hop (set by the shop's reverse proxy), else the socket. */
+export const clientIp = (event: H3Event): string | undefined =>
+  getRequestIP(event, { xForwardedFor: true }) ?? getRequestIP(event)
+
+/** True when the TCP peer itself is loopback (X-Forwarded-For is ignored on purpose). */
+export function isLoopback(event: H3Event): boolean {
+  const ip = getRequestIP(event) ?? ''
+  return ip === '::1' || ip.startsWith('127.') || ip === '::ffff:127.0.0.1' || ip.startsWith('::ffff:127.')
+}

@@ -1,0 +1,60 @@
+import type { Config, SigningKey } from './config'
+import type { CanonicalEvent } from './event'
+import { createConsentPolicy, type ConsentPolicy, consentConfigSchema } from './consent'
+import { destinations as defaultDestinations, type Destination } from './destinations'
+import { createDispatcher, type Dispatcher } from './delivery/dispatcher'
+import { createIdempotency } from './delivery/idempotency'
+import { createOutbox, type Outbox } from './delivery/outbox'
+import { createJournal, type Journal } from './journal'
+import { createLogger, type Logger } from './log'
+import { createPipeline, type AcceptResult, type Pipeline } from './pipeline'
+import { resolveSecrets } from './context/secrets'
+import { createStore, type Store } from './storage/create-store'
+
+/** What the server needs from the outside world; tests inject each one. */
+export interface Deps {
+  store?: Store
+  fetch?: typeof fetch
+  /** Clock in milliseconds. */
+  now?: () => number
+  log?: Logger
+  destinations?: Destination[]
+}
+
+/** Everything a route needs, built once per app. */
+export interface Runtime {
+  config: Config
+  store: Store
+  fetch: typeof fetch
+  now: () => number
+  log: Logger
+  keys: SigningKey[]
+  policy: ConsentPolicy
+  destinations: Destination[]
+  outbox: Outbox
+  journal: Journal
+  pipeline: Pipeline
+  dispatcher: Dispatcher
+  /** Accept canonical events into the pipeline (the single entry for every source). */
+  ingest(events: CanonicalEvent[]): Promise<AcceptResult[]>
+}
+
+/** Build the runtime: storage, keys, consent policy, pipeline, outbox and dispatcher. */
+export async function createRuntime(config: Config, deps: Deps = {}): Promise<Runtime> {
+  const log = deps.log ?? createLogger(config.logLevel)
+  const store = deps.store ?? createStore(config.storage)
+  const now = deps.now ?? Date.now
+  const fetchFn = deps.fetch ?? globalThis.fetch
+  const destinations = deps.destinations ?? defaultDestinations
+  const keys = await resolveSecrets(config, store.storage, log)
+  const policy = createConsentPolicy({ ...consentConfigSchema.parse(config.file.consent ?? {}), defaultConsent: config.defaultConsent })
+  const outbox = createOutbox(store.storage, now)
+  const journal = createJournal(store.storage)
+  await journal.load()
+  const pipeline = createPipeline({ policy, destinations, outbox, idempotency: createIdempotency(store.storage, now), journal, now })
+  const dispatcher = createDispatcher({ config, outbox, destinations, fetch: fetchFn, journal, log })
+  return {
+    config, store, fetch: fetchFn, now, log, keys, policy, destinations, outbox, journal, pipeline, dispatcher,
+    ingest: (events) => pipeline.accept(events),
+  }
+}

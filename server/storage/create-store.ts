@@ -1,0 +1,38 @@
+import { createStorage, type Storage } from 'unstorage'
+import fsLiteDriver from 'unstorage/drivers/fs-lite'
+import memoryDriver from 'unstorage/drivers/memory'
+import redisDriver from 'unstorage/drivers/redis'
+import type Redis from 'ioredis'
+import type { StorageSpec } from '../config'
+
+/** The storage every part shares, plus the raw Redis client where one exists (for atomic ops). */
+export interface Store {
+  storage: Storage
+  kind: StorageSpec['kind']
+  /** The ioredis client behind a `redis://` store (leases, SET NX); undefined otherwise. */
+  redis?: Redis
+  close(): Promise<void>
+}
+
+/**
+ * Build the store named by `TAGWARDEN_STORAGE`: `fs:<dir>`, `memory:` or `redis://…`.
+ * @example const store = createStore({ kind: 'memory' })
+ */
+export function createStore(spec: StorageSpec): Store {
+  if (spec.kind === 'memory') {
+    const storage = createStorage({ driver: memoryDriver() })
+    return { storage, kind: 'memory', close: () => storage.dispose() }
+  }
+  if (spec.kind === 'fs') {
+    const storage = createStorage({ driver: fsLiteDriver({ base: spec.dir }) })
+    return { storage, kind: 'fs', close: () => storage.dispose() }
+  }
+  const driver = redisDriver({ url: spec.url, base: 'tagwarden', lazyConnect: false, maxRetriesPerRequest: 3 })
+  const storage = createStorage({ driver })
+  return {
+    storage,
+    kind: 'redis',
+    redis: driver.getInstance?.() as Redis | undefined,
+    close: () => storage.dispose(),
+  }
+}
