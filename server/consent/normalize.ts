@@ -1,0 +1,83 @@
+import type { ConsentSignals } from '../event'
+import { decodeGpp, uspOptOut } from './gpp'
+import { normalizeCountry, regionDefault } from './regions'
+import { decodeTcf, tcfToFlags, type TcfInfo } from './tcf'
+import { CONSENT_FLAGS, type ConsentFlag, type ConsentFlagName, type ConsentState } from './types'
+
+export interface NormalizeOptions {
+  /** Default for all four flags per country code or `EEA` (already uppercase). */
+  regions: Readonly<Record<string, 'granted' | 'denied'>>
+  /** TAGWARDEN_DEFAULT_CONSENT: for an event that carries no consent decision at all. */
+  defaultConsent: 'granted' | 'denied'
+}
+
+type Flags = Record<ConsentFlagName, ConsentFlag>
+
+const all = (value: ConsentFlag): Flags => ({ ad_storage: value, ad_user_data: value, ad_personalization: value, analytics_storage: value })
+
+/** Name a CMP adapter's signals by the loader's `source`: the public hook is `hook`, adapters `cmp:<name>`. */
+const cmpSource = (source: string | undefined) => (!source ? 'consent-mode' : source === 'hook' ? 'hook' : `cmp:${source}`)
+
+/**
+ * Raw signals → one consent state (DESIGN §4; consent.md §8). Pure; never throws.
+ *
+ * Flags, first that applies:
+ * 1. a TC string that counts (GDPR applies or is unknown): valid → purposes mapped to flags, where
+ *    a Consent Mode `denied` from the same page still wins; invalid (bad, v1, CMP id 0/1,
+ *    pre-2.2 policy) → all denied. `gdpr_applies` with no TC string at all → all denied;
+ * 2. Consent Mode values from a CMP adapter / the hook; a type it did not set stays `unset`;
+ * 3. the region default for the country; 4. `defaultConsent`.
+ * Opt-out of sale/sharing: GPC (header or JS, or a GPP GPC sub-section) cannot be overridden;
+ * GPP US sections, uspv1 and a CMP's `sale_opt_out` add to it, none can clear it.
+ */
+export function normalizeConsent(signals: ConsentSignals | undefined, options: NormalizeOptions): ConsentState {
+  const s = signals ?? {}
+  const country = normalizeCountry(s.country)
+  const gpp = s.gpp?.trim() ? decodeGpp(s.gpp, s.gpp_sid?.includes(-1) ? [] : s.gpp_sid) : undefined
+  const gdprApplies = s.gdpr_applies ?? (gpp?.tcfApplies ? true : null)
+  const tcString = s.tcf?.trim() || gpp?.tcString
+  const fromSignals = cmpSource(s.source)
+
+  let tcf: TcfInfo | undefined
+  let flags: Flags
+  let flagSource: string
+  const consentMode = CONSENT_FLAGS.filter((f) => s[f] !== undefined)
+  if (tcString && gdprApplies !== false) {
+    tcf = decodeTcf(tcString)
+    flags = tcf.valid ? tcfToFlags(tcf.purposes) : all('denied')
+    for (const f of consentMode) if (s[f] === 'denied') flags[f] = 'denied'
+    flagSource = 'tcf'
+  } else if (gdprApplies === true) {
+    // "No CMP, or the CMP does not respond, while GDPR applies: assume no consent" (CMP API v2; consent.md §1.4).
+    tcf = { valid: false, purposes: [], reason: 'gdpr_applies without a TC string' }
+    flags = all('denied')
+    flagSource = 'tcf'
+  } else if (consentMode.length) {
+    flags = all('unset')
+    for (const f of consentMode) flags[f] = s[f]!
+    flagSource = fromSignals
+  } else {
+    const region = regionDefault(options.regions, country)
+    flags = all(region ?? options.defaultConsent)
+    flagSource = region ? 'region-default' : 'default'
+  }
+
+  const gpc = s.gpc === true || gpp?.gpc === true
+  const usp = uspOptOut(s.us_privacy)
+  const cmpOptOut = s.sale_opt_out === true
+  const sale_opt_out = gpc || !!gpp?.saleOptOut || usp || cmpOptOut
+  // The winner: GPC first (it cannot be overridden), then a TC string, then whichever opt-out
+  // signal set sale_opt_out, then whatever set the flags.
+  const source = gpc ? 'gpc'
+    : flagSource === 'tcf' ? 'tcf'
+    : gpp?.saleOptOut ? 'gpp'
+    : usp ? 'us-privacy'
+    : cmpOptOut ? fromSignals
+    : flagSource
+
+  const state: ConsentState = { ...flags, sale_opt_out, gdpr_applies: gdprApplies, gpc, source }
+  if (tcf) state.tcf = tcf
+  if (gpp) state.gpp = gpp.state
+  if (country) state.country = country
+  return state
+}
