@@ -1,6 +1,6 @@
 import { HTTPError, type H3 } from 'h3'
 import { apiBodySchema, apiToCanonical, toSeconds } from '../pinterest/api-input'
-import { bearerToken, matchesSecret, parseJson, readBodyText, validate } from './http'
+import { bearerToken, isLoopback, matchesSecret, parseJson, readBodyText, validate } from './http'
 import type { Runtime } from '../runtime'
 
 /** 1,000 events of a few kB each; a bigger body is refused before it is read. */
@@ -15,8 +15,12 @@ const FUTURE_SKEW_S = 300
 export function eventsRoutes(app: H3, rt: Runtime): void {
   const { config } = rt
   app.post(`${config.prefix}/v1/events`, async (event) => {
-    if (!config.apiKeys.length) throw new HTTPError({ status: 404, message: 'the events API is disabled: set TAGWARDEN_API_KEYS to enable it' })
-    if (!matchesSecret(bearerToken(event), config.apiKeys)) {
+    if (!config.apiKeys.length) {
+      // Without keys: disabled in production; in development it answers on localhost only, so a
+      // fresh clone can be tried with curl and nothing is open to the network.
+      if (config.production) throw new HTTPError({ status: 404, message: 'the events API is disabled: set TAGWARDEN_API_KEYS to enable it' })
+      if (!isLoopback(event)) throw new HTTPError({ status: 403, message: 'without TAGWARDEN_API_KEYS the events API answers only on localhost (development); set TAGWARDEN_API_KEYS' })
+    } else if (!matchesSecret(bearerToken(event), config.apiKeys)) {
       throw new HTTPError({ status: 401, message: 'missing or unknown API key (Authorization: Bearer <key>)', headers: { 'www-authenticate': 'Bearer' } })
     }
     const type = event.req.headers.get('content-type') ?? ''
