@@ -9,6 +9,8 @@ import { createJournal, type Journal } from './journal'
 import { createLogger, type Logger } from './log'
 import { createPipeline, type AcceptResult, type Pipeline } from './pipeline'
 import { resolveSecrets } from './context/secrets'
+import { createCartContextStore, joinContext, type CartContextStore } from './context/cart-store'
+import { createContextCookie, type ContextCookie } from './context/cookie'
 import { createStore, type Store } from './storage/create-store'
 
 /** What the server needs from the outside world; tests inject each one. */
@@ -35,6 +37,9 @@ export interface Runtime {
   journal: Journal
   pipeline: Pipeline
   dispatcher: Dispatcher
+  carts: CartContextStore
+  /** The signed tw_ctx cookie (keys imported once, here). */
+  context: ContextCookie
   /** Accept canonical events into the pipeline (the single entry for every source). */
   ingest(events: CanonicalEvent[]): Promise<AcceptResult[]>
 }
@@ -53,8 +58,20 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
   await journal.load()
   const pipeline = createPipeline({ policy, destinations, outbox, idempotency: createIdempotency(store.storage, now), journal, now })
   const dispatcher = createDispatcher({ config, outbox, destinations, fetch: fetchFn, journal, log })
-  return {
-    config, store, fetch: fetchFn, now, log, keys, policy, destinations, outbox, journal, pipeline, dispatcher,
-    ingest: (events) => pipeline.accept(events),
+  const carts = createCartContextStore(store.storage, now)
+  const context = createContextCookie(keys, now, log)
+
+  /** Events carrying a `context` token are joined to the browser context stored for it. */
+  async function ingest(events: CanonicalEvent[]): Promise<AcceptResult[]> {
+    if (!events.some((e) => e.context)) return pipeline.accept(events)
+    const joined = await Promise.all(
+      events.map(async (e) => {
+        const ctx = e.context ? await carts.get(e.context) : undefined
+        return ctx ? joinContext(e, ctx) : e
+      }),
+    )
+    return pipeline.accept(joined)
   }
+
+  return { config, store, fetch: fetchFn, now, log, keys, policy, destinations, outbox, journal, pipeline, dispatcher, carts, context, ingest }
 }

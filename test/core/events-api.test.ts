@@ -176,6 +176,30 @@ describe('POST /tw/v1/events → Pinterest CAPI (fake over real HTTP)', () => {
   })
 })
 
+describe('context join', () => {
+  it('fills click_id, IP, UA, external_id and consent from the browser context stored for a cart token', async () => {
+    tw = await buildApp(liveCapi(fake.url), { now: () => NOW_MS })
+    await tw.runtime.carts.put(['cart-abc', 'chk-xyz'], {
+      epik: 'epik-from-landing', ip: '198.51.100.23', ua: 'Mozilla/5.0 (iPhone)', visitor_id: 'v-42',
+      consent: { ad_storage: 'granted', ad_user_data: 'granted', source: 'hook' }, at: NOW_MS - 3_600_000,
+    })
+    const res = await postEvents(tw, { data: [{ event_name: 'checkout', event_id: 'ord_77', context: 'chk-xyz', custom_data: { value: 5 } }] })
+    expect(res.status).toBe(202)
+    await tw.runtime.dispatcher.flush()
+    expect(fake.received.map((r) => r.event.user_data)).toEqual([
+      { click_id: 'epik-from-landing', client_ip_address: '198.51.100.23', client_user_agent: 'Mozilla/5.0 (iPhone)', external_id: [sha('v-42')] },
+    ])
+  })
+
+  it('without a stored context and without consent, the default (denied) suppresses the CAPI copy', async () => {
+    tw = await buildApp(liveCapi(fake.url), { now: () => NOW_MS })
+    const res = await postEvents(tw, { data: [{ event_name: 'checkout', event_id: 'ord_78', context: 'unknown-token', user_data: { em: 'a@b.co' } }] })
+    expect(await res.json()).toEqual({ accepted: 0, events: [{ event_id: 'ord_78', status: 'suppressed' }] })
+    await tw.runtime.dispatcher.flush()
+    expect(fake.received).toHaveLength(0)
+  })
+})
+
 describe('dry-run (no Pinterest credentials)', () => {
   it('builds, validates and records payloads without sending anything', async () => {
     tw = await buildApp({ PINTEREST_API_URL: fake.url }, { now: () => NOW_MS })

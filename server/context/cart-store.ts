@@ -1,0 +1,78 @@
+import type { Storage } from 'unstorage'
+import type { CanonicalEvent, ConsentSignals } from '../event'
+import { hashUserValue } from '../pinterest/normalize'
+
+/** What the browser told us about a shopper, kept per cart/checkout token so an order can be joined to it. */
+export interface CartContext {
+  /** Pinterest click id (`epik`), sent unhashed as `click_id`. */
+  epik?: string
+  ip?: string
+  ua?: string
+  /** Random visitor id from tw_ctx; hashed into `external_id`. */
+  visitor_id?: string
+  /** SHA-256 of the email, when enhanced match supplied one (never plaintext). */
+  em?: string
+  consent?: ConsentSignals
+  /** When this context was stored (ms). */
+  at: number
+}
+
+export interface CartContextStore {
+  /** Remember a context under every token given (cart token, checkout token, cart hash, …). */
+  put(tokens: string[], context: CartContext): Promise<void>
+  get(token: string): Promise<CartContext | undefined>
+  /** The first context found among several candidate tokens. */
+  find(tokens: (string | undefined | null)[]): Promise<CartContext | undefined>
+}
+
+/** Cart/checkout tokens are kept 30 days (a checkout can be finished days after the ad click). */
+export const CART_CONTEXT_TTL_MS = 30 * 24 * 3600 * 1000
+
+const keyOf = (token: string) => `ctx:cart:${encodeURIComponent(token.trim()).slice(0, 300)}`
+
+/**
+ * Storage of browser context by cart/checkout token, for webhooks and API events that carry a
+ * `context` token. Expired entries read as missing.
+ */
+export function createCartContextStore(storage: Storage, now: () => number = Date.now): CartContextStore {
+  async function put(tokens: string[], context: CartContext): Promise<void> {
+    const unique = [...new Set(tokens.map((t) => t.trim()).filter(Boolean))]
+    await Promise.all(unique.map((t) => storage.setItem(keyOf(t), context, { ttl: Math.floor(CART_CONTEXT_TTL_MS / 1000) })))
+  }
+  async function get(token: string): Promise<CartContext | undefined> {
+    if (!token.trim()) return undefined
+    const c = await storage.getItem<CartContext>(keyOf(token))
+    if (!c || typeof c.at !== 'number') return undefined
+    if (now() - c.at > CART_CONTEXT_TTL_MS) {
+      await storage.removeItem(keyOf(token))
+      return undefined
+    }
+    return c
+  }
+  async function find(tokens: (string | undefined | null)[]): Promise<CartContext | undefined> {
+    for (const t of tokens) {
+      if (!t) continue
+      const c = await get(String(t))
+      if (c) return c
+    }
+    return undefined
+  }
+  return { put, get, find }
+}
+
+/**
+ * Fill what an event lacks from the shopper's stored context: click_id, IP, UA, external_id,
+ * hashed email, and the consent that shopper gave (an event's own consent signals win).
+ */
+export function joinContext(event: CanonicalEvent, ctx: CartContext): CanonicalEvent {
+  const user = { ...event.user }
+  if (!user.click_id && ctx.epik) user.click_id = ctx.epik
+  if (!user.client_ip_address && ctx.ip) user.client_ip_address = ctx.ip
+  if (!user.client_user_agent && ctx.ua) user.client_user_agent = ctx.ua
+  if (!user.em && ctx.em) user.em = [ctx.em]
+  if (!user.external_id && ctx.visitor_id) {
+    const h = hashUserValue('external_id', ctx.visitor_id)
+    if (h) user.external_id = [h]
+  }
+  return { ...event, user, consent: event.consent ?? ctx.consent }
+}
