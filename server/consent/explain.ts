@@ -54,7 +54,7 @@ const VALUE_FLAGS: Record<string, (value: string, out: ConsentSignals) => void> 
       fail('--consent', `not valid JSON: ${(error as Error).message}`)
     }
     const result = consentSignalsSchema.safeParse(parsed)
-    if (!result.success) fail('--consent', result.error.issues.map((i) => `${i.path.join('.') || '(object)'} ${i.message}`).join('; '))
+    if (!result.success) fail('--consent', result.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '))
     Object.assign(out, result.data, { ...out })
   },
 }
