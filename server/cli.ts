@@ -1,6 +1,7 @@
 // The only side-effecting entry: reads argv/env, runs one command, sets the exit code.
 import { ConfigError } from './config'
 import { checkCommand } from './commands/check'
+import { consentCommand } from './commands/consent'
 import { sendTestEventCommand } from './commands/send-test-event'
 import { serveCommand } from './commands/serve'
 
@@ -9,12 +10,15 @@ const USAGE = `usage: tagwarden <command>
   serve              run the proxy (PORT, HOST, TAGWARDEN_* and PINTEREST_* from the environment)
   check              validate the configuration and print it without secrets
   send-test-event    send one test event to Pinterest (?test=true) and print the answer
+  consent explain    print the normalized consent and each destination's decision for given signals
+                     [--tcf <s>] [--gpp <s>] [--gpp-sid N] [--gpc] [--country XX] [--consent <json>]
 `
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   serve: serveCommand,
   check: checkCommand,
   'send-test-event': sendTestEventCommand,
+  consent: consentCommand,
 }
 
 async function main(argv: string[]): Promise<void> {

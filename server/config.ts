@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseConsentConfig, type ConsentConfig } from './consent/config'
 
 /** Thrown when configuration is invalid; `problems` lists every issue, one per line. */
 export class ConfigError extends Error {
@@ -37,6 +38,16 @@ const envSchema = z.object({
     .refine((t) => t.includes('{order_id}'), 'TAGWARDEN_EVENT_ID_TEMPLATE must contain {order_id}')
     .default('ord_{order_id}'),
   TAGWARDEN_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  TAGWARDEN_ONETRUST_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'TAGWARDEN_ONETRUST_GROUP must be a OneTrust group id like C0004')
+    .default('C0004'),
+  TAGWARDEN_COUNTRY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, 'TAGWARDEN_COUNTRY_HEADER must be a header name like cf-ipcountry')
+    .transform((h) => h.toLowerCase())
+    .optional(),
+  TAGWARDEN_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'TAGWARDEN_DEMO must be true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes').optional(),
   TAGWARDEN_CONFIG: z.string().optional(),
   PINTEREST_TAG_ID: z.string().regex(/^\d{6,20}$/, 'PINTEREST_TAG_ID must be the numeric tag id').optional(),
   PINTEREST_AD_ACCOUNT_ID: z.string().regex(/^\d{1,18}$/, 'PINTEREST_AD_ACCOUNT_ID must be digits (at most 18)').optional(),
@@ -47,6 +58,15 @@ const envSchema = z.object({
   PINTEREST_TEST_EVENTS: bool.default(false),
   SHOPIFY_WEBHOOK_SECRET: z.string().min(8, 'SHOPIFY_WEBHOOK_SECRET looks too short').optional(),
   WOOCOMMERCE_WEBHOOK_SECRET: z.string().min(8, 'WOOCOMMERCE_WEBHOOK_SECRET looks too short').optional(),
+  SHOPIFY_PURCHASE_TOPIC: z
+    .enum(['orders/paid', 'orders/create'], { error: 'SHOPIFY_PURCHASE_TOPIC must be "orders/paid" or "orders/create"' })
+    .default('orders/paid'),
+  TAGWARDEN_ORDER_VALUE: z
+    .enum(['subtotal', 'total'], { error: 'TAGWARDEN_ORDER_VALUE must be "subtotal" (after discounts, before tax and shipping) or "total"' })
+    .default('subtotal'),
+  TAGWARDEN_CONTENT_ID: z
+    .enum(['sku', 'product_id', 'variant_id'], { error: 'TAGWARDEN_CONTENT_ID must be "sku", "product_id" or "variant_id" (the id your catalog feed uses)' })
+    .default('product_id'),
 })
 
 export interface Config {
@@ -62,6 +82,12 @@ export interface Config {
   defaultConsent: 'granted' | 'denied'
   eventIdTemplate: string
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
+  /** OneTrust group id meaning "targeting/marketing", inlined into the loader. */
+  onetrustGroup: string
+  /** Request header carrying the shopper's ISO country (set by your CDN, e.g. cf-ipcountry); unset = none trusted. */
+  countryHeader?: string
+  /** Serve the demo storefront at /demo/ (default: on in dry-run). */
+  demo: boolean
   pinterest: {
     tagId?: string
     adAccountId?: string
@@ -73,7 +99,18 @@ export interface Config {
     /** No credentials → payloads are built, validated and recorded, never sent. */
     dryRun: boolean
   }
-  webhooks: { shopifySecret?: string; woocommerceSecret?: string }
+  webhooks: {
+    shopifySecret?: string
+    woocommerceSecret?: string
+    /** The Shopify topic that counts as the purchase. */
+    shopifyPurchaseTopic: 'orders/paid' | 'orders/create'
+    /** Order value sent: `subtotal` = after discounts, before tax and shipping (Pinterest's advice); `total` = what was charged. */
+    orderValue: 'subtotal' | 'total'
+    /** Which product identifier becomes `content_ids` / `contents[].id` (match the catalog feed). */
+    contentId: 'sku' | 'product_id' | 'variant_id'
+  }
+  /** The `consent` section of the config file (regions, rules), validated. */
+  consent: ConsentConfig
   /** Extra sections from the optional JSON config file (validated by their owners). */
   file: Record<string, unknown>
 }
@@ -128,6 +165,12 @@ export function parseConfig(env: Record<string, string | undefined>, file: Recor
   if (!!e.PINTEREST_AD_ACCOUNT_ID !== !!e.PINTEREST_ACCESS_TOKEN) {
     problems.push('PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN go together: set both to send, or neither for dry-run')
   }
+  let consent: ConsentConfig = {}
+  try {
+    consent = parseConsentConfig(file.consent)
+  } catch (error) {
+    problems.push(...(error as Error).message.split('\n').slice(1).map((l) => `TAGWARDEN_CONFIG ${l.trim()}`))
+  }
   if (problems.length) throw new ConfigError([...new Set(problems)])
   return {
     production,
@@ -141,6 +184,9 @@ export function parseConfig(env: Record<string, string | undefined>, file: Recor
     defaultConsent: e.TAGWARDEN_DEFAULT_CONSENT,
     eventIdTemplate: e.TAGWARDEN_EVENT_ID_TEMPLATE,
     logLevel: e.TAGWARDEN_LOG_LEVEL,
+    onetrustGroup: e.TAGWARDEN_ONETRUST_GROUP,
+    countryHeader: e.TAGWARDEN_COUNTRY_HEADER,
+    demo: e.TAGWARDEN_DEMO ?? !(e.PINTEREST_AD_ACCOUNT_ID && e.PINTEREST_ACCESS_TOKEN),
     pinterest: {
       tagId: e.PINTEREST_TAG_ID,
       adAccountId: e.PINTEREST_AD_ACCOUNT_ID,
@@ -151,7 +197,14 @@ export function parseConfig(env: Record<string, string | undefined>, file: Recor
       testEvents: e.PINTEREST_TEST_EVENTS,
       dryRun: !(e.PINTEREST_AD_ACCOUNT_ID && e.PINTEREST_ACCESS_TOKEN),
     },
-    webhooks: { shopifySecret: e.SHOPIFY_WEBHOOK_SECRET, woocommerceSecret: e.WOOCOMMERCE_WEBHOOK_SECRET },
+    webhooks: {
+      shopifySecret: e.SHOPIFY_WEBHOOK_SECRET,
+      woocommerceSecret: e.WOOCOMMERCE_WEBHOOK_SECRET,
+      shopifyPurchaseTopic: e.SHOPIFY_PURCHASE_TOPIC,
+      orderValue: e.TAGWARDEN_ORDER_VALUE,
+      contentId: e.TAGWARDEN_CONTENT_ID,
+    },
+    consent,
     file,
   }
 }
@@ -166,6 +219,6 @@ export function redactConfig(config: Config): unknown {
     apiKeys: config.apiKeys.map(() => '<set>'),
     adminToken: mark(config.adminToken),
     pinterest: { ...config.pinterest, accessToken: mark(config.pinterest.accessToken) },
-    webhooks: { shopifySecret: mark(config.webhooks.shopifySecret), woocommerceSecret: mark(config.webhooks.woocommerceSecret) },
+    webhooks: { ...config.webhooks, shopifySecret: mark(config.webhooks.shopifySecret), woocommerceSecret: mark(config.webhooks.woocommerceSecret) },
   }
 }

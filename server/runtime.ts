@@ -1,6 +1,6 @@
 import type { Config, SigningKey } from './config'
 import type { CanonicalEvent } from './event'
-import { createConsentPolicy, type ConsentPolicy, consentConfigSchema } from './consent'
+import { createConsentPolicy, type ConsentPolicy } from './consent'
 import { destinations as defaultDestinations, type Destination } from './destinations'
 import { createDispatcher, type Dispatcher } from './delivery/dispatcher'
 import { createIdempotency } from './delivery/idempotency'
@@ -52,7 +52,7 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
   const fetchFn = deps.fetch ?? globalThis.fetch
   const destinations = deps.destinations ?? defaultDestinations
   const keys = await resolveSecrets(config, store.storage, log)
-  const policy = createConsentPolicy({ ...consentConfigSchema.parse(config.file.consent ?? {}), defaultConsent: config.defaultConsent })
+  const policy = createConsentPolicy({ ...config.consent, defaultConsent: config.defaultConsent })
   const outbox = createOutbox(store.storage, now)
   const journal = createJournal(store.storage)
   await journal.load()

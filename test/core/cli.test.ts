@@ -85,6 +85,21 @@ describe('tagwarden CLI (built)', () => {
     expect(out.stderr).toMatch(/TAGWARDEN_DEFAULT_CONSENT/)
   })
 
+  it('`consent explain` prints the normalized state and each decision with its rule', () => {
+    const out = spawnSync(process.execPath, [CLI, 'consent', 'explain', '--gpc', '--country', 'US', '--consent', '{"ad_storage":"granted","ad_user_data":"granted"}'], {
+      env: cleanEnv({ TAGWARDEN_STORAGE: 'memory:' }),
+      encoding: 'utf8',
+    })
+    expect(out.stderr).toBe('')
+    const json = JSON.parse(out.stdout)
+    expect(json.consent).toMatchObject({ sale_opt_out: true, gpc: true, ad_storage: 'granted', source: 'gpc' })
+    expect(json.decisions['pinterest-capi']).toMatchObject({ action: 'ldp', rule: expect.any(String) })
+    expect(json.decisions['pinterest-tag']).toMatchObject({ action: 'ldp' })
+    const bad = spawnSync(process.execPath, [CLI, 'consent', 'explain', '--country', 'USA'], { env: cleanEnv({}), encoding: 'utf8' })
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toMatch(/--country/)
+  })
+
   it('explains an unknown command', () => {
     const out = spawnSync(process.execPath, [CLI, 'frobnicate'], { env: cleanEnv({}), encoding: 'utf8' })
     expect(out.status).toBe(2)

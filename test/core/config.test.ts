@@ -82,6 +82,18 @@ describe('config', () => {
     expect(problemsOf({ PINTEREST_AD_ACCOUNT_ID: 'act_1', PINTEREST_ACCESS_TOKEN: 'pina_abcdefgh' }).join()).toMatch(/PINTEREST_AD_ACCOUNT_ID must be digits/)
   })
 
+  it('validates the consent section of the config file with the other problems', () => {
+    try {
+      parseConfig({ PORT: '1' }, { consent: { rules: { 'pinterest-capi': [{ action: 'strip', fields: ['email'] }] }, colour: 1 } })
+      throw new Error('expected a ConfigError')
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError)
+      expect((error as ConfigError).problems.join('\n')).toMatch(/TAGWARDEN_CONFIG consent.*email/)
+    }
+    const ok = parseConfig({}, { consent: { regions: { US: 'granted' } } })
+    expect(ok.consent.regions).toMatchObject({ US: 'granted' })
+  })
+
   it('redacts every secret for `tagwarden check`', () => {
     const c = parseConfig({
       TAGWARDEN_SECRET: 'k1:0123456789abcdef0123456789abcdef', TAGWARDEN_API_KEYS: 'key-one-0123456789',

@@ -1,0 +1,14 @@
+import { createConsentPolicy, explainConsent, parseExplainArgs } from '../consent'
+import { loadConfig } from './load-config'
+
+/**
+ * `tagwarden consent explain --tcf <s> --gpp <s> [--gpc] [--country XX] [--consent <json>]` — the
+ * normalized consent state and each destination's decision, with the rule that made it, as JSON.
+ */
+export async function consentCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args
+  if (sub !== 'explain') throw new Error('[tagwarden] usage: tagwarden consent explain [--tcf <s>] [--gpp <s>] [--gpp-sid 7] [--gpc] [--country XX] [--consent <json>]')
+  const config = await loadConfig()
+  const policy = createConsentPolicy({ ...config.consent, defaultConsent: config.defaultConsent })
+  process.stdout.write(`${JSON.stringify(explainConsent(policy, parseExplainArgs(rest)), null, 2)}\n`)
+}
