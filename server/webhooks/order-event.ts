@@ -1,0 +1,152 @@
+import type { CanonicalEvent, Content, HashedUserField, UserData } from '../event'
+import { hashUserValues, toMoneyString } from '../pinterest/normalize'
+
+/** Which product identifier becomes `content_ids` / `contents[].id` (TAGWARDEN_CONTENT_ID). */
+export type ContentIdPolicy = 'sku' | 'product_id' | 'variant_id'
+
+export interface OrderItem {
+  sku?: string
+  productId?: string
+  variantId?: string
+  /** Unit price before discounts ("original item value before any discount", custom_data.contents). */
+  price?: number
+  quantity: number
+  name?: string
+}
+
+/** Plaintext identifiers from the order, hashed by {@link buildCheckoutEvent} and never kept. */
+export type OrderIdentity = Partial<Record<'em' | 'ph' | 'fn' | 'ln' | 'ct' | 'st' | 'zp' | 'country', (string | null | undefined)[]>>
+
+/** What a platform mapper (Shopify, WooCommerce) reads from an order, in one shape. */
+export interface OrderFacts {
+  /** The id the thank-you page also knows (template `{order_id}`). */
+  orderId: string
+  /** Already chosen by the value policy (TAGWARDEN_ORDER_VALUE). */
+  value?: number
+  currency?: string
+  items: OrderItem[]
+  identity: OrderIdentity
+  /** When the order was paid/placed, ms. */
+  time?: number
+  language?: string
+  /** The shopper's IP and UA as the order system saw them (fallback when no browser context). */
+  ip?: string
+  ua?: string
+  /** Candidate context tokens, most specific first (tagwarden attribute, checkout, cart). */
+  tokens: string[]
+  /** A URL that may carry `epik=` (Shopify landing_site, Woo order attribution entry): last resort for click_id. */
+  landingUrl?: string
+  /** Billing (else shipping) country, ISO alpha-2: picks the region default when no consent is known. */
+  country?: string
+}
+
+/**
+ * The deterministic checkout event_id (DESIGN §3 "event_id contract"): the template with
+ * `{order_id}` replaced, so the thank-you page and the webhook name the same conversion.
+ * @example orderEventId('ord_{order_id}', 450789469) // 'ord_450789469'
+ */
+export const orderEventId = (template: string, orderId: string | number): string =>
+  template.split('{order_id}').join(String(orderId).trim())
+
+/** Money arithmetic on floats, rounded back to cents before it becomes a string. */
+export const cents = (n: number): number => Math.round(n * 100) / 100
+
+/** A number from the string or number money fields order systems send; undefined when not one. */
+export function toAmount(v: string | number | null | undefined): number | undefined {
+  if (v === null || v === undefined || v === '') return undefined
+  const n = typeof v === 'number' ? v : Number(String(v).trim())
+  return Number.isFinite(n) ? n : undefined
+}
+
+/** An ISO timestamp in ms; a value without a zone is taken as UTC (WooCommerce `*_gmt` fields). */
+export function parseTime(v: string | null | undefined): number | undefined {
+  if (!v) return undefined
+  const s = v.trim()
+  const t = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(s) ? s : `${s}Z`)
+  return Number.isFinite(t) ? t : undefined
+}
+
+/** A client IP worth sending: not empty and not the unspecified address (Shopify's docs sample says `0.0.0.0`). */
+export const usableIp = (ip: string | null | undefined): string | undefined => {
+  const s = ip?.trim()
+  return s && s !== '0.0.0.0' && s !== '::' && s.length <= 64 ? s : undefined
+}
+
+/** `epik` from a landing URL (absolute or path-only), or undefined. */
+export function epikFrom(url: string | undefined): string | undefined {
+  if (!url) return undefined
+  try {
+    const v = new URL(url, 'https://shop.invalid').searchParams.get('epik')?.trim()
+    return v && v.length <= 1024 ? v : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function contentId(item: OrderItem, policy: ContentIdPolicy): string | undefined {
+  // Fall back along sku → variant → product so an item without the preferred id still counts.
+  if (policy === 'sku') return item.sku || item.variantId || item.productId
+  if (policy === 'variant_id') return item.variantId || item.productId
+  return item.productId || item.variantId
+}
+
+export interface BuildOptions {
+  /** TAGWARDEN_EVENT_ID_TEMPLATE, e.g. `ord_{order_id}`. */
+  eventIdTemplate: string
+  contentId: ContentIdPolicy
+}
+
+const HASHED: (keyof OrderIdentity & HashedUserField)[] = ['em', 'ph', 'fn', 'ln', 'ct', 'st', 'zp', 'country']
+// custom_data.content_ids / contents: maxItems 1000 (v5/openapi.yaml).
+const MAX_ITEMS = 1000
+
+/**
+ * Order facts → the canonical `checkout` event (source `webhook`): identifiers normalized and
+ * SHA-256 hashed here, money as strings, `event_time` in seconds and never in the future.
+ * @example buildCheckoutEvent(shopifyOrderFacts(order, 'subtotal'), { eventIdTemplate: 'ord_{order_id}', contentId: 'sku' }, Date.now())
+ */
+export function buildCheckoutEvent(facts: OrderFacts, options: BuildOptions, nowMs: number): CanonicalEvent {
+  const user: UserData = {}
+  for (const field of HASHED) {
+    const values = (facts.identity[field] ?? []).filter((v): v is string => typeof v === 'string' && v.trim() !== '')
+    const hashed = hashUserValues(field, values)
+    if (hashed) user[field] = hashed.slice(0, 100)
+  }
+
+  const contents: Content[] = []
+  for (const item of facts.items.slice(0, MAX_ITEMS)) {
+    const id = contentId(item, options.contentId)
+    const price = item.price === undefined ? undefined : toMoneyString(cents(item.price))
+    contents.push({
+      ...(id ? { id: id.slice(0, 1024) } : {}),
+      ...(price ? { item_price: price } : {}),
+      quantity: item.quantity,
+      ...(item.name ? { item_name: item.name.slice(0, 1024) } : {}),
+    })
+  }
+  const ids = [...new Set(contents.map((c) => c.id).filter((id): id is string => !!id))]
+  const value = facts.value === undefined ? undefined : toMoneyString(cents(facts.value))
+  const currency = facts.currency && /^[A-Za-z]{3}$/.test(facts.currency) ? facts.currency.toUpperCase() : undefined
+
+  const nowS = Math.floor(nowMs / 1000)
+  // event_time: "Unix timestamp in seconds"; an event in the future is rejected (api-and-tag.md §E).
+  const time = facts.time === undefined ? nowS : Math.min(Math.floor(facts.time / 1000), nowS)
+
+  return {
+    name: 'checkout',
+    event_id: orderEventId(options.eventIdTemplate, facts.orderId),
+    time: time > 0 ? time : nowS,
+    source: 'webhook',
+    action_source: 'web',
+    ...(facts.language ? { language: facts.language } : {}),
+    user,
+    custom: {
+      ...(value ? { value } : {}),
+      ...(currency ? { currency } : {}),
+      order_id: facts.orderId,
+      num_items: facts.items.reduce((n, i) => n + i.quantity, 0),
+      ...(ids.length ? { content_ids: ids } : {}),
+      ...(contents.length ? { contents } : {}),
+    },
+  }
+}
