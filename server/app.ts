@@ -4,6 +4,7 @@ import { createRuntime, type Deps, type Runtime } from './runtime'
 import { adminRoutes } from './routes/admin'
 import { eventsRoutes } from './routes/events'
 import { healthRoutes } from './routes/health'
+import { webhooksRoutes } from './routes/webhooks'
 
 export interface TagwardenApp {
   /** The h3 app with every route under the prefix. */
@@ -20,7 +21,7 @@ export interface TagwardenApp {
 }
 
 /** The route groups, in order; each is a function of (app, runtime). */
-const ROUTES = [healthRoutes, eventsRoutes, adminRoutes]
+const ROUTES = [healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes]
 
 /**
  * Build tagwarden: the h3 app under `config.prefix` plus its runtime (storage, pipeline, outbox).

@@ -1,0 +1,79 @@
+import { HTTPError, type H3, type H3Event } from 'h3'
+import type { Runtime } from '../runtime'
+import { createWebhookLedgers, ingestOrder } from '../webhooks/ingest-order'
+import { shopifyOrderFacts, shopifyOrderSchema } from '../webhooks/shopify'
+import { verifyWebhook } from '../webhooks/verify'
+import { isWooOrderPaid, wooOrderFacts, wooOrderSchema } from '../webhooks/woocommerce'
+import { parseJson, readBodyText, validate } from './http'
+
+/** A Shopify order with hundreds of line items runs to a few hundred kB; a refused delivery is retried and can cost the subscription, so the limit is generous. */
+export const WEBHOOK_BODY_LIMIT = 4 * 1024 * 1024
+
+/** The WooCommerce topics that carry an order; the purchase is made once, when the order is paid. */
+const WOO_ORDER_TOPICS = new Set(['order.created', 'order.updated'])
+/** WooCommerce pings a new webhook's delivery URL with a form body `webhook_id=<id>`, unsigned (WC_Webhook::deliver_ping). */
+const WOO_PING = /^webhook_id=\d+$/
+
+const header = (event: H3Event, name: string): string | undefined => event.req.headers.get(name)?.trim().slice(0, 256) || undefined
+
+const unauthorized = (headerName: string, envName: string) =>
+  new HTTPError({ status: 401, message: `missing or invalid ${headerName}: expected the base64 HMAC-SHA256 of the raw body with ${envName}` })
+
+/**
+ * `POST {prefix}/webhooks/shopify` and `POST {prefix}/webhooks/woocommerce` — signed order
+ * webhooks → one `checkout` per paid order, joined to the shopper's browser context, with the
+ * thank-you page's event_id. Each answers once the event is persisted (never calling Pinterest
+ * inline); repeats answer 200 and send nothing twice.
+ */
+export function webhooksRoutes(app: H3, rt: Runtime): void {
+  const { prefix, webhooks } = rt.config
+  const ledgers = createWebhookLedgers(rt)
+
+  app.post(`${prefix}/webhooks/shopify`, async (event) => {
+    const secret = webhooks.shopifySecret
+    if (!secret) throw new HTTPError({ status: 404, message: 'the Shopify webhook is disabled: set SHOPIFY_WEBHOOK_SECRET to enable it' })
+    const raw = await readBodyText(event, WEBHOOK_BODY_LIMIT)
+    if (!verifyWebhook(header(event, 'x-shopify-hmac-sha256'), secret, raw)) throw unauthorized('X-Shopify-Hmac-Sha256', 'SHOPIFY_WEBHOOK_SECRET')
+
+    // Shopify may deliver one webhook more than once; X-Shopify-Webhook-Id is the same each time.
+    const webhookId = header(event, 'x-shopify-webhook-id')
+    if (webhookId && (await ledgers.deliveries.shopify.has(webhookId))) return { ok: true, status: 'duplicate', reason: 'this X-Shopify-Webhook-Id was processed before' }
+    const topic = header(event, 'x-shopify-topic')
+    if (topic !== webhooks.shopifyPurchaseTopic) {
+      return { ok: true, status: 'ignored', reason: `topic ${topic ?? '(none)'} is not the purchase trigger ${webhooks.shopifyPurchaseTopic} (SHOPIFY_PURCHASE_TOPIC)` }
+    }
+
+    const order = validate(shopifyOrderSchema, parseJson(raw))
+    const outcome = await ingestOrder(rt, ledgers, shopifyOrderFacts(order, webhooks.orderValue), 'shopify')
+    if (webhookId) await ledgers.deliveries.shopify.add(webhookId)
+    return { ok: true, ...outcome }
+  })
+
+  app.post(`${prefix}/webhooks/woocommerce`, async (event) => {
+    const secret = webhooks.woocommerceSecret
+    if (!secret) throw new HTTPError({ status: 404, message: 'the WooCommerce webhook is disabled: set WOOCOMMERCE_WEBHOOK_SECRET to enable it' })
+    const raw = await readBodyText(event, WEBHOOK_BODY_LIMIT)
+    const signature = header(event, 'x-wc-webhook-signature')
+    // Woo saves a webhook only if this ping answers 200; it carries nothing, so nothing is stored.
+    if (!signature && WOO_PING.test(raw.trim())) return { ok: true, status: 'ping' }
+    if (!verifyWebhook(signature, secret, raw)) throw unauthorized('X-WC-Webhook-Signature', 'WOOCOMMERCE_WEBHOOK_SECRET')
+
+    const topic = header(event, 'x-wc-webhook-topic')
+    if (!topic || !WOO_ORDER_TOPICS.has(topic)) {
+      return { ok: true, status: 'ignored', reason: `topic ${topic ?? '(none)'} carries no order (order.created, order.updated do)` }
+    }
+    const order = validate(wooOrderSchema, parseJson(raw))
+    // Woo's delivery id is wp_hash(webhook id . current second) (WC_Webhook::get_new_delivery_id):
+    // two orders delivered in the same second share it, so the order id is part of the key.
+    const deliveryId = header(event, 'x-wc-webhook-delivery-id')
+    const deliveryKey = deliveryId ? `${deliveryId}:${order.id}` : undefined
+    if (deliveryKey && (await ledgers.deliveries.woocommerce.has(deliveryKey))) return { ok: true, status: 'duplicate', reason: 'this X-WC-Webhook-Delivery-ID was processed before' }
+    if (!isWooOrderPaid(order)) {
+      return { ok: true, status: 'ignored', reason: `order ${order.id} is not paid (status ${order.status.slice(0, 32)})` }
+    }
+
+    const outcome = await ingestOrder(rt, ledgers, wooOrderFacts(order, webhooks.orderValue), 'woocommerce')
+    if (deliveryKey) await ledgers.deliveries.woocommerce.add(deliveryKey)
+    return { ok: true, ...outcome }
+  })
+}
