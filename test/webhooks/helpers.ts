@@ -12,10 +12,29 @@ export const EPIK = 'dj0yJnU9b2JDcFFHekV4SHJNcmVrbFBkUEdqakh0akdUT1VjVVUmcD0yJm4
 export const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/webhooks/${name}`, import.meta.url), 'utf8')
-/** A fresh copy of the documented Shopify order (test/fixtures/webhooks/README.md). */
-export const shopifyOrder = (): Record<string, any> => JSON.parse(fixture('shopify-order.json'))
-/** A fresh copy of the documented WooCommerce order. */
-export const wooOrder = (): Record<string, any> => JSON.parse(fixture('woocommerce-order.json'))
+
+/**
+ * When the orders in these tests were paid: 30 s before the app's clock, as for a live delivery.
+ * The docs' own dates (2008, 2017) are older than Pinterest accepts, so delivery would dead-letter them.
+ */
+export const PAID_AT_S = NOW_MS / 1000 - 30
+const PAID_SHOPIFY = '2025-12-31T18:59:30-05:00'
+const PAID_WOO_GMT = '2025-12-31T23:59:30'
+
+/** A fresh copy of the documented Shopify order (test/fixtures/webhooks/README.md), paid at {@link PAID_AT_S}. */
+export const shopifyOrder = (): Record<string, any> => ({
+  ...JSON.parse(fixture('shopify-order.json')),
+  created_at: PAID_SHOPIFY,
+  processed_at: PAID_SHOPIFY,
+  updated_at: PAID_SHOPIFY,
+})
+/** A fresh copy of the documented WooCommerce order, paid at {@link PAID_AT_S}. */
+export const wooOrder = (): Record<string, any> => ({
+  ...JSON.parse(fixture('woocommerce-order.json')),
+  date_created_gmt: PAID_WOO_GMT,
+  date_modified_gmt: PAID_WOO_GMT,
+  date_paid_gmt: PAID_WOO_GMT,
+})
 
 let seq = 0
 /** A Shopify delivery: signed body plus the headers Shopify sends. */

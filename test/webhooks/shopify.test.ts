@@ -4,7 +4,7 @@ import type { TagwardenApp } from '../../server/app'
 import { orderEventId } from '../../server/webhooks/order-event'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { buildApp, liveCapi, postEvents } from '../helpers/build-app'
-import { EPIK, GRANTED, NOW_MS, SHOPIFY_SECRET, UA, keysUnder, postShopify, shopifyOrder } from './helpers'
+import { EPIK, GRANTED, NOW_MS, PAID_AT_S, SHOPIFY_SECRET, UA, keysUnder, postShopify, shopifyOrder } from './helpers'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 const CART_TOKEN = '68778783ad298f1c80c3bafcddeea02f' // the documented order's cart_token
@@ -49,7 +49,7 @@ describe('POST /tw/webhooks/shopify', () => {
     expect(events[0]).toEqual({
       event_name: 'checkout',
       action_source: 'web',
-      event_time: 1199980800, // processed_at 2008-01-10T11:00:00-05:00
+      event_time: PAID_AT_S, // processed_at, in seconds
       event_id: EVENT_ID,
       user_data: {
         em: [sha('bob.norman@mail.example.com')],

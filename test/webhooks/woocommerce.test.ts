@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import type { TagwardenApp } from '../../server/app'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { buildApp, liveCapi } from '../helpers/build-app'
-import { EPIK, GRANTED, NOW_MS, UA, WOO_SECRET, keysUnder, postWoo, wooOrder } from './helpers'
+import { EPIK, GRANTED, NOW_MS, PAID_AT_S, UA, WOO_SECRET, keysUnder, postWoo, wooOrder } from './helpers'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 const EVENT_ID = 'ord_727'
@@ -67,7 +67,7 @@ describe('POST /tw/webhooks/woocommerce', () => {
       {
         event_name: 'checkout',
         action_source: 'web',
-        event_time: Date.UTC(2017, 2, 22, 19, 28, 8) / 1000, // date_paid_gmt
+        event_time: PAID_AT_S, // date_paid_gmt, read as UTC
         event_id: EVENT_ID,
         user_data: {
           em: [sha('john.doe@example.com')],
@@ -114,7 +114,7 @@ describe('POST /tw/webhooks/woocommerce', () => {
     const answers = []
     answers.push(await (await postWoo(tw, unpaid('pending'), { topic: 'order.created' })).json())
     answers.push(await (await postWoo(tw, orderWithToken(), { topic: 'order.updated' })).json())
-    answers.push(await (await postWoo(tw, { ...orderWithToken(), status: 'completed', date_completed_gmt: '2017-03-25T10:00:00' }, { topic: 'order.updated' })).json())
+    answers.push(await (await postWoo(tw, { ...orderWithToken(), status: 'completed', date_completed_gmt: '2025-12-31T23:59:50' }, { topic: 'order.updated' })).json())
     expect(answers.map((a) => a.status)).toEqual(['ignored', 'accepted', 'duplicate'])
     await sent()
     expect(fake.countById(EVENT_ID)).toBe(1)
