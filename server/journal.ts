@@ -11,6 +11,10 @@ export interface DestinationRecord {
   /** The wire payload, recorded only in dry-run (hashed identifiers only, never raw PII). */
   payload?: unknown
   at?: number
+  /** Names of the identifiers this destination gets after consent (never their values). */
+  identifiers?: string[]
+  /** Delivery attempts so far. */
+  attempts?: number
 }
 
 export interface JournalEntry {
@@ -22,12 +26,16 @@ export interface JournalEntry {
   /** Names of the identifiers present (never their values). */
   identifiers: string[]
   destinations: Record<string, DestinationRecord>
+  /** Every path this event_id arrived on (tag beacon, loader fallback, webhook, API), first first. */
+  sources?: EventSource[]
 }
 
 export interface Journal {
   add(event: CanonicalEvent, received: number, destinations: Record<string, DestinationRecord>): void
   update(dest: string, eventId: string, patch: Partial<DestinationRecord>): void
   recent(limit?: number): JournalEntry[]
+  /** Changes on every add or update: a cheap freshness token (ETag) for the inspector. */
+  version(): number
   /** Persist the recent history (called on an interval and at shutdown). */
   save(): Promise<void>
   load(): Promise<void>
@@ -42,11 +50,15 @@ const KEY = 'journal:recent'
 export function createJournal(storage: Storage, size = 500): Journal {
   const entries = new Map<string, JournalEntry>()
   let dirty = false
+  let version = 0
 
   function add(event: CanonicalEvent, received: number, destinations: Record<string, DestinationRecord>): void {
     const existing = entries.get(event.event_id)
+    version++
     if (existing) {
       for (const [d, r] of Object.entries(destinations)) if (!existing.destinations[d] || r.state !== 'duplicate') existing.destinations[d] = { ...existing.destinations[d], ...r }
+      const sources = (existing.sources ??= [existing.source])
+      if (!sources.includes(event.source)) sources.push(event.source)
     } else {
       entries.set(event.event_id, {
         event_id: event.event_id,
@@ -56,6 +68,7 @@ export function createJournal(storage: Storage, size = 500): Journal {
         received,
         identifiers: Object.keys(event.user).filter((k) => event.user[k as keyof typeof event.user] !== undefined),
         destinations,
+        sources: [event.source],
       })
       if (entries.size > size) entries.delete(entries.keys().next().value as string)
     }
@@ -65,6 +78,7 @@ export function createJournal(storage: Storage, size = 500): Journal {
   function update(dest: string, eventId: string, patch: Partial<DestinationRecord>): void {
     const e = entries.get(eventId)
     if (!e) return
+    version++
     e.destinations[dest] = { ...{ action: 'allow', rule: 'unknown', state: 'queued' }, ...e.destinations[dest], ...patch }
     dirty = true
   }
@@ -82,5 +96,23 @@ export function createJournal(storage: Storage, size = 500): Journal {
     if (Array.isArray(saved)) for (const e of saved.slice(-size)) entries.set(e.event_id, e)
   }
 
-  return { add, update, recent, save, load }
+  return { add, update, recent, version: () => version, save, load }
+}
+
+/** States in which a destination's copy of the event exists (made now or earlier, whatever became of it). */
+const COPY_MADE = new Set(['queued', 'sent', 'failed', 'dry-run', 'dead', 'retrying', 'forwarded', 'duplicate'])
+
+/**
+ * The dedup pair of an event: did the browser tag's beacon reach the proxy (and, when the tag path
+ * records a `pinterest-tag` decision, was it forwarded), and was a CAPI copy made for the same
+ * event_id? Pinterest deduplicates the two by event_id; both seen = a covered pair.
+ */
+export function dedupPair(e: JournalEntry): { tag: boolean; capi: boolean } {
+  const tagRec = e.destinations['pinterest-tag']
+  const beacon = (e.sources ?? [e.source]).includes('tag')
+  const capi = e.destinations['pinterest-capi']
+  return {
+    tag: tagRec ? COPY_MADE.has(tagRec.state) : beacon,
+    capi: !!capi && COPY_MADE.has(capi.state),
+  }
 }
