@@ -41,12 +41,13 @@ export interface OrderFacts {
 }
 
 /**
- * The deterministic checkout event_id (DESIGN §3 "event_id contract"): the template with
- * `{order_id}` replaced, so the thank-you page and the webhook name the same conversion.
+ * The deterministic checkout event_id (DESIGN §3 "event_id contract"): the template's
+ * `{order_id}` replaced, exactly as the loader does it for the thank-you page (first occurrence;
+ * client/pintrk.ts), so both name the same conversion.
  * @example orderEventId('ord_{order_id}', 450789469) // 'ord_450789469'
  */
 export const orderEventId = (template: string, orderId: string | number): string =>
-  template.split('{order_id}').join(String(orderId).trim())
+  template.replace('{order_id}', () => String(orderId).trim())
 
 /** Money arithmetic on floats, rounded back to cents before it becomes a string. */
 export const cents = (n: number): number => Math.round(n * 100) / 100

@@ -26,7 +26,8 @@ describe('webhook signatures', () => {
 describe('order → checkout mapping', () => {
   it('fills the event_id template the thank-you page uses', () => {
     expect(orderEventId('ord_{order_id}', 450789469)).toBe('ord_450789469')
-    expect(orderEventId('{order_id}-purchase-{order_id}', ' 727 ')).toBe('727-purchase-727')
+    expect(orderEventId('shop1-{order_id}', ' 727 ')).toBe('shop1-727')
+    expect(orderEventId('ord_{order_id}', '$&1')).toBe('ord_$&1') // no replacement patterns
   })
 
   it('reads the Shopify order id from admin_graphql_api_id, so ids beyond 2^53 survive', () => {
