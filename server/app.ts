@@ -4,6 +4,12 @@ import { createRuntime, type Deps, type Runtime } from './runtime'
 import { adminRoutes } from './routes/admin'
 import { eventsRoutes } from './routes/events'
 import { healthRoutes } from './routes/health'
+import { ctxRoutes } from './routes/ctx'
+import { demoRoutes } from './routes/demo'
+import { fallbackRoutes } from './routes/fallback'
+import { loaderRoutes } from './routes/loader'
+import { pinBeaconRoutes } from './routes/pin-beacons'
+import { pinScriptRoutes } from './routes/pin-scripts'
 import { webhooksRoutes } from './routes/webhooks'
 
 export interface TagwardenApp {
@@ -21,7 +27,7 @@ export interface TagwardenApp {
 }
 
 /** The route groups, in order; each is a function of (app, runtime). */
-const ROUTES = [healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes]
+const ROUTES = [healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes, loaderRoutes, ctxRoutes, fallbackRoutes, pinScriptRoutes, pinBeaconRoutes, demoRoutes]
 
 /**
  * Build tagwarden: the h3 app under `config.prefix` plus its runtime (storage, pipeline, outbox).

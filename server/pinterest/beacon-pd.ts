@@ -1,0 +1,62 @@
+/** Changes to a beacon's partner data (`pd`): keys to set, keys to remove. */
+export interface PdEdit {
+  set?: Record<string, string>
+  remove?: string[]
+}
+
+function editObject(pd: Record<string, unknown>, edit: PdEdit): Record<string, unknown> {
+  const out = { ...pd }
+  for (const k of edit.remove ?? []) delete out[k]
+  for (const [k, v] of Object.entries(edit.set ?? {})) if (k !== 'country' || !out.country) out[k] = v
+  return out
+}
+
+/**
+ * Edit a beacon's partner data in the encoding the beacon already uses (api-and-tag.md §D2, §D6):
+ * the JS tag's `pd={"em":…}` JSON, or the image tag's `pd[opt_out_type]=LDP&pd[country]=<sha256>`
+ * bracket form. Used for Limited Data Processing (`set: { opt_out_type: 'LDP', country }`) and for a
+ * consent rule that strips the hashed email (`remove: ['em']`). An existing `country` is kept.
+ * Returns new parameters; the input is not changed.
+ * @example editPartnerData(new URLSearchParams('pd={"em":"…"}'), { set: { opt_out_type: 'LDP' } }).get('pd') // '{"em":"…","opt_out_type":"LDP"}'
+ */
+export function editPartnerData(params: URLSearchParams, edit: PdEdit): URLSearchParams {
+  const out = new URLSearchParams(params)
+  const json = out.get('pd')
+  if (json !== null) {
+    try {
+      const pd: unknown = JSON.parse(json || '{}')
+      if (pd && typeof pd === 'object' && !Array.isArray(pd)) {
+        out.set('pd', JSON.stringify(editObject(pd as Record<string, unknown>, edit)))
+        return out
+      }
+    } catch {
+      // not JSON: edit the bracket form below
+    }
+  }
+  const keys = [...out.keys()]
+  const bracket = keys.some((k) => k.startsWith('pd[') || k.startsWith('ed['))
+  if (!bracket && json === null) {
+    const pd = editObject({}, edit)
+    if (Object.keys(pd).length) out.set('pd', JSON.stringify(pd))
+    return out
+  }
+  for (const k of edit.remove ?? []) out.delete(`pd[${k}]`)
+  for (const [k, v] of Object.entries(edit.set ?? {})) if (k !== 'country' || !out.get('pd[country]')) out.set(`pd[${k}]`, v)
+  return out
+}
+
+/** The same edit on a JSON beacon body (`{"event":…,"pd":{…}}` or `"pd":"{…}"`); undefined when the body is not a JSON object. */
+export function editPartnerDataJson(body: string, edit: PdEdit): string | undefined {
+  try {
+    const o: unknown = JSON.parse(body)
+    if (!o || typeof o !== 'object' || Array.isArray(o)) return undefined
+    const b = o as Record<string, unknown>
+    const asString = typeof b.pd === 'string'
+    const pd: unknown = asString ? JSON.parse(b.pd as string) : b.pd ?? {}
+    if (!pd || typeof pd !== 'object' || Array.isArray(pd)) return undefined
+    const edited = editObject(pd as Record<string, unknown>, edit)
+    return JSON.stringify({ ...b, pd: asString ? JSON.stringify(edited) : edited })
+  } catch {
+    return undefined
+  }
+}

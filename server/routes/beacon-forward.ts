@@ -1,0 +1,81 @@
+import type { Runtime } from '../runtime'
+import { editPartnerData, editPartnerDataJson, type PdEdit } from '../pinterest/beacon-pd'
+
+/** A transparent 1×1 GIF: what the browser gets when there is nothing better to answer. */
+export const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
+const UPSTREAM_TIMEOUT_MS = 5_000
+const MAX_UPSTREAM_BYTES = 256 * 1024
+
+export const pixelResponse = (): Response =>
+  new Response(new Uint8Array(PIXEL), { status: 200, headers: { 'content-type': 'image/gif', 'cache-control': 'no-store, max-age=0' } })
+
+export interface BeaconRequest {
+  /** Path under the beacon origin, validated: `v3/`, `user/`, … */
+  path: string
+  query: URLSearchParams
+  method: 'GET' | 'POST'
+  body: string
+  contentType: string
+  ip?: string
+  ua?: string
+  acceptLanguage?: string
+  referer?: string
+  /** Partner-data changes consent asked for (LDP flag, stripped email). */
+  pd?: PdEdit
+}
+
+/** Apply the partner-data edit where the beacon carries its data: a POST body if it has one, else the query. */
+function edited(req: BeaconRequest): { query: URLSearchParams; body: string } {
+  if (!req.pd) return { query: req.query, body: req.body }
+  if (req.method === 'POST' && req.body.trim()) {
+    const t = req.body.trim()
+    if (t.startsWith('{')) {
+      const body = editPartnerDataJson(t, req.pd)
+      return body ? { query: req.query, body } : { query: editPartnerData(req.query, req.pd), body: req.body }
+    }
+    return { query: req.query, body: editPartnerData(new URLSearchParams(req.body), req.pd).toString() }
+  }
+  return { query: editPartnerData(req.query, req.pd), body: req.body }
+}
+
+/**
+ * Forward a beacon to PINTEREST_BEACON_ORIGIN (the fixed upstream; the path is validated by the
+ * route) with the shopper's IP and user agent, and answer the browser the way Pinterest did:
+ * status, content type, body. Cookies are never forwarded (they belong to the shop). When the
+ * upstream fails, the browser still gets a 1×1 GIF with 200 so the page is not affected; `ok`
+ * says whether Pinterest took it.
+ */
+export async function forwardBeacon(rt: Runtime, req: BeaconRequest): Promise<{ response: Response; ok: boolean }> {
+  const { query, body } = edited(req)
+  const search = query.toString()
+  const url = `${rt.config.pinterest.beaconOrigin}/${req.path}${search ? `?${search}` : ''}`
+  const headers: Record<string, string> = {}
+  if (req.ua) headers['user-agent'] = req.ua
+  if (req.ip) headers['x-forwarded-for'] = req.ip
+  if (req.acceptLanguage) headers['accept-language'] = req.acceptLanguage
+  if (req.referer) headers.referer = req.referer
+  if (req.method === 'POST') headers['content-type'] = req.contentType || 'text/plain;charset=UTF-8'
+  try {
+    const res = await rt.fetch(url, {
+      method: req.method,
+      headers,
+      body: req.method === 'POST' ? body : undefined,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+    })
+    const bytes = new Uint8Array(await res.arrayBuffer())
+    // A redirect, a 5xx or an oversized answer counts as "upstream failed": the page gets the pixel.
+    if (bytes.byteLength > MAX_UPSTREAM_BYTES || (res.status >= 300 && res.status < 400) || res.status >= 500) {
+      rt.log.warn('[tagwarden] [pinterest-tag] beacon upstream answered badly; answered a pixel', { path: req.path, status: res.status })
+      return { response: pixelResponse(), ok: false }
+    }
+    const out = new Headers({ 'cache-control': res.headers.get('cache-control') ?? 'no-store, max-age=0' })
+    const type = res.headers.get('content-type')
+    if (type) out.set('content-type', type)
+    const response = new Response(res.status === 204 || res.status === 304 ? null : bytes, { status: res.status, headers: out })
+    return { response, ok: res.ok }
+  } catch (error) {
+    rt.log.warn('[tagwarden] [pinterest-tag] beacon upstream failed; answered a pixel', { path: req.path, reason: (error as Error).message })
+    return { response: pixelResponse(), ok: false }
+  }
+}

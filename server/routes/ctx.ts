@@ -1,0 +1,42 @@
+import { noContent, type H3 } from 'h3'
+import { cartTokenList } from '../context/claims'
+import { CONTEXT_REFRESH_S } from '../context/cookie'
+import { CTX_BODY_LIMIT, ctxBodySchema } from '../context/ctx-body'
+import { mergeContext, sameContext } from '../context/merge'
+import type { Runtime } from '../runtime'
+import { clientIp, parseJson, readBodyText, validate } from './http'
+import { assertNotCrossSite } from './same-site'
+import { requestConsent } from './shopper'
+
+/**
+ * `POST {prefix}/ctx` — the loader's context update (epik, consent, cart, hashed email), sent as
+ * text/plain JSON: validated, merged into the verified tw_ctx, re-signed only when something
+ * changed (or the cookie is due a refresh), and stored by cart/checkout token for order webhooks.
+ * Answers 204.
+ */
+export function ctxRoutes(app: H3, rt: Runtime): void {
+  app.post(`${rt.config.prefix}/ctx`, async (event) => {
+    assertNotCrossSite(event)
+    const body = validate(ctxBodySchema, parseJson(await readBodyText(event, CTX_BODY_LIMIT)))
+    const now = rt.now()
+    const { claims: existing, issuedAt } = await rt.context.read(event)
+    const next = mergeContext(existing, body, now)
+    const changed = !sameContext(existing, next)
+    if (changed || (issuedAt !== undefined && now / 1000 - issuedAt > CONTEXT_REFRESH_S)) await rt.context.write(event, next)
+
+    const tokens = cartTokenList(next.cart)
+    if (tokens.length && (body.cart || changed)) {
+      await rt.carts.put(tokens, {
+        epik: next.epik,
+        ip: clientIp(event),
+        ua: event.req.headers.get('user-agent') || undefined,
+        visitor_id: next.vid,
+        em: next.em,
+        consent: requestConsent(event, rt, next),
+        at: now,
+      })
+    }
+    event.res.headers.set('cache-control', 'no-store')
+    return noContent()
+  })
+}

@@ -1,0 +1,56 @@
+import { HTTPError, type H3 } from 'h3'
+import { z } from 'zod'
+import { beaconToEvent } from '../pinterest/beacon-event'
+import type { Runtime } from '../runtime'
+import { parseJson, readBodyText, validate } from './http'
+import { ingestAll } from './mirror'
+import { assertNotCrossSite } from './same-site'
+import { readShopper } from './shopper'
+
+/** 50 events of a few hundred bytes (client/types.ts `FallbackEvent`); a big cart still fits. */
+export const FALLBACK_BODY_LIMIT = 128 * 1024
+export const FALLBACK_MAX_EVENTS = 50
+
+const jsonRecord = z.record(z.string(), z.unknown())
+
+/** One tag call as the loader saw it (client/types.ts `FallbackEvent`). */
+const fallbackEventSchema = z
+  .object({
+    event: z.string().min(1, 'is required').max(64),
+    ed: jsonRecord.default({}),
+    pd: z.record(z.string(), z.union([z.string().max(1024), z.number(), z.boolean()])).optional(),
+    ad: z.object({ loc: z.string().max(8192).optional(), ref: z.string().max(8192).optional() }).optional(),
+  })
+  .strict()
+
+export const fallbackBodySchema = z.union([
+  fallbackEventSchema.transform((e) => [e]),
+  z.array(fallbackEventSchema).min(1, 'needs at least one event').max(FALLBACK_MAX_EVENTS, `at most ${FALLBACK_MAX_EVENTS} events per request`),
+])
+
+/**
+ * `POST {prefix}/e` — the loader's fallback when the tag is not running (not allowed, blocked, or
+ * not up in time): each call becomes the same canonical event a beacon would (source `loader`),
+ * with the verified tw_ctx and the request's IP/UA. Idempotency by event_id makes a call that also
+ * reached Pinterest as a beacon count once. Answers 202 with each event's fate.
+ */
+export function fallbackRoutes(app: H3, rt: Runtime): void {
+  app.post(`${rt.config.prefix}/e`, async (event) => {
+    assertNotCrossSite(event)
+    const calls = validate(fallbackBodySchema, parseJson(await readBodyText(event, FALLBACK_BODY_LIMIT)))
+    const { shopper } = await readShopper(event, rt)
+    const now = rt.now()
+    const built = calls.map((call) => ({ call, r: beaconToEvent({ event: call.event, ed: call.ed, pd: call.pd ?? {}, ad: call.ad ?? {} }, shopper, now, 'loader') }))
+    const events = built.flatMap(({ r }) => ('event' in r ? [r.event] : []))
+    for (const { r } of built) if ('skip' in r) rt.log.debug('[tagwarden] [pinterest-capi] loader event not mirrored', { reason: r.skip })
+    const accepted = await ingestAll(rt, events)
+    if (!accepted) throw new HTTPError({ status: 503, message: 'events could not be stored; try again' })
+    let k = 0
+    const results = built.map(({ call, r }) =>
+      'skip' in r ? { event: call.event, status: 'skipped', reason: r.skip } : { event: call.event, event_id: r.event.event_id, status: accepted[k++].status },
+    )
+    event.res.status = 202
+    event.res.headers.set('cache-control', 'no-store')
+    return { accepted: results.filter((r) => r.status === 'accepted').length, events: results }
+  })
+}

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto'
+import { readFile, stat } from 'node:fs/promises'
+import { HTTPError, type H3 } from 'h3'
+import type { Config } from '../config'
+import type { Runtime } from '../runtime'
+import { notModified } from './etag'
+import { packageFile } from './package-file'
+
+/** The identifier the built loader names exactly once (client/config.ts); replaced by the public config. */
+export const CONFIG_SLOT = '__TW_CONFIG__'
+/** Milliseconds the loader waits for consent or the tag before falling back to `{prefix}/e`. */
+export const LOADER_WAIT_MS = 2500
+/** How often the built file is checked for a rebuild. */
+const RECHECK_MS = 2000
+
+/**
+ * The public config inlined into the loader (client/config.ts `LoaderConfig`). Only public values:
+ * no key, token or secret ever appears here.
+ * @example loaderConfig(parseConfig({})).p // '/tw'
+ */
+export function loaderConfig(config: Config) {
+  return {
+    p: config.prefix,
+    t: config.pinterest.tagId ?? '',
+    o: config.eventIdTemplate,
+    b: config.pinterest.beaconOrigin,
+    s: config.pinterest.scriptOrigin,
+    g: config.onetrustGroup,
+    d: config.defaultConsent,
+    w: LOADER_WAIT_MS,
+  }
+}
+
+interface Built { body: string; etag: string; mtimeMs: number; size: number; checked: number }
+
+/**
+ * `GET {prefix}/loader.js` — the built browser loader with the public config inlined; ETag from
+ * the content, five minutes of browser cache, 304 on `If-None-Match`. 503 until `npm run build`
+ * has produced `dist/loader.js`. `file` overrides where the build is read from (tests).
+ */
+export function loaderRoutes(app: H3, rt: Runtime, file = packageFile('dist', 'loader.js')): void {
+  const json = JSON.stringify(loaderConfig(rt.config)).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`)
+  let built: Built | undefined
+
+  async function load(): Promise<Built> {
+    const now = Date.now()
+    if (built && now - built.checked < RECHECK_MS) return built
+    const info = await stat(file).catch(() => undefined)
+    if (!info) {
+      built = undefined
+      throw new HTTPError({ status: 503, message: `the browser loader is not built (${file} is missing): run npm run build` })
+    }
+    if (built && built.mtimeMs === info.mtimeMs && built.size === info.size) return ((built.checked = now), built)
+    const source = await readFile(file, 'utf8')
+    if (!source.includes(CONFIG_SLOT)) {
+      throw new HTTPError({ status: 503, message: `${file} has no ${CONFIG_SLOT} slot: rebuild it with npm run build` })
+    }
+    const body = source.replace(CONFIG_SLOT, () => json)
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
+    return (built = { body, etag, mtimeMs: info.mtimeMs, size: info.size, checked: now })
+  }
+
+  app.get(`${rt.config.prefix}/loader.js`, async (event) => {
+    const { body, etag } = await load()
+    const headers = { etag, 'cache-control': 'public, max-age=300', 'content-type': 'application/javascript; charset=utf-8', 'x-content-type-options': 'nosniff' }
+    if (notModified(event, etag)) return new Response(null, { status: 304, headers })
+    return new Response(body, { status: 200, headers })
+  })
+}

@@ -1,0 +1,75 @@
+import { HTTPError, type H3, type H3Event } from 'h3'
+import type { Decision } from '../consent'
+import { TAG_DESTINATION } from '../pipeline'
+import { parseBeacon } from '../pinterest/beacon'
+import { beaconToEvent, type Shopper } from '../pinterest/beacon-event'
+import type { PdEdit } from '../pinterest/beacon-pd'
+import { hashUserValue } from '../pinterest/normalize'
+import type { Runtime } from '../runtime'
+import { forwardBeacon, pixelResponse } from './beacon-forward'
+import { readBodyText } from './http'
+import { ingestMirror } from './mirror'
+import { readShopper } from './shopper'
+
+/** A beacon path under the beacon origin (`v3/`, `user/`): segments of letters, digits, . _ -, none starting with a dot. */
+export const BEACON_PATH = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\/){0,4}(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,63})?$/
+/** A beacon body is a few kB; a big cart stays far below this. */
+export const BEACON_BODY_LIMIT = 64 * 1024
+
+/** What the `pinterest-tag` consent decision changes in the forwarded beacon. */
+function partnerDataEdit(decision: Decision, shopper: Shopper): PdEdit | undefined {
+  const remove = decision.action === 'strip' || decision.action === 'ldp' ? (decision.fields ?? []).filter((f) => f === 'em') : []
+  if (decision.action !== 'ldp') return remove.length ? { remove } : undefined
+  // LDP: "pd[opt_out_type]=LDP&pd[st]=…&pd[country]=…" with SHA-256 values (P3); the country where the server knows it.
+  const country = shopper.consent?.country ? hashUserValue('country', shopper.consent.country) : undefined
+  return { set: { opt_out_type: 'LDP', ...(country ? { country } : {}) }, remove }
+}
+
+async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<Response> {
+  const method = event.req.method
+  if (method !== 'GET' && method !== 'POST') throw new HTTPError({ status: 405, message: 'beacons are GET or POST', headers: { allow: 'GET, POST' } })
+  const path = event.url.pathname.slice(base.length)
+  if (!BEACON_PATH.test(path)) throw new HTTPError({ status: 404, message: 'not a Pinterest beacon path (letters, digits, . _ - segments only)' })
+  const body = method === 'POST' ? await readBodyText(event, BEACON_BODY_LIMIT) : ''
+  const contentType = event.req.headers.get('content-type') ?? ''
+  const beacon = parseBeacon(event.url.searchParams, body, contentType)
+  const { shopper } = await readShopper(event, rt)
+
+  const decision = rt.policy.decide(TAG_DESTINATION, rt.policy.normalize(shopper.consent))
+  const forwarded =
+    decision.action === 'suppress'
+      ? Promise.resolve({ response: pixelResponse(), ok: false })
+      : forwardBeacon(rt, {
+          path,
+          query: event.url.searchParams,
+          method,
+          body,
+          contentType,
+          ip: shopper.ip,
+          ua: shopper.ua,
+          acceptLanguage: event.req.headers.get('accept-language') ?? undefined,
+          referer: event.req.headers.get('referer') ?? undefined,
+          pd: partnerDataEdit(decision, shopper),
+        })
+  const mirrored = beacon.event ? ingestMirror(rt, beaconToEvent(beacon, shopper, rt.now(), 'tag')) : Promise.resolve(undefined)
+  const [{ response, ok }, accepted] = await Promise.all([forwarded, mirrored])
+  if (accepted) {
+    rt.journal.update(TAG_DESTINATION, accepted.event_id, {
+      action: decision.action,
+      rule: decision.rule,
+      state: decision.action === 'suppress' ? 'suppressed' : ok ? 'sent' : 'failed',
+    })
+  }
+  return response
+}
+
+/**
+ * `GET|POST {prefix}/pin/ct/*` — Pinterest's beacon endpoints, first-party. Each beacon is forwarded
+ * to PINTEREST_BEACON_ORIGIN as the `pinterest-tag` consent decision allows (suppress → not sent,
+ * the page still gets its pixel; ldp → sent with Pinterest's LDP flag), and a conversion event with
+ * an event_id is mirrored to the pipeline (CAPI) with the same event_id, persisted before answering.
+ */
+export function pinBeaconRoutes(app: H3, rt: Runtime): void {
+  const base = `${rt.config.prefix}/pin/ct/`
+  app.all(`${base}**`, (event) => handleBeacon(event, rt, base))
+}

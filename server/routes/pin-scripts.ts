@@ -1,0 +1,50 @@
+import { HTTPError, type H3, type H3Event } from 'h3'
+import type { Runtime } from '../runtime'
+import { createRewriter } from '../scripts/rewrite'
+import { createScriptCache, type ScriptCache } from '../scripts/script-cache'
+import { notModified } from './etag'
+
+/** A Pinterest library file name (`main.6ae4a9fc.js`, api-and-tag.md §D1): one segment, no escapes, no leading dot. */
+export const SCRIPT_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}\.js$/
+
+async function serve(event: H3Event, cache: ScriptCache, path: string): Promise<Response> {
+  const r = await cache.get(path)
+  if (r.kind === 'not-found') throw new HTTPError({ status: 404, message: `${path} does not exist at PINTEREST_SCRIPT_ORIGIN` })
+  if (r.kind === 'unavailable') {
+    throw new HTTPError({ status: 502, message: `could not fetch ${path} from PINTEREST_SCRIPT_ORIGIN and no cached copy exists (${r.reason})` })
+  }
+  const headers = {
+    etag: r.script.etag,
+    'cache-control': 'public, max-age=300',
+    'content-type': 'application/javascript; charset=utf-8',
+    'x-content-type-options': 'nosniff',
+  }
+  if (notModified(event, r.script.etag)) return new Response(null, { status: 304, headers })
+  return new Response(r.script.body, { status: 200, headers })
+}
+
+/**
+ * `GET {prefix}/pin/core.js` and `GET {prefix}/pin/lib/<file>.js` — Pinterest's scripts served
+ * first-party from PINTEREST_SCRIPT_ORIGIN `/ct/…` (never a URL from the request), with the script
+ * and beacon hosts rewritten to first-party paths, cached with stale-while-revalidate.
+ */
+export function pinScriptRoutes(app: H3, rt: Runtime): void {
+  const { prefix, pinterest } = rt.config
+  const cache = createScriptCache({
+    storage: rt.store.storage,
+    fetch: rt.fetch,
+    now: rt.now,
+    log: rt.log,
+    origin: pinterest.scriptOrigin,
+    transform: createRewriter({ prefix, scriptOrigin: pinterest.scriptOrigin, beaconOrigin: pinterest.beaconOrigin }),
+  })
+  const lib = `${prefix}/pin/lib/`
+  app.get(`${prefix}/pin/core.js`, (event) => serve(event, cache, '/ct/core.js'))
+  app.get(`${lib}**`, (event) => {
+    const name = event.url.pathname.slice(lib.length)
+    if (!SCRIPT_NAME.test(name)) {
+      throw new HTTPError({ status: 400, message: 'refused: only Pinterest library file names like main.1a2b3c4d.js are served (one path segment, letters, digits, . _ -)' })
+    }
+    return serve(event, cache, `/ct/lib/${name}`)
+  })
+}

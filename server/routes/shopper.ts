@@ -1,0 +1,49 @@
+import { getCookie, type H3Event } from 'h3'
+import type { ContextClaims } from '../context/claims'
+import type { ConsentSignals } from '../event'
+import type { Shopper } from '../pinterest/beacon-event'
+import type { Runtime } from '../runtime'
+import { clientIp } from './http'
+
+const OPAQUE = /^[\x21-\x7e]{1,256}$/
+
+/** The two-letter language of `Accept-Language` ("Two-character ISO-639-1 language code", v5/openapi.yaml `language`). */
+export function requestLanguage(event: H3Event): string | undefined {
+  const m = /^\s*([A-Za-z]{2})(?:[-_,;\s]|$)/.exec(event.req.headers.get('accept-language') ?? '')
+  return m?.[1].toLowerCase()
+}
+
+/**
+ * Consent as the server sees it: the snapshot in the verified cookie, plus `Sec-GPC: 1` (a header
+ * page scripts cannot set; consent.md §4) and the country from the configured trusted header.
+ * No signal at all → undefined, so TAGWARDEN_DEFAULT_CONSENT applies.
+ */
+export function requestConsent(event: H3Event, rt: Runtime, claims: ContextClaims | undefined): ConsentSignals | undefined {
+  const signals: ConsentSignals = { ...claims?.consent }
+  if (event.req.headers.get('sec-gpc')?.trim() === '1') signals.gpc = true
+  const header = rt.config.countryHeader
+  const country = header ? event.req.headers.get(header)?.trim() : undefined
+  if (country && /^[A-Za-z]{2}$/.test(country)) signals.country = country.toUpperCase()
+  return Object.keys(signals).length ? signals : undefined
+}
+
+/**
+ * Everything the server knows about the shopper behind a request: IP, user agent, language,
+ * the verified tw_ctx (epik, hashed email, visitor id) and Pinterest's `_pin_unauth` cookie.
+ * @example const { shopper, claims } = await readShopper(event, rt)
+ */
+export async function readShopper(event: H3Event, rt: Runtime): Promise<{ shopper: Shopper; claims?: ContextClaims }> {
+  const { claims } = await rt.context.read(event)
+  const cookiePinUnauth = getCookie(event, '_pin_unauth')
+  const shopper: Shopper = {
+    ip: clientIp(event),
+    ua: event.req.headers.get('user-agent') || undefined,
+    language: requestLanguage(event),
+    epik: claims?.epik,
+    em: claims?.em,
+    pinUnauth: cookiePinUnauth && OPAQUE.test(cookiePinUnauth) ? cookiePinUnauth : claims?.pin_unauth,
+    visitorId: claims?.vid,
+    consent: requestConsent(event, rt, claims),
+  }
+  return { shopper, claims }
+}

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto'
+import type { Storage } from 'unstorage'
+import type { Logger } from '../log'
+
+/** A script as served: rewritten body, its ETag, and when the upstream last confirmed it. */
+export interface ServedScript {
+  body: string
+  etag: string
+  fetchedAt: number
+}
+
+/** What is kept in storage: the upstream text (rewritten on load, so a changed prefix never serves stale paths). */
+interface StoredScript {
+  source: string
+  upstreamEtag?: string
+  fetchedAt: number
+}
+
+export type ScriptLookup =
+  | { kind: 'ok'; script: ServedScript }
+  | { kind: 'not-found' }
+  | { kind: 'unavailable'; reason: string }
+
+export interface ScriptCacheOptions {
+  storage: Storage
+  fetch: typeof fetch
+  now: () => number
+  log: Logger
+  /** The fixed upstream origin (PINTEREST_SCRIPT_ORIGIN); paths are appended to it, never a URL from a request. */
+  origin: string
+  /** Rewrite applied to the upstream text before serving. */
+  transform: (source: string) => string
+  /** After this long a copy is served once more and refreshed in the background. */
+  maxAgeMs?: number
+  timeoutMs?: number
+  maxBytes?: number
+}
+
+export interface ScriptCache {
+  /** The script at `path` (e.g. `/ct/core.js`): cached copy, refreshed in the background when stale. */
+  get(path: string): Promise<ScriptLookup>
+  /** Resolves when no background refresh is running (tests, shutdown). */
+  idle(): Promise<void>
+}
+
+const NOT_FOUND_TTL_MS = 60_000
+const MEMORY_ENTRIES = 200
+
+const etagOf = (body: string) => `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
+
+/**
+ * Pinterest's scripts, cached in storage with stale-while-revalidate: a fresh copy is served as is;
+ * a stale one is served while a conditional refresh runs in the background; when the upstream fails
+ * the last good copy keeps being served; with no copy at all the caller gets `unavailable`.
+ * Upstream 404s are remembered for a minute so unknown names cannot make us hammer the upstream.
+ * @example createScriptCache({ storage, fetch, now, log, origin: 'https://s.pinimg.com', transform })
+ */
+export function createScriptCache(o: ScriptCacheOptions): ScriptCache {
+  const maxAgeMs = o.maxAgeMs ?? 5 * 60_000
+  const timeoutMs = o.timeoutMs ?? 5_000
+  const maxBytes = o.maxBytes ?? 2 * 1024 * 1024
+  const memory = new Map<string, { stored: StoredScript; served: ServedScript }>()
+  const inflight = new Map<string, Promise<ScriptLookup>>()
+  const missing = new Map<string, number>()
+
+  const keyOf = (path: string) => `scripts:${path.replace(/^\//, '').replace(/\//g, ':')}`
+
+  function remember(path: string, stored: StoredScript): ServedScript {
+    const body = o.transform(stored.source)
+    const served = { body, etag: etagOf(body), fetchedAt: stored.fetchedAt }
+    memory.delete(path)
+    memory.set(path, { stored, served })
+    if (memory.size > MEMORY_ENTRIES) memory.delete(memory.keys().next().value as string)
+    return served
+  }
+
+  async function load(path: string) {
+    const hit = memory.get(path)
+    if (hit) return hit
+    const stored = await o.storage.getItem<StoredScript>(keyOf(path)).catch(() => null)
+    if (!stored || typeof stored.source !== 'string' || typeof stored.fetchedAt !== 'number') return undefined
+    remember(path, stored)
+    return memory.get(path)
+  }
+
+  /** A storage failure costs the copy's persistence, not the answer: memory still has it. */
+  const save = (path: string, stored: StoredScript) =>
+    o.storage.setItem(keyOf(path), stored).catch((error: Error) => o.log.warn('[tagwarden] [scripts] could not store a script copy', { path, reason: error.message }))
+
+  async function fetchUpstream(path: string, current: StoredScript | undefined): Promise<ScriptLookup> {
+    const url = `${o.origin}${path}`
+    try {
+      const res = await o.fetch(url, {
+        headers: current?.upstreamEtag ? { 'if-none-match': current.upstreamEtag } : {},
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'error',
+      })
+      if (res.status === 304 && current) {
+        const stored = { ...current, fetchedAt: o.now() }
+        await save(path, stored)
+        return { kind: 'ok', script: remember(path, stored) }
+      }
+      if (res.status === 404 || res.status === 410) {
+        void res.body?.cancel()
+        return { kind: 'not-found' }
+      }
+      if (!res.ok) {
+        void res.body?.cancel()
+        return { kind: 'unavailable', reason: `${res.status} from ${url}` }
+      }
+      if (Number(res.headers.get('content-length') ?? 0) > maxBytes) return { kind: 'unavailable', reason: `${url} is larger than ${maxBytes} bytes` }
+      const source = await res.text()
+      if (source.length > maxBytes) return { kind: 'unavailable', reason: `${url} is larger than ${maxBytes} bytes` }
+      const stored: StoredScript = { source, upstreamEtag: res.headers.get('etag') ?? undefined, fetchedAt: o.now() }
+      await save(path, stored)
+      return { kind: 'ok', script: remember(path, stored) }
+    } catch (error) {
+      return { kind: 'unavailable', reason: `${url}: ${(error as Error).message}` }
+    }
+  }
+
+  function refresh(path: string, current: StoredScript | undefined): Promise<ScriptLookup> {
+    let p = inflight.get(path)
+    if (!p) {
+      p = fetchUpstream(path, current).finally(() => inflight.delete(path))
+      inflight.set(path, p)
+    }
+    return p
+  }
+
+  async function get(path: string): Promise<ScriptLookup> {
+    const hit = await load(path)
+    if (hit) {
+      if (o.now() - hit.stored.fetchedAt >= maxAgeMs) {
+        void refresh(path, hit.stored).then((r) => {
+          if (r.kind !== 'ok') o.log.warn('[tagwarden] [scripts] refresh failed; serving the last good copy', { path, reason: r.kind === 'unavailable' ? r.reason : 'not found upstream' })
+        })
+      }
+      return { kind: 'ok', script: hit.served }
+    }
+    const until = missing.get(path)
+    if (until !== undefined && until > o.now()) return { kind: 'not-found' }
+    const r = await refresh(path, undefined)
+    if (r.kind === 'not-found') {
+      missing.set(path, o.now() + NOT_FOUND_TTL_MS)
+      if (missing.size > 1000) missing.delete(missing.keys().next().value as string)
+    }
+    return r
+  }
+
+  async function idle(): Promise<void> {
+    while (inflight.size) await Promise.allSettled([...inflight.values()])
+  }
+
+  return { get, idle }
+}

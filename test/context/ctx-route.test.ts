@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { TagwardenApp } from '../../server/app'
+import { createKeyring } from '../../server/context/keys'
+import { buildTagApp, call, claimsOf, headerOf, setCtx, TEST_SECRET, SHOPPER_IP, UA } from '../tag/build'
+
+let tw: TagwardenApp | undefined
+afterEach(async () => {
+  await tw?.close()
+  tw = undefined
+})
+
+let clock = 1_767_225_600_000
+const app = async (env: Record<string, string> = {}) => (tw = await buildTagApp(env, { now: () => clock }))
+const post = (body: unknown, cookie?: string, headers: Record<string, string> = {}) =>
+  call(tw!, '/tw/ctx', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), cookie, headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers } })
+
+describe('POST /tw/ctx', () => {
+  it('answers 204 and sets a signed tw_ctx with the attributes DESIGN §3 names', async () => {
+    await app()
+    const res = await post({ epik: 'dj0yJnU9b2JDcFFH', epik_src: 'url', consent: { ad_storage: 'granted', ad_user_data: 'granted' } })
+    expect(res.status).toBe(204)
+    const line = res.headers.getSetCookie().find((l) => l.startsWith('tw_ctx='))!
+    expect(line).toMatch(/; HttpOnly/)
+    expect(line).toMatch(/; Secure/)
+    expect(line).toMatch(/; SameSite=Lax/)
+    expect(line).toMatch(/; Path=\//)
+    const maxAge = Number(/Max-Age=(\d+)/.exec(line)![1])
+    expect(maxAge).toBeLessThanOrEqual(390 * 86400)
+    const token = setCtx(res)!
+    expect(headerOf(token)).toMatchObject({ alg: 'HS256', kid: 'k1' })
+    const claims = claimsOf(token)
+    expect(claims).toMatchObject({ epik: 'dj0yJnU9b2JDcFFH', epik_src: 'url', epik_at: clock / 1000, first_seen: clock / 1000, consent: { ad_storage: 'granted', ad_user_data: 'granted' } })
+    expect(claims.vid).toMatch(/^[A-Za-z0-9_-]{16,}$/)
+    expect(claims.exp - claims.iat).toBe(390 * 86400)
+  })
+
+  it('re-issues the cookie only when something changed', async () => {
+    await app()
+    const first = setCtx(await post({ epik: 'e1', epik_src: 'url' }))!
+    const same = await post({ epik: 'e1', epik_src: 'url' }, first)
+    expect(same.status).toBe(204)
+    expect(setCtx(same)).toBeUndefined()
+    const changed = await post({ consent: { ad_storage: 'denied' } }, first)
+    const next = setCtx(changed)!
+    expect(claimsOf(next)).toMatchObject({ vid: claimsOf(first).vid, epik: 'e1', consent: { ad_storage: 'denied' } })
+  })
+
+  it('refreshes an unchanged cookie once it is a month old, keeping its claims', async () => {
+    await app()
+    const first = setCtx(await post({ epik: 'e1' }))!
+    clock += 31 * 86400 * 1000
+    const refreshed = setCtx(await post({ epik: 'e1' }, first))!
+    expect(claimsOf(refreshed)).toMatchObject({ vid: claimsOf(first).vid, epik: 'e1', first_seen: claimsOf(first).first_seen })
+    expect(claimsOf(refreshed).iat).toBe(clock / 1000)
+  })
+
+  it('newest epik wins across requests; first-seen and visitor id are kept', async () => {
+    await app()
+    const first = setCtx(await post({ epik: 'old', epik_src: 'url' }))!
+    clock += 3600_000
+    const next = setCtx(await post({ epik: 'new', epik_src: 'url' }, first))!
+    expect(claimsOf(next)).toMatchObject({ epik: 'new', epik_at: clock / 1000, first_seen: claimsOf(first).first_seen, vid: claimsOf(first).vid })
+  })
+
+  it('ignores and replaces a tampered cookie (never an error)', async () => {
+    await app()
+    const good = setCtx(await post({ epik: 'e1', consent: { ad_storage: 'denied' } }))!
+    const [h, , sig] = good.split('.')
+    const forgedClaims = { ...claimsOf(good), consent: { ad_storage: 'granted' } }
+    const forged = `${h}.${Buffer.from(JSON.stringify(forgedClaims)).toString('base64url')}.${sig}`
+    const res = await post({ pin_unauth: 'pu' }, forged)
+    expect(res.status).toBe(204)
+    const replaced = claimsOf(setCtx(res)!)
+    expect(replaced.vid).not.toBe(claimsOf(good).vid)
+    expect(replaced.consent).toBeUndefined()
+    expect(replaced.epik).toBeUndefined()
+  })
+
+  it('ignores an expired cookie, an unknown kid and alg none', async () => {
+    await app()
+    const old = await createKeyring([{ kid: 'k1', secret: TEST_SECRET.slice(3) }]).sign({ vid: 'visitor-expired-000000', first_seen: 1 }, clock - 400 * 86400_000, 390 * 86400)
+    const foreign = await createKeyring([{ kid: 'zz', secret: 'z'.repeat(32) }]).sign({ vid: 'visitor-foreign-000000', first_seen: 1 }, clock, 3600)
+    const none = `${Buffer.from('{"alg":"none","kid":"k1"}').toString('base64url')}.${Buffer.from(JSON.stringify({ vid: 'visitor-none-0000000000', first_seen: 1, iat: clock / 1000, exp: clock / 1000 + 3600 })).toString('base64url')}.`
+    for (const bad of [old, foreign, none, 'garbage', 'a.b.c']) {
+      const res = await post({ epik: 'e' }, bad)
+      expect(res.status).toBe(204)
+      const c = claimsOf(setCtx(res)!)
+      expect(c.vid).not.toMatch(/expired|foreign|none/)
+    }
+  })
+
+  it('key rotation: a cookie signed with the old key is honoured and re-signed with the new kid on change', async () => {
+    await app({ TAGWARDEN_SECRET: TEST_SECRET })
+    const old = setCtx(await post({ epik: 'e1' }))!
+    await tw!.close()
+    await app({ TAGWARDEN_SECRET: `k2:${'n'.repeat(32)},${TEST_SECRET}` })
+    const unchanged = await post({ epik: 'e1' }, old)
+    expect(setCtx(unchanged)).toBeUndefined()
+    const rotated = setCtx(await post({ pin_unauth: 'pu' }, old))!
+    expect(headerOf(rotated).kid).toBe('k2')
+    expect(claimsOf(rotated)).toMatchObject({ vid: claimsOf(old).vid, epik: 'e1', pin_unauth: 'pu' })
+  })
+
+  it('stores the cart/checkout tokens with the context for webhooks (no raw PII)', async () => {
+    await app()
+    const em = 'b'.repeat(64)
+    const res = await post({ epik: 'e1', em, cart: { id: 7, token: 'cart-tok', checkout_token: 'chk-tok', currency: 'usd', value: '24.00', items: [{ id: 'TOTE', price: 24, quantity: 1, name: 'Tote' }] }, consent: { ad_storage: 'granted' } }, undefined, { 'sec-gpc': '1' })
+    expect(res.status).toBe(204)
+    const claims = claimsOf(setCtx(res)!)
+    expect(claims.cart).toEqual({ id: '7', token: 'cart-tok', checkout_token: 'chk-tok' })
+    expect(JSON.stringify(claims)).not.toMatch(/Tote|24/)
+    for (const token of ['7', 'cart-tok', 'chk-tok']) {
+      const ctx = await tw!.runtime.carts.get(token)
+      expect(ctx).toMatchObject({ epik: 'e1', ip: SHOPPER_IP, ua: UA, em, visitor_id: claims.vid, consent: { ad_storage: 'granted', gpc: true } })
+    }
+  })
+
+  it('updates the stored cart context when consent changes later', async () => {
+    await app()
+    const first = setCtx(await post({ cart: { token: 'cart-1' }, consent: { ad_storage: 'granted' } }))!
+    await post({ consent: { ad_storage: 'denied' } }, first)
+    expect((await tw!.runtime.carts.get('cart-1'))?.consent).toEqual({ ad_storage: 'denied' })
+  })
+
+  it('answers bad input with a 400 naming every problem', async () => {
+    await app()
+    const bad = await post({ epik: 'has space', em: 'nothex', consent: { ad_storage: 'yes' }, cart: { currency: 'dollars' }, extra: 1 })
+    expect(bad.status).toBe(400)
+    const body = (await bad.json()) as { data: { problems: string[] } }
+    const text = body.data.problems.join('\n')
+    for (const p of ['epik', 'em', 'consent.ad_storage', 'cart.currency', 'extra']) expect(text).toContain(p)
+    expect((await post('not json')).status).toBe(400)
+    expect((await post('')).status).toBe(400)
+    expect((await post('[]')).status).toBe(400)
+    expect((await post({ consent: { country: 'US' } })).status).toBe(400)
+    expect((await post('x'.repeat(17 * 1024))).status).toBe(413)
+  })
+
+  it('refuses a cross-site post (consent cannot be granted from another site)', async () => {
+    await app()
+    const res = await post({ consent: { ad_storage: 'granted' } }, undefined, { 'sec-fetch-site': 'cross-site' })
+    expect(res.status).toBe(403)
+    expect(setCtx(res)).toBeUndefined()
+    expect((await post({ epik: 'e' }, undefined, { 'sec-fetch-site': 'same-origin' })).status).toBe(204)
+  })
+})
