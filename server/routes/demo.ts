@@ -24,8 +24,9 @@ export function demoRoutes(app: H3, rt: Runtime, dir = packageFile('demo')): voi
   if (!rt.config.demo) return
   const { prefix, pinterest } = rt.config
   const settings = JSON.stringify({ prefix, tagId: pinterest.tagId ?? DEMO_TAG_ID, loaderLoads: !!pinterest.tagId, dryRun: pinterest.dryRun })
-  app.get('/demo', () => redirect('/demo/'))
   app.get('/demo/**', async (event) => {
+    // Relative links in the pages need the trailing slash (the router treats /demo and /demo/ alike).
+    if (event.url.pathname === '/demo') return redirect('/demo/')
     const name = event.url.pathname.slice('/demo/'.length) || 'index.html'
     if (!DEMO_FILE.test(name)) throw new HTTPError({ status: 404, message: 'no such demo file' })
     const text = await readFile(join(dir, name), 'utf8').catch(() => undefined)

@@ -29,7 +29,7 @@ async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<
   const method = event.req.method
   if (method !== 'GET' && method !== 'POST') throw new HTTPError({ status: 405, message: 'beacons are GET or POST', headers: { allow: 'GET, POST' } })
   const path = event.url.pathname.slice(base.length)
-  if (!BEACON_PATH.test(path)) throw new HTTPError({ status: 404, message: 'not a Pinterest beacon path (letters, digits, . _ - segments only)' })
+  if (!path || !BEACON_PATH.test(path)) throw new HTTPError({ status: 404, message: 'not a Pinterest beacon path (letters, digits, . _ - segments only)' })
   const body = method === 'POST' ? await readBodyText(event, BEACON_BODY_LIMIT) : ''
   const contentType = event.req.headers.get('content-type') ?? ''
   const beacon = parseBeacon(event.url.searchParams, body, contentType)
