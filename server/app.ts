@@ -22,8 +22,8 @@ export interface TagwardenApp {
   runtime: Runtime
   /** Start background delivery. */
   start(): void
-  /** Stop background work, deliver what can be delivered, persist the rest. */
-  close(): Promise<void>
+  /** Stop background work, deliver what can be delivered within `drainMs` (default 5 s), persist the rest. */
+  close(drainMs?: number): Promise<void>
 }
 
 /** The route groups, in order; each is a function of (app, runtime). */
@@ -50,9 +50,9 @@ export async function createApp(config: Config, deps: Deps = {}): Promise<Tagwar
     nodeHandler: toNodeHandler(app),
     runtime,
     start: () => runtime.dispatcher.start(),
-    async close() {
-      await runtime.dispatcher.stop()
-      await runtime.dispatcher.flush()
+    async close(drainMs = 5_000) {
+      await runtime.dispatcher.stop(drainMs)
+      await runtime.outbox.queue.close()
       await runtime.journal.save()
       await runtime.store.close()
     },

@@ -2,6 +2,7 @@
 import { ConfigError } from './config'
 import { checkCommand } from './commands/check'
 import { consentCommand } from './commands/consent'
+import { dlqCommand } from './commands/dlq'
 import { sendTestEventCommand } from './commands/send-test-event'
 import { serveCommand } from './commands/serve'
 
@@ -12,6 +13,8 @@ const USAGE = `usage: tagwarden <command>
   send-test-event    send one test event to Pinterest (?test=true) and print the answer
   consent explain    print the normalized consent and each destination's decision for given signals
                      [--tcf <s>] [--gpp <s>] [--gpp-sid N] [--gpc] [--country XX] [--consent <json>]
+  dlq list           list dead letters (reason, last response, attempts) [--dest <name>] [--json]
+  dlq replay         put dead letters back into the outbox, same event_id: --id <event_id> ... | --all
 `
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
@@ -19,6 +22,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   check: checkCommand,
   'send-test-event': sendTestEventCommand,
   consent: consentCommand,
+  dlq: dlqCommand,
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -38,6 +38,24 @@ const envSchema = z.object({
     .refine((t) => t.includes('{order_id}'), 'TAGWARDEN_EVENT_ID_TEMPLATE must contain {order_id}')
     .default('ord_{order_id}'),
   TAGWARDEN_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  TAGWARDEN_MAX_EVENT_AGE_DAYS: z.coerce
+    .number({ error: 'TAGWARDEN_MAX_EVENT_AGE_DAYS must be a number of days' })
+    .int('TAGWARDEN_MAX_EVENT_AGE_DAYS must be a whole number of days')
+    .min(1, 'TAGWARDEN_MAX_EVENT_AGE_DAYS must be between 1 and 90')
+    .max(90, 'TAGWARDEN_MAX_EVENT_AGE_DAYS must be between 1 and 90')
+    .default(7),
+  TAGWARDEN_MAX_IN_FLIGHT: z.coerce
+    .number({ error: 'TAGWARDEN_MAX_IN_FLIGHT must be a number' })
+    .int('TAGWARDEN_MAX_IN_FLIGHT must be a whole number')
+    .min(1, 'TAGWARDEN_MAX_IN_FLIGHT must be between 1 and 64')
+    .max(64, 'TAGWARDEN_MAX_IN_FLIGHT must be between 1 and 64')
+    .default(4),
+  TAGWARDEN_FLUSH_INTERVAL_MS: z.coerce
+    .number({ error: 'TAGWARDEN_FLUSH_INTERVAL_MS must be a number of milliseconds' })
+    .int('TAGWARDEN_FLUSH_INTERVAL_MS must be a whole number of milliseconds')
+    .min(10, 'TAGWARDEN_FLUSH_INTERVAL_MS must be between 10 and 1000')
+    .max(1000, 'TAGWARDEN_FLUSH_INTERVAL_MS must be between 10 and 1000')
+    .default(1000),
   TAGWARDEN_ONETRUST_GROUP: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'TAGWARDEN_ONETRUST_GROUP must be a OneTrust group id like C0004')
@@ -82,6 +100,15 @@ export interface Config {
   defaultConsent: 'granted' | 'denied'
   eventIdTemplate: string
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
+  /** Outbox delivery (DESIGN §5). */
+  delivery: {
+    /** Events older than this are dead-lettered, not retried (Pinterest refuses old events; third-party docs say 7 days). */
+    maxEventAgeDays: number
+    /** CAPI requests in flight at once per destination, per instance. */
+    maxInFlight: number
+    /** A partial batch waits at most this long before it is sent. */
+    flushIntervalMs: number
+  }
   /** OneTrust group id meaning "targeting/marketing", inlined into the loader. */
   onetrustGroup: string
   /** Request header carrying the shopper's ISO country (set by your CDN, e.g. cf-ipcountry); unset = none trusted. */
@@ -184,6 +211,7 @@ export function parseConfig(env: Record<string, string | undefined>, file: Recor
     defaultConsent: e.TAGWARDEN_DEFAULT_CONSENT,
     eventIdTemplate: e.TAGWARDEN_EVENT_ID_TEMPLATE,
     logLevel: e.TAGWARDEN_LOG_LEVEL,
+    delivery: { maxEventAgeDays: e.TAGWARDEN_MAX_EVENT_AGE_DAYS, maxInFlight: e.TAGWARDEN_MAX_IN_FLIGHT, flushIntervalMs: e.TAGWARDEN_FLUSH_INTERVAL_MS },
     onetrustGroup: e.TAGWARDEN_ONETRUST_GROUP,
     countryHeader: e.TAGWARDEN_COUNTRY_HEADER,
     demo: e.TAGWARDEN_DEMO ?? !(e.PINTEREST_AD_ACCOUNT_ID && e.PINTEREST_ACCESS_TOKEN),

@@ -2,7 +2,6 @@ import type { CanonicalEvent } from './event'
 import type { Destination } from './destinations/define-destination'
 import type { ConsentPolicy } from './consent'
 import type { Outbox } from './delivery/outbox'
-import type { Idempotency } from './delivery/idempotency'
 import type { DestinationRecord, Journal } from './journal'
 
 /** The name under which the browser tag's forward path is judged by consent rules. */
@@ -19,7 +18,6 @@ export interface PipelineDeps {
   policy: ConsentPolicy
   destinations: Destination[]
   outbox: Outbox
-  idempotency: Idempotency
   journal: Journal
   now: () => number
 }
@@ -34,7 +32,7 @@ export interface Pipeline {
  * webhook, API): consent rules per destination, then idempotency by destination + event_id,
  * then the durable outbox.
  */
-export function createPipeline({ policy, destinations, outbox, idempotency, journal, now }: PipelineDeps): Pipeline {
+export function createPipeline({ policy, destinations, outbox, journal, now }: PipelineDeps): Pipeline {
   async function accept(events: CanonicalEvent[]): Promise<AcceptResult[]> {
     const received = now()
     const results: AcceptResult[] = events.map((e) => ({ event_id: e.event_id, status: 'suppressed', destinations: {} }))
@@ -58,12 +56,14 @@ export function createPipeline({ policy, destinations, outbox, idempotency, jour
         candidates.push({ i, id: event.event_id, payload })
       })
       if (!candidates.length) continue
-      const fresh = await idempotency.claim(dest.name, candidates.map((c) => c.id))
-      const items = candidates.filter((c, k) => {
-        results[c.i].destinations[dest.name].state = fresh[k] ? 'queued' : 'duplicate'
-        return fresh[k]
-      })
-      if (items.length) writes.push(outbox.enqueue(dest.name, items.map((c) => ({ id: c.id, payload: c.payload, at: received }))))
+      // One step claims destination + event_id and persists the new ones (group commit): an event is
+      // never marked seen without its queued copy, nor queued twice.
+      const items = candidates.map((c) => ({ id: c.id, payload: c.payload, at: received, time: events[c.i].time }))
+      writes.push(
+        outbox.enqueue(dest.name, items).then((fresh) => {
+          candidates.forEach((c, k) => (results[c.i].destinations[dest.name].state = fresh[k] ? 'queued' : 'duplicate'))
+        }),
+      )
     }
     await Promise.all(writes)
 

@@ -2,8 +2,7 @@ import type { Config, SigningKey } from './config'
 import type { CanonicalEvent } from './event'
 import { createConsentPolicy, type ConsentPolicy } from './consent'
 import { destinations as defaultDestinations, type Destination } from './destinations'
-import { createDispatcher, type Dispatcher } from './delivery/dispatcher'
-import { createIdempotency } from './delivery/idempotency'
+import { createDispatcher, type DeliveryOptions, type Dispatcher } from './delivery/dispatcher'
 import { createOutbox, type Outbox } from './delivery/outbox'
 import { createJournal, type Journal } from './journal'
 import { createLogger, type Logger } from './log'
@@ -21,6 +20,8 @@ export interface Deps {
   now?: () => number
   log?: Logger
   destinations?: Destination[]
+  /** Delivery timing overrides (tests scale retries and leases down; defaults are production values). */
+  delivery?: Partial<DeliveryOptions>
 }
 
 /** Everything a route needs, built once per app. */
@@ -53,11 +54,11 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
   const destinations = deps.destinations ?? defaultDestinations
   const keys = await resolveSecrets(config, store.storage, log)
   const policy = createConsentPolicy({ ...config.consent, defaultConsent: config.defaultConsent })
-  const outbox = createOutbox(store.storage, now)
+  const outbox = createOutbox(store.storage, { now, redis: store.redis, maxEventAgeMs: config.delivery.maxEventAgeDays * 86_400_000 })
   const journal = createJournal(store.storage)
   await journal.load()
-  const pipeline = createPipeline({ policy, destinations, outbox, idempotency: createIdempotency(store.storage, now), journal, now })
-  const dispatcher = createDispatcher({ config, outbox, destinations, fetch: fetchFn, journal, log })
+  const pipeline = createPipeline({ policy, destinations, outbox, journal, now })
+  const dispatcher = createDispatcher({ config, outbox, destinations, fetch: fetchFn, journal, log, now, redis: store.redis, options: deps.delivery })
   const carts = createCartContextStore(store.storage, now)
   const context = createContextCookie(keys, now, log)
 

@@ -3,7 +3,13 @@ import { createApp, type TagwardenApp } from './app'
 import type { Config } from './config'
 import type { Deps } from './runtime'
 
-export interface Running { tw: TagwardenApp; server: Server; url: string; close(): Promise<void> }
+export interface Running {
+  tw: TagwardenApp
+  server: Server
+  url: string
+  /** Stop accepting, let requests in progress finish, deliver for up to `drainMs` (default 5 s), persist the rest. */
+  close(drainMs?: number): Promise<void>
+}
 
 /**
  * Start a Node HTTP server for tagwarden on `config.host:config.port` (port 0 = any free port).
@@ -25,13 +31,17 @@ export async function startServer(config: Config, deps: Deps = {}): Promise<Runn
     tw,
     server,
     url: `http://${host}:${port}`,
-    close: () =>
+    close: (drainMs = 5_000) =>
       (closing ??= (async () => {
+        // Requests in progress finish (their events are persisted, then acknowledged); a connection
+        // still busy after half the grace period is cut — its client retries, and dedup absorbs it.
+        const cut = setTimeout(() => server.closeAllConnections(), Math.max(100, drainMs / 2))
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
           server.closeIdleConnections()
         })
-        await tw.close()
+        clearTimeout(cut)
+        await tw.close(drainMs)
       })()),
   }
 }

@@ -20,7 +20,8 @@ export async function serveCommand(): Promise<void> {
       process.exit(0)
     }, SHUTDOWN_DEADLINE_MS)
     deadline.unref()
-    running.close().then(
+    // Leave a second for the last storage writes before the hard deadline.
+    running.close(SHUTDOWN_DEADLINE_MS - 1_000).then(
       () => process.exit(0),
       (error) => {
         log.error('[tagwarden] shutdown failed', { reason: (error as Error).message })

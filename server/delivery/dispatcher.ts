@@ -1,8 +1,18 @@
+import type Redis from 'ioredis'
 import type { Config } from '../config'
-import type { Destination, EventResult } from '../destinations/define-destination'
+import type { Destination } from '../destinations/define-destination'
 import type { Journal } from '../journal'
 import type { Logger } from '../log'
-import type { Outbox, OutboxItem, Segment } from './outbox'
+import type { Metrics } from '../metrics'
+import { DEFAULT_BACKOFF } from './backoff'
+import type { Outbox } from './outbox'
+import { createLocalRateLimiter, createRedisRateLimiter } from './rate-limit'
+import { createSender, type Sender, type SenderOptions, type SenderStatus } from './sender'
+
+export interface DeliveryOptions extends SenderOptions {
+  /** Send what waits at least this often, even when less than a full batch (TAGWARDEN_FLUSH_INTERVAL_MS). Default 1,000. */
+  flushIntervalMs: number
+}
 
 export interface DispatcherDeps {
   config: Config
@@ -11,124 +21,116 @@ export interface DispatcherDeps {
   fetch: typeof fetch
   journal: Journal
   log: Logger
+  now?: () => number
+  /** A shared Redis: the per-ad-account rate limit is then shared by every instance. */
+  redis?: Redis
+  /** Timing overrides (tests scale these down; the defaults are the production values). */
+  options?: Partial<DeliveryOptions>
+  sleep?: (ms: number) => Promise<void>
+  /** Requests, deliveries and dead letters are counted here when given. */
+  metrics?: Pick<Metrics, 'request' | 'delivered' | 'deadLettered'>
 }
 
 export interface Dispatcher {
-  /** Deliver everything waiting now (coalesces concurrent calls). */
+  /** Deliver everything deliverable now, one request at a time, ignoring retry delays (not a pause). */
   flush(): Promise<void>
+  /** Start background delivery: every flushIntervalMs, and at once when a full batch is waiting. */
   start(intervalMs?: number): void
-  stop(): Promise<void>
+  /** Stop background delivery; with `drainMs`, keep delivering that long first. What is left stays persisted. */
+  stop(drainMs?: number): Promise<void>
+  /** Per destination: ok | backoff | paused | dry-run, with counters (for health and metrics). */
+  status(): Record<string, SenderStatus>
 }
 
-interface Taken { segment: Segment; item: OutboxItem }
+/** The production defaults, with the config's env-driven values. */
+export function deliveryOptions(config: Config, over: Partial<DeliveryOptions> = {}): DeliveryOptions {
+  return {
+    maxInFlight: config.delivery.maxInFlight,
+    flushIntervalMs: config.delivery.flushIntervalMs,
+    maxEventAgeMs: config.delivery.maxEventAgeDays * 86_400_000,
+    requestTimeoutMs: 30_000,
+    leaseMs: 120_000,
+    probeIntervalMs: 60_000,
+    ...over,
+    backoff: { ...DEFAULT_BACKOFF, ...over.backoff },
+  }
+}
 
 /**
- * Sends outbox batches (≤ maxBatch per request) to each destination, reads per-event results,
- * and leaves anything not delivered in the outbox. Without credentials it runs dry-run: each
- * payload is validated and recorded in the journal, never sent.
+ * Runs one sender per destination over the shared outbox, on a timer and when a full batch is
+ * committed. Without credentials a destination runs dry-run (validated and recorded, never sent).
  */
-export function createDispatcher({ config, outbox, destinations, fetch, journal, log }: DispatcherDeps): Dispatcher {
-  let running: Promise<void> | undefined
+export function createDispatcher(deps: DispatcherDeps): Dispatcher {
+  const { config, outbox, destinations, journal, log } = deps
+  const now = deps.now ?? Date.now
+  const options = deliveryOptions(config, deps.options)
+  const senders = new Map<string, { dest: Destination; sender: Sender }>()
+  for (const dest of destinations) {
+    const limit = dest.rateLimit ?? { perMinute: 60_000 }
+    const limiter = deps.redis ? createRedisRateLimiter(deps.redis, limit, now) : createLocalRateLimiter(limit, now)
+    const sender = createSender({ dest, config, queue: outbox.queue, fetch: deps.fetch, now, log, journal, limiter, options, sleep: deps.sleep, metrics: deps.metrics })
+    senders.set(dest.name, { dest, sender })
+  }
+  const running = new Map<string, Promise<void>>()
+  const waiting = new Map<string, number>()
   let timer: NodeJS.Timeout | undefined
+  let stopped = false
 
-  async function settle(taken: Taken[], done: Set<OutboxItem>): Promise<void> {
-    const bySegment = new Map<Segment, OutboxItem[]>()
-    for (const t of taken) if (!bySegment.has(t.segment)) bySegment.set(t.segment, t.segment.items)
-    for (const [segment, items] of bySegment) {
-      const left = items.filter((i) => !done.has(i))
-      if (left.length !== items.length) await outbox.update(segment, left)
-    }
+  /** One pass for a destination; passes of one destination never overlap. */
+  function run(name: string, force: boolean, concurrency?: number): Promise<void> {
+    const prev = running.get(name) ?? Promise.resolve()
+    const s = senders.get(name)!
+    const next = prev
+      .then(() => s.sender.pass(force, concurrency))
+      .catch((error: Error) => log.error(`[tagwarden] [${name}] delivery pass failed; events stay queued`, { reason: error.message }))
+    running.set(name, next)
+    void next.finally(() => running.get(name) === next && running.delete(name))
+    return next
   }
 
-  function record(dest: string, item: OutboxItem, result: EventResult) {
-    journal.update(dest, item.id, {
-      state: result.status === 'processed' ? 'sent' : 'failed',
-      detail: result.error ?? result.warning,
-      at: Date.now(),
-    })
-    if (result.status === 'failed') log.warn(`[tagwarden] [${dest}] event rejected by Pinterest`, { event_id: item.id, reason: result.error })
+  function tick(): void {
+    for (const name of senders.keys()) {
+      if (running.has(name)) continue
+      waiting.set(name, 0)
+      void run(name, false)
+    }
+    void journal.save().catch(() => {})
   }
 
-  async function sendBatch(dest: Destination, taken: Taken[]): Promise<boolean> {
-    const payloads = taken.map((t) => t.item.payload)
-    if (!dest.isLive(config)) {
-      for (const t of taken) {
-        const problem = dest.validate(t.item.payload)
-        journal.update(dest.name, t.item.id, { state: problem ? 'invalid' : 'dry-run', detail: problem, payload: t.item.payload, at: Date.now() })
-        log.info(`[tagwarden] [${dest.name}] dry-run`, { event_id: t.item.id, valid: !problem, problem })
-      }
-      await settle(taken, new Set(taken.map((t) => t.item)))
-      return true
+  outbox.onCommit((name, added) => {
+    const s = senders.get(name)
+    if (!s || stopped || !timer) return
+    const n = (waiting.get(name) ?? 0) + added
+    waiting.set(name, n)
+    if (n >= s.dest.maxBatch && !running.has(name)) {
+      waiting.set(name, 0)
+      void run(name, false)
     }
-    const req = dest.toRequest(payloads, config)
-    let status = 0
-    let body: unknown
-    let headers = new Headers()
-    try {
-      const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: AbortSignal.timeout(30_000) })
-      status = res.status
-      headers = res.headers
-      const text = await res.text()
-      try { body = JSON.parse(text) } catch { body = text }
-    } catch (error) {
-      log.warn(`[tagwarden] [${dest.name}] network error, events stay queued`, { reason: (error as Error).message, events: taken.length })
-      for (const t of taken) t.item.attempts++
-      await settle(taken, new Set())
-      return false
-    }
-    const outcome = dest.fromResponse(status, body, headers, taken.length)
-    if (outcome.kind === 'done') {
-      outcome.results.forEach((r, i) => record(dest.name, taken[i].item, r))
-      await settle(taken, new Set(taken.map((t) => t.item)))
-      return true
-    }
-    log.warn(`[tagwarden] [${dest.name}] ${outcome.reason}; events stay queued`, { events: taken.length, kind: outcome.kind })
-    for (const t of taken) {
-      t.item.attempts++
-      journal.update(dest.name, t.item.id, { state: 'queued', detail: outcome.reason })
-    }
-    return false
-  }
-
-  async function flushDestination(dest: Destination): Promise<void> {
-    const segments = await outbox.segments(dest.name)
-    let batch: Taken[] = []
-    for (const segment of segments) {
-      for (const item of segment.items) {
-        batch.push({ segment, item })
-        if (batch.length === dest.maxBatch) {
-          if (!(await sendBatch(dest, batch))) return
-          batch = []
-        }
-      }
-    }
-    if (batch.length) await sendBatch(dest, batch)
-  }
-
-  function flush(): Promise<void> {
-    running ??= (async () => {
-      try {
-        for (const dest of destinations) await flushDestination(dest)
-        await journal.save()
-      } catch (error) {
-        log.error('[tagwarden] [dispatcher] flush failed', { reason: (error as Error).message })
-      } finally {
-        running = undefined
-      }
-    })()
-    return running
-  }
+  })
 
   return {
-    flush,
-    start(intervalMs = 500) {
-      timer ??= setInterval(() => void flush(), intervalMs)
+    async flush() {
+      await Promise.all([...senders.keys()].map((name) => run(name, true, 1)))
+      await journal.save()
+    },
+    start(intervalMs = options.flushIntervalMs) {
+      if (stopped) return
+      timer ??= setInterval(tick, intervalMs)
       timer.unref()
     },
-    async stop() {
+    async stop(drainMs = 0) {
+      stopped = true
       if (timer) clearInterval(timer)
       timer = undefined
-      await running
+      const deadline = setTimeout(() => {
+        log.warn('[tagwarden] delivery deadline reached: aborting requests in flight; their events stay queued')
+        for (const { sender } of senders.values()) sender.abort()
+      }, Math.max(1, drainMs))
+      await Promise.all(running.values())
+      if (drainMs > 0) await Promise.all([...senders.keys()].map((name) => run(name, true)))
+      clearTimeout(deadline)
+      await journal.save()
     },
+    status: () => Object.fromEntries([...senders].map(([name, s]) => [name, s.sender.status()])),
   }
 }

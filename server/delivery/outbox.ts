@@ -1,80 +1,77 @@
 import type { Storage } from 'unstorage'
-import { randomUUID } from 'node:crypto'
+import type Redis from 'ioredis'
+import { createLocalQueue } from './local-queue'
+import { createRedisQueue } from './redis-queue'
+import type { OutboxItem, QueueStore } from './types'
 
-/** One event waiting for one destination. */
-export interface OutboxItem {
-  /** The event_id (idempotency key together with the destination). */
-  id: string
-  payload: unknown
-  /** When it was accepted (ms). */
-  at: number
-  attempts: number
-}
-
-export interface Segment { key: string; dest: string; items: OutboxItem[] }
+export type { OutboxItem } from './types'
 
 export interface Outbox {
-  /** Persist items for a destination; resolves once they are on storage (group commit). */
-  enqueue(dest: string, items: Omit<OutboxItem, 'attempts'>[]): Promise<void>
-  /** Persisted segments of a destination, oldest first. */
-  segments(dest: string): Promise<Segment[]>
-  /** Replace a segment's items (empty → delete the segment). */
-  update(segment: Segment, items: OutboxItem[]): Promise<void>
+  /**
+   * Claim destination + event_id and persist the new items: many calls in one tick become one
+   * storage write (group commit). Resolves, once on storage, with true per new item and false per
+   * repeat (already queued or sent).
+   */
+  enqueue(dest: string, items: Omit<OutboxItem, 'attempts'>[]): Promise<boolean[]>
   /** Events waiting, per destination (for health and metrics). */
   depth(dest: string): Promise<number>
+  /** The store underneath (leases, settlement, dead letters) for the dispatcher and the CLI. */
+  queue: QueueStore
+  /** Called after each commit with the number of new items (the dispatcher flushes a full batch at once). */
+  onCommit(listener: (dest: string, added: number) => void): void
 }
 
-const PREFIX = 'outbox'
+export interface OutboxOptions {
+  now?: () => number
+  /** The ioredis client of a `redis://` store: the outbox is then shared by every instance. */
+  redis?: Redis
+  /** Max event age (ms); queued marks on Redis live this long plus 48 h. */
+  maxEventAgeMs?: number
+  /** A second process on a local store (the `dlq` CLI): read and replay, never compact or delete. */
+  passive?: boolean
+}
 
 /**
- * A durable outbox on unstorage. Calls arriving in the same tick are written together as one
- * segment (group commit): many events, one storage write, all acknowledged when it lands.
- * @example await outbox.enqueue('pinterest-capi', [{ id: 'e1', payload, at: Date.now() }])
+ * A durable outbox: on Redis when a client is given (many instances), otherwise on the unstorage
+ * driver (fs or memory, one process). Calls arriving in the same tick are committed together.
+ * @example const fresh = await outbox.enqueue('pinterest-capi', [{ id: 'e1', payload, at: Date.now() }])
  */
-export function createOutbox(storage: Storage, now: () => number = Date.now): Outbox {
-  const groups = new Map<string, { items: OutboxItem[]; done: Promise<void> }>()
-  let seq = 0
+export function createOutbox(storage: Storage, options: OutboxOptions = {}): Outbox {
+  const now = options.now ?? Date.now
+  const queue = options.redis
+    ? createRedisQueue(options.redis, { now, queuedTtlMs: (options.maxEventAgeMs ?? 7 * 86_400_000) + 48 * 3_600_000 })
+    : createLocalQueue(storage, now, { passive: options.passive })
+  const groups = new Map<string, { items: OutboxItem[]; done: Promise<boolean[]> }>()
+  const listeners: ((dest: string, added: number) => void)[] = []
 
-  const segmentKey = (dest: string) =>
-    `${PREFIX}:${dest}:${now().toString(36).padStart(9, '0')}${(seq++ % 1296).toString(36).padStart(2, '0')}${randomUUID().slice(0, 8)}`
-
-  function enqueue(dest: string, items: Omit<OutboxItem, 'attempts'>[]): Promise<void> {
+  async function enqueue(dest: string, items: Omit<OutboxItem, 'attempts'>[]): Promise<boolean[]> {
+    if (!items.length) return []
     let group = groups.get(dest)
     if (!group) {
-      const g = { items: [] as OutboxItem[], done: Promise.resolve() }
-      g.done = new Promise<void>((resolve, reject) => {
+      const g = { items: [] as OutboxItem[], done: Promise.resolve([] as boolean[]) }
+      g.done = new Promise<boolean[]>((resolve, reject) => {
         setImmediate(() => {
           groups.delete(dest)
-          storage.setItem(segmentKey(dest), { items: g.items }).then(resolve, reject)
+          queue.commit(dest, g.items).then((fresh) => {
+            const added = fresh.filter(Boolean).length
+            if (added) for (const l of listeners) l(dest, added)
+            resolve(fresh)
+          }, reject)
         })
       })
       groups.set(dest, g)
       group = g
     }
+    const start = group.items.length
     for (const item of items) group.items.push({ ...item, attempts: 0 })
-    return group.done
+    const fresh = await group.done
+    return fresh.slice(start, start + items.length)
   }
 
-  async function segments(dest: string): Promise<Segment[]> {
-    const keys = (await storage.getKeys(`${PREFIX}:${dest}`)).sort()
-    const out: Segment[] = []
-    for (const key of keys) {
-      const value = await storage.getItem<{ items: OutboxItem[] }>(key)
-      if (value?.items?.length) out.push({ key, dest, items: value.items })
-      else if (value) await storage.removeItem(key)
-    }
-    return out
+  return {
+    enqueue,
+    depth: (dest) => queue.depth(dest),
+    queue,
+    onCommit: (l) => void listeners.push(l),
   }
-
-  async function update(segment: Segment, items: OutboxItem[]): Promise<void> {
-    if (items.length) await storage.setItem(segment.key, { items })
-    else await storage.removeItem(segment.key)
-    segment.items = items
-  }
-
-  async function depth(dest: string): Promise<number> {
-    return (await segments(dest)).reduce((n, s) => n + s.items.length, 0)
-  }
-
-  return { enqueue, segments, update, depth }
 }

@@ -29,6 +29,12 @@ export interface Destination<Payload = unknown> {
   validate(payload: Payload): string | undefined
   toRequest(payloads: Payload[], config: Config): HttpRequest
   fromResponse(status: number, body: unknown, headers: Headers, count: number): BatchOutcome
+  /** Requests allowed per minute, shared by everything with the same `rateLimitKey`. */
+  rateLimit?: { perMinute: number; burst?: number }
+  /** What the rate limit counts against (e.g. the ad account). Default: the destination name. */
+  rateLimitKey?(config: Config): string
+  /** Identity of the credentials in use: a 401/403 pause lifts when this changes. */
+  credentialsKey?(config: Config): string
 }
 
 /** Typed identity helper for destination definitions. */

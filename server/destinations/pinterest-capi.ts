@@ -8,6 +8,10 @@ export const pinterestCapi = defineDestination<CapiEvent>({
   // "data" maxItems: 1000 (ConversionEvents)
   maxBatch: 1000,
   isLive: (config) => !config.pinterest.dryRun,
+  // "This endpoint has a rate limit of 5,000 calls per minute per ad account." (events/create)
+  rateLimit: { perMinute: 5000 },
+  rateLimitKey: (config) => `pinterest-ad-account-${config.pinterest.adAccountId ?? 'none'}`,
+  credentialsKey: (config) => `${config.pinterest.adAccountId ?? ''}:${config.pinterest.accessToken ?? ''}`,
 
   toPayload: (e: CanonicalEvent): CapiEvent => {
     const custom = Object.keys(e.custom).length ? e.custom : undefined

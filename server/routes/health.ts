@@ -1,16 +1,27 @@
 import type { H3 } from 'h3'
 import type { Runtime } from '../runtime'
 
-/** `GET {prefix}/_/health` — liveness plus what an operator checks first. */
+/**
+ * `GET {prefix}/_/health` — liveness plus what an operator checks first: events waiting per
+ * destination and each destination's delivery state. Always 200 while the process accepts events
+ * (a paused destination keeps its events; load balancers must not pull the instance for it);
+ * `status` is `degraded` and `alerts` says why when a destination is paused.
+ */
 export function healthRoutes(app: H3, rt: Runtime): void {
   app.get(`${rt.config.prefix}/_/health`, async () => {
     const outbox: Record<string, number> = {}
     for (const d of rt.destinations) outbox[d.name] = await rt.outbox.depth(d.name)
+    const delivery = rt.dispatcher.status()
+    const alerts = Object.entries(delivery)
+      .filter(([, s]) => s.state === 'paused')
+      .map(([name, s]) => `[tagwarden] [${name}] paused: ${s.reason}`)
     return {
-      status: 'ok',
+      status: alerts.length ? 'degraded' : 'ok',
       storage: rt.store.kind,
       dry_run: rt.config.pinterest.dryRun,
       outbox,
+      delivery,
+      ...(alerts.length ? { alerts } : {}),
     }
   })
 }

@@ -12,12 +12,35 @@ const CONTENT_KEYS = new Set(['id', 'item_price', 'quantity', 'item_name', 'item
 
 export interface Received { event: Record<string, any>; adAccount: string; test: boolean; authorization: string; requestNo: number }
 
+/** Misbehaviour to simulate, applied to every request until changed. */
+export interface Faults {
+  /** Outage: every connection is cut without an answer (the client sees a network error). */
+  down?: boolean
+  /** Share of requests (0–1) answered 503, picked by a seeded random so runs repeat. */
+  errorRate?: number
+  /** Share of requests (0–1) answered 429 with `Retry-After: retryAfterS`. */
+  rateLimitRate?: number
+  retryAfterS?: number
+  /** Wait this long before processing (share `delayRate`, default all); a client that gave up meanwhile is not recorded. */
+  delayMs?: number
+  delayRate?: number
+  /** A request carrying any of these event_ids is refused whole with 400 (as a schema error would be). */
+  badRequestIds?: string[]
+  seed?: number
+}
+
 export interface FakeCapi {
   url: string
   /** Every event accepted (status processed), in order. */
   received: Received[]
-  /** Every request, valid or not. */
-  requests: { path: string; status: number; body: unknown }[]
+  /** Every request, valid or not, with the time it was answered. */
+  requests: { path: string; status: number; body: unknown; at: number }[]
+  /** Requests whose client disconnected before they were processed (never recorded). */
+  dropped: number
+  setFaults(faults: Faults): void
+  /** Hold every request (after its body arrived) until `thaw()`; clients that leave meanwhile are dropped. */
+  freeze(): void
+  thaw(): void
   /** Queue one-off answers: status (+ headers/body) for the next requests. */
   failNext(...answers: { status: number; headers?: Record<string, string>; body?: unknown }[]): void
   /** Make events whose event_id matches fail individually (422 per-event result). */
@@ -89,12 +112,22 @@ export async function startFakeCapi(): Promise<FakeCapi> {
   let rejectMessage = 'Invalid parameter'
   let token: string | undefined
   let requestNo = 0
+  let faults: Faults = {}
+  let random = mulberry32(1)
+  let frozen: { promise: Promise<void>; release: () => void } | undefined
+  const state = { dropped: 0 }
 
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake')
+    let gone = false
+    res.on('close', () => { if (!res.writableEnded) gone = true })
     const text = await readBody(req)
+    if (faults.down) return void req.socket.destroy()
+    if (faults.delayMs && random() < (faults.delayRate ?? 1)) await new Promise((r) => setTimeout(r, faults.delayMs))
+    while (frozen) await frozen.promise
+    if (gone || res.destroyed) return void state.dropped++
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      requests.push({ path: url.pathname + url.search, status, body: text ? safeJson(text) : undefined })
+      requests.push({ path: url.pathname + url.search, status, body: text ? safeJson(text) : undefined, at: Date.now() })
       res.writeHead(status, { 'content-type': 'application/json', ...headers })
       res.end(JSON.stringify(body))
     }
@@ -104,6 +137,10 @@ export async function startFakeCapi(): Promise<FakeCapi> {
     if (!/^Bearer \S+/.test(auth) || (token && auth !== `Bearer ${token}`)) return answer(401, { code: 2, message: 'Authentication failed.' })
     const forced = answers.shift()
     if (forced) return answer(forced.status, forced.body ?? { code: forced.status === 429 ? 8 : 4197, message: `forced ${forced.status}` }, forced.headers)
+    if (faults.rateLimitRate && random() < faults.rateLimitRate) {
+      return answer(429, { code: 8, message: 'This request exceeded a rate limit.' }, { 'retry-after': String(faults.retryAfterS ?? 1) })
+    }
+    if (faults.errorRate && random() < faults.errorRate) return answer(503, { code: 4197, message: 'The endpoint has been ramped down and is currently not accepting any traffic.' })
     if (!/^application\/json/.test(req.headers['content-type'] ?? '')) return answer(400, { code: 4196, message: 'The request was invalid.' })
     let body: any
     try { body = JSON.parse(text) } catch { return answer(400, { code: 4196, message: 'The request was invalid.' }) }
@@ -112,6 +149,8 @@ export async function startFakeCapi(): Promise<FakeCapi> {
     }
     const schemaProblems = body.data.flatMap((e: unknown, i: number) => validateCapiEvent(e).map((x) => `data[${i}]: ${x}`))
     if (schemaProblems.length) return answer(400, { code: 4196, message: `The request was invalid. ${schemaProblems.join('; ')}` })
+    const bad = body.data.findIndex((e: any) => faults.badRequestIds?.includes(e.event_id))
+    if (bad >= 0) return answer(400, { code: 4196, message: `The request was invalid. data[${bad}]: invalid parameter` })
     requestNo++
     const events = body.data.map((e: any) => {
       if (rejectIds.has(e.event_id)) return { status: 'failed', error_message: rejectMessage, warning_message: '' }
@@ -129,6 +168,22 @@ export async function startFakeCapi(): Promise<FakeCapi> {
     url: `http://127.0.0.1:${port}`,
     received,
     requests,
+    get dropped() { return state.dropped },
+    setFaults: (f) => {
+      faults = f
+      random = mulberry32(f.seed ?? 1)
+    },
+    freeze: () => {
+      if (frozen) return
+      let release = () => {}
+      const promise = new Promise<void>((r) => (release = r))
+      frozen = { promise, release }
+    },
+    thaw: () => {
+      const f = frozen
+      frozen = undefined
+      f?.release()
+    },
     failNext: (...a) => answers.push(...a),
     rejectEventIds: (ids, message) => {
       rejectIds = new Set(ids)
@@ -137,6 +192,18 @@ export async function startFakeCapi(): Promise<FakeCapi> {
     requireToken: (t) => (token = t),
     countById: (id) => received.filter((r) => r.event.event_id === id).length,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }),
+  }
+}
+
+/** A small seeded PRNG (mulberry32) so fault patterns repeat from run to run. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 
