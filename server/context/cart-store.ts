@@ -28,7 +28,9 @@ export interface CartContextStore {
 /** Cart/checkout tokens are kept 30 days (a checkout can be finished days after the ad click). */
 export const CART_CONTEXT_TTL_MS = 30 * 24 * 3600 * 1000
 
-const keyOf = (token: string) => `ctx:cart:${encodeURIComponent(token.trim()).slice(0, 300)}`
+/** Shopify's /cart.js may append `?key=…` to the token that orders carry bare: key by the bare token. */
+const bareToken = (token: string) => token.trim().replace(/(\?|%3F)key(=|%3D).*$/i, '')
+const keyOf = (token: string) => `ctx:cart:${encodeURIComponent(bareToken(token)).slice(0, 300)}`
 
 /**
  * Storage of browser context by cart/checkout token, for webhooks and API events that carry a
@@ -36,7 +38,7 @@ const keyOf = (token: string) => `ctx:cart:${encodeURIComponent(token.trim()).sl
  */
 export function createCartContextStore(storage: Storage, now: () => number = Date.now): CartContextStore {
   async function put(tokens: string[], context: CartContext): Promise<void> {
-    const unique = [...new Set(tokens.map((t) => t.trim()).filter(Boolean))]
+    const unique = [...new Set(tokens.map(bareToken).filter(Boolean))]
     await Promise.all(unique.map((t) => storage.setItem(keyOf(t), context, { ttl: Math.floor(CART_CONTEXT_TTL_MS / 1000) })))
   }
   async function get(token: string): Promise<CartContext | undefined> {
