@@ -21,10 +21,10 @@ for i = 6, #ARGV, 2 do
     if redis.call('SET', ik, 'q', 'NX', 'PX', ttl) then code = 1 else code = 3 end
   else
     local v = redis.call('GET', ik)
-    if v == 's' then code = 2
+    if redis.call('HEXISTS', p .. 'dead', id) == 0 then code = 4
+    elseif v == 's' then code = 2
     elseif v == 'q' then code = 3
-    elseif redis.call('HDEL', p .. 'dead', id) == 0 then code = 4
-    else redis.call('SET', ik, 'q', 'PX', ttl); code = 1 end
+    else redis.call('HDEL', p .. 'dead', id); redis.call('SET', ik, 'q', 'PX', ttl); code = 1 end
   end
   if code == 1 then redis.call('HSET', p .. 'seg:' .. seg, id, json); added = added + 1 end
   out[#out + 1] = code

@@ -62,7 +62,7 @@ export interface QueueStore {
   renew(dest: string, leases: Lease[], leaseMs: number): Promise<boolean>
   /** Record outcomes (sent marks first), then release the lease. */
   settle(dest: string, lease: Lease, outcome: Settlement): Promise<void>
-  /** Whether an event_id was already delivered (the last check before a send). */
+  /** Whether an event_id was already delivered (leases skip those already; for tools and tests). */
   wasSent(dest: string, ids: string[]): Promise<boolean[]>
   /** Shared "do not send before" for a destination (429 Retry-After seen by any instance). */
   hold(dest: string, until: number): Promise<void>
