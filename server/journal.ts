@@ -5,7 +5,7 @@ import type { CanonicalEvent, EventSource } from './event'
 export interface DestinationRecord {
   action: string
   rule: string
-  /** queued | duplicate | suppressed | invalid | sent | failed | dry-run | dead */
+  /** queued | duplicate | suppressed | invalid | sent | retrying (with the reason) | dead (dead-lettered, with the reason) | dry-run */
   state: string
   detail?: string
   /** The wire payload, recorded only in dry-run (hashed identifiers only, never raw PII). */
