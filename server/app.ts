@@ -4,6 +4,8 @@ import { createRuntime, type Deps, type Runtime } from './runtime'
 import { adminRoutes } from './routes/admin'
 import { eventsRoutes } from './routes/events'
 import { healthRoutes } from './routes/health'
+import { inspectRoutes } from './routes/inspect'
+import { metricsRoutes } from './routes/metrics'
 import { ctxRoutes } from './routes/ctx'
 import { demoRoutes } from './routes/demo'
 import { fallbackRoutes } from './routes/fallback'
@@ -27,7 +29,7 @@ export interface TagwardenApp {
 }
 
 /** The route groups, in order; each is a function of (app, runtime). */
-const ROUTES = [healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes, loaderRoutes, ctxRoutes, fallbackRoutes, pinScriptRoutes, pinBeaconRoutes, demoRoutes]
+const ROUTES = [healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes, inspectRoutes, metricsRoutes, loaderRoutes, ctxRoutes, fallbackRoutes, pinScriptRoutes, pinBeaconRoutes, demoRoutes]
 
 /**
  * Build tagwarden: the h3 app under `config.prefix` plus its runtime (storage, pipeline, outbox).

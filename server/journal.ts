@@ -104,15 +104,15 @@ const COPY_MADE = new Set(['queued', 'sent', 'failed', 'dry-run', 'dead', 'retry
 
 /**
  * The dedup pair of an event: did the browser tag's beacon reach the proxy (and, when the tag path
- * records a `pinterest-tag` decision, was it forwarded), and was a CAPI copy made for the same
- * event_id? Pinterest deduplicates the two by event_id; both seen = a covered pair.
+ * recorded a `pinterest-tag` outcome, did Pinterest take the forward), and was a CAPI copy made for
+ * the same event_id? Pinterest deduplicates the two by event_id; both seen = a covered pair.
  */
 export function dedupPair(e: JournalEntry): { tag: boolean; capi: boolean } {
   const tagRec = e.destinations['pinterest-tag']
   const beacon = (e.sources ?? [e.source]).includes('tag')
   const capi = e.destinations['pinterest-capi']
   return {
-    tag: tagRec ? COPY_MADE.has(tagRec.state) : beacon,
+    tag: tagRec ? tagRec.state === 'sent' || tagRec.state === 'forwarded' : beacon,
     capi: !!capi && COPY_MADE.has(capi.state),
   }
 }

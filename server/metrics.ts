@@ -43,8 +43,8 @@ export interface Metrics {
   deadLettered(dest: string, count?: number): void
   /** One Pinterest script request answered from the cache (tag path, `/pin/*`). */
   scriptCache(state: ScriptCacheState): void
-  /** A beacon forwarded to Pinterest's tag endpoint (pinterest-tag destination). */
-  forwarded(dest: string): void
+  /** A tag beacon judged for `pinterest-tag`: its consent action, and whether Pinterest took the forward. */
+  beacon(action: string, outcome: 'forwarded' | 'failed' | 'suppressed'): void
   /** Destinations paused now (credentials rejected). */
   paused(): string[]
   /** Accepted events per minute, oldest first, for the last `minutes` minutes (current minute last). */
@@ -52,6 +52,8 @@ export interface Metrics {
 }
 
 const MINUTES = 60
+/** The browser tag's forward path (beacons), judged by consent like a destination. */
+const TAG = 'pinterest-tag'
 
 /**
  * Create the registry and the tagwarden metrics on it (names in the README "Metrics" section).
@@ -122,7 +124,11 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     },
     deadLettered: (dest, count = 1) => dead.labels(dest).inc(count),
     scriptCache: (state) => scripts.labels(state).inc(),
-    forwarded: (dest) => acceptedTotal.labels('tag', dest).inc(),
+    beacon(action, outcome) {
+      consent.labels(TAG, action).inc()
+      if (outcome === 'forwarded') acceptedTotal.labels('tag', TAG).inc()
+      else if (outcome === 'failed') failed.labels(TAG, 'network').inc()
+    },
     paused,
     perMinute(minutes = 30) {
       const m = Math.floor(now() / 60_000)

@@ -3,6 +3,7 @@ import type { Destination } from './destinations/define-destination'
 import type { ConsentPolicy } from './consent'
 import type { Outbox } from './delivery/outbox'
 import type { DestinationRecord, Journal } from './journal'
+import type { Metrics } from './metrics'
 
 /** The name under which the browser tag's forward path is judged by consent rules. */
 export const TAG_DESTINATION = 'pinterest-tag'
@@ -20,6 +21,7 @@ export interface PipelineDeps {
   outbox: Outbox
   journal: Journal
   now: () => number
+  metrics?: Metrics
 }
 
 export interface Pipeline {
@@ -32,7 +34,7 @@ export interface Pipeline {
  * webhook, API): consent rules per destination, then idempotency by destination + event_id,
  * then the durable outbox.
  */
-export function createPipeline({ policy, destinations, outbox, journal, now }: PipelineDeps): Pipeline {
+export function createPipeline({ policy, destinations, outbox, journal, now, metrics }: PipelineDeps): Pipeline {
   async function accept(events: CanonicalEvent[]): Promise<AcceptResult[]> {
     const received = now()
     const results: AcceptResult[] = events.map((e) => ({ event_id: e.event_id, status: 'suppressed', destinations: {} }))
@@ -46,6 +48,7 @@ export function createPipeline({ policy, destinations, outbox, journal, now }: P
         results[i].destinations[dest.name] = rec
         const applied = policy.apply(dest.name, event, decision)
         if (!applied) return
+        rec.identifiers = Object.entries(applied.user).flatMap(([k, v]) => (v === undefined ? [] : [k]))
         const payload = dest.toPayload(applied)
         const problem = dest.validate(payload)
         if (problem) {
@@ -70,7 +73,8 @@ export function createPipeline({ policy, destinations, outbox, journal, now }: P
     events.forEach((event, i) => {
       const states = Object.values(results[i].destinations).map((d) => d.state)
       results[i].status = states.includes('queued') ? 'accepted' : states.includes('duplicate') ? 'duplicate' : 'suppressed'
-      if (results[i].status !== 'duplicate') journal.add(event, received, results[i].destinations)
+      journal.add(event, received, results[i].destinations)
+      metrics?.accepted(event.source, results[i].destinations, results[i].status)
     })
     return results
   }

@@ -6,6 +6,7 @@ import { createDispatcher, type DeliveryOptions, type Dispatcher } from './deliv
 import { createOutbox, type Outbox } from './delivery/outbox'
 import { createJournal, type Journal } from './journal'
 import { createLogger, type Logger } from './log'
+import { createMetrics, type Metrics } from './metrics'
 import { createPipeline, type AcceptResult, type Pipeline } from './pipeline'
 import { resolveSecrets } from './context/secrets'
 import { createCartContextStore, joinContext, type CartContextStore } from './context/cart-store'
@@ -36,6 +37,8 @@ export interface Runtime {
   destinations: Destination[]
   outbox: Outbox
   journal: Journal
+  /** Counters, gauges and histograms for `/_/metrics` and the inspector. */
+  metrics: Metrics
   pipeline: Pipeline
   dispatcher: Dispatcher
   carts: CartContextStore
@@ -56,9 +59,10 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
   const policy = createConsentPolicy({ ...config.consent, defaultConsent: config.defaultConsent })
   const outbox = createOutbox(store.storage, { now, redis: store.redis, maxEventAgeMs: config.delivery.maxEventAgeDays * 86_400_000 })
   const journal = createJournal(store.storage)
+  const metrics = createMetrics({ now, destinations: destinations.map((d) => d.name), outboxDepth: (d) => outbox.depth(d), deliveryState: () => dispatcher.status() })
   await journal.load()
-  const pipeline = createPipeline({ policy, destinations, outbox, journal, now })
-  const dispatcher = createDispatcher({ config, outbox, destinations, fetch: fetchFn, journal, log, now, redis: store.redis, options: deps.delivery })
+  const pipeline = createPipeline({ policy, destinations, outbox, journal, now, metrics })
+  const dispatcher = createDispatcher({ config, outbox, destinations, fetch: fetchFn, journal, log, now, redis: store.redis, options: deps.delivery, metrics })
   const carts = createCartContextStore(store.storage, now)
   const context = createContextCookie(keys, now, log)
 
@@ -74,5 +78,5 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
     return pipeline.accept(joined)
   }
 
-  return { config, store, fetch: fetchFn, now, log, keys, policy, destinations, outbox, journal, pipeline, dispatcher, carts, context, ingest }
+  return { config, store, fetch: fetchFn, now, log, keys, policy, destinations, outbox, journal, metrics, pipeline, dispatcher, carts, context, ingest }
 }

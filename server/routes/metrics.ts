@@ -1,0 +1,15 @@
+import type { H3 } from 'h3'
+import { PROMETHEUS_CONTENT_TYPE } from '../metrics'
+import type { Runtime } from '../runtime'
+import { assertAdmin } from './admin'
+
+/**
+ * `GET {prefix}/_/metrics` — Prometheus text exposition (admin token or localhost).
+ * @example curl -H "Authorization: Bearer $TAGWARDEN_ADMIN_TOKEN" http://127.0.0.1:8787/tw/_/metrics
+ */
+export function metricsRoutes(app: H3, rt: Runtime): void {
+  app.get(`${rt.config.prefix}/_/metrics`, async (event) => {
+    assertAdmin(event, rt)
+    return new Response(await rt.metrics.registry.render(), { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' } })
+  })
+}
