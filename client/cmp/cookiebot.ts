@@ -1,0 +1,19 @@
+import { on, W } from '../env'
+import type { Adapter } from '../types'
+import { gd } from '../util'
+
+let ready: unknown
+
+/**
+ * Cookiebot (cookiebot.com/en/developer, consent.md §5): `Cookiebot.consent.marketing`, once the
+ * visitor answered (`hasResponse`) or Cookiebot said it is ready (window events
+ * `CookiebotOnConsentReady`, also for implied consent; `CookiebotOnAccept`, `CookiebotOnDecline`).
+ * Pinterest's Magento extension reads the same flag for `setconsent`.
+ */
+export const cookiebot: Adapter = {
+  n: 'cookiebot',
+  s: (f) => {
+    for (const n of ['ConsentReady', 'Accept', 'Decline']) on('CookiebotOn' + n, () => f((ready = 1)))
+  },
+  r: (_, c = W.Cookiebot) => (ready || c?.hasResponse) && c?.consent && { ad_storage: gd(c.consent.marketing) },
+}

@@ -1,0 +1,17 @@
+import { on, W } from '../env'
+import type { Adapter } from '../types'
+import { gd } from '../util'
+
+let groups: string | string[] | undefined
+
+/**
+ * OneTrust (developer.onetrust.com, JavaScript events; consent.md §5): `OnetrustActiveGroups` is a
+ * string like ",C0001,C0004,"; the window event `OneTrustGroupsUpdated` fires on load and on every
+ * change with the active ids in `detail`. The marketing group id is config `g` (C0004 "targeting" by
+ * default; tenants can renumber).
+ */
+export const onetrust: Adapter = {
+  n: 'onetrust',
+  s: (f) => on('OneTrustGroupsUpdated', (e) => f((groups = e.detail))),
+  r: (c, g = groups || W.OnetrustActiveGroups) => g != null && { ad_storage: gd((',' + g + ',').includes(',' + c.g + ',')) },
+}

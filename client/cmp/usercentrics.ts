@@ -1,0 +1,31 @@
+import { on, W } from '../env'
+import type { Adapter } from '../types'
+import { gd } from '../util'
+
+/** v3 consent details (`UC_CONSENT` detail, `__ucCmp.getConsentDetails()`); v2 `consent_status` (`ucCategory`). */
+interface UcDetails {
+  categories?: Record<string, { state: string }>
+  ucCategory?: Record<string, boolean | null>
+}
+
+let details: UcDetails | undefined
+
+/** Category states that are a decision: v3 `state`, v2 booleans (`null` = mixed). */
+const DECIDED: Record<string, number> = { ALL_ACCEPTED: 1, true: 1, ALL_DENIED: 0, false: 0 }
+
+/**
+ * Usercentrics. v3 (usercentrics.com/docs/web, "UC_CONSENT"): window event `UC_CONSENT` with the
+ * consent details, `__ucCmp.getConsentDetails()` for the state before we arrived. v2 ("Web CMP v2
+ * Events"): the `consent_status` window event, whose name is set in the admin — `ucEvent`, the
+ * documented example, is the one heard. The `marketing` category decides when it is all on or all off.
+ */
+export const usercentrics: Adapter = {
+  n: 'usercentrics',
+  s: (f) => {
+    W.__ucCmp?.getConsentDetails().then((d: UcDetails) => f((details = d)))
+    on('UC_CONSENT', (e) => f((details = e.detail)))
+    on('ucEvent', (e) => f((details = e.detail)))
+  },
+  r: (_, d = DECIDED['' + (details?.categories ? details.categories.marketing?.state : details?.ucCategory?.marketing)]) =>
+    d != null && { ad_storage: gd(d) },
+}

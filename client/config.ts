@@ -1,0 +1,31 @@
+/**
+ * The public config the server inlines into `dist/loader.js`: it replaces the first occurrence of the
+ * identifier below with a JSON object, so the source names it exactly once (a test checks the build).
+ */
+export interface LoaderConfig {
+  /** Route prefix, e.g. `/tw`. */
+  p: string
+  /** Pinterest tag id the loader loads, or `''` when the page calls `pintrk('load', …)` itself. */
+  t: string
+  /** event_id template for a checkout with an order_id, e.g. `ord_{order_id}` (DESIGN §3 event_id contract). */
+  o: string
+  /** Beacon origin rerouted to `{p}/pin/ct`, e.g. `https://ct.pinterest.com` (api-and-tag.md §D2). */
+  b: string
+  /** Script origin whose `/ct/…` is rerouted to `{p}/pin/…`, e.g. `https://s.pinimg.com` (§D1). */
+  s: string
+  /** OneTrust group id that means "marketing/targeting", e.g. `C0004` (consent.md §5). */
+  g: string
+  /** Browser-tag consent when no CMP, hook or GPC signal exists. */
+  d: 'granted' | 'denied'
+  /** Milliseconds to wait for a consent signal or for the tag to come up before falling back to `{p}/e`. */
+  w: number
+}
+
+declare const __TW_CONFIG__: LoaderConfig
+
+declare global {
+  /** Build-time flag: terser's `global_defs` sets it to false, so debug-only code is removed. */
+  const __DEBUG__: boolean
+}
+
+export const C: LoaderConfig = __TW_CONFIG__

@@ -1,0 +1,28 @@
+import { adapters } from './cmp/index'
+import { C } from './config'
+import { assign } from './env'
+import type { Consent } from './types'
+
+/** What `tagwarden.consent(…)` said (merged over calls, `source: 'hook'`); it beats every CMP adapter. */
+export const hook: Consent = {}
+
+/**
+ * One consent snapshot from the hook and what every CMP adapter reads now: each key from the
+ * highest-precedence signal that has it (hook, then adapters in list order), `source` = that
+ * signal's name (absent when there is no signal at all). An opt-out of sale/sharing is sticky: no
+ * other signal can clear it, so GPC cannot be overridden (consent.md §4, §8).
+ */
+export function merge(): Consent {
+  const all: Consent[] = hook.source ? [hook] : []
+  for (const a of adapters) {
+    // A CMP API that throws must not stop the loader: that adapter just says nothing.
+    try {
+      const r = a.r(C)
+      if (r) all.push(assign(r, { source: a.n }))
+    } catch (e) {}
+  }
+  const m: Consent = {}
+  for (let i = all.length; i--; ) assign(m, all[i])
+  if (all.some((s) => s.sale_opt_out)) m.sale_opt_out = true
+  return m
+}

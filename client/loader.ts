@@ -1,0 +1,51 @@
+/**
+ * tagwarden browser loader, served as `{p}/loader.js` with the public config inlined (config.ts).
+ * Installs a `window.pintrk` compatible with Pinterest's base code, gives every event an event_id,
+ * captures epik + consent + cart into the signed `tw_ctx` cookie (POST {p}/ctx), loads Pinterest's
+ * tag first-party only where consent allows, and sends events to {p}/e when the tag cannot run.
+ */
+import { api } from './api'
+import { adapters } from './cmp/index'
+import { C } from './config'
+import { hook, merge } from './consent'
+import { ctx, sync } from './ctx'
+import { assign, on, W } from './env'
+import { ownCookies, readIds } from './epik'
+import { gate, install } from './pintrk'
+import { reroute } from './reroute'
+
+let ready: unknown
+let was: unknown
+
+/**
+ * Re-decide after anything changed. The browser tag may run when `ad_storage` is granted by the
+ * winning signal, else by config `d`; "decided" = some signal set `ad_storage` (or `settled`: the
+ * wait `w` is over, the hook spoke, the page is hidden); a sale/sharing opt-out makes it LDP.
+ * Cookies, context (posted first when it lets the tag run) and tag follow.
+ */
+const update = (settled?: unknown) => {
+  if (!ready) return
+  const m = merge()
+  const a = (m.ad_storage || C.d) == 'granted'
+  if (m.source) ctx.consent = m
+  ownCookies(a, m.ad_storage, was && !a)
+  sync(1, settled || a)
+  gate((was = a), settled || m.ad_storage, m.sale_opt_out)
+  if (__DEBUG__) console.log('[tagwarden] consent', m, 'tag allowed:', a)
+}
+
+// Pasted twice: the first copy already owns window.pintrk.
+if (!W.tagwarden?.cart) {
+  reroute()
+  readIds()
+  install(update)
+  for (const a of adapters) a.s?.(() => update())
+  api((c) => {
+    assign(hook, c, { source: 'hook' })
+    update(1)
+  })
+  ready = 1
+  update()
+  setTimeout(update, C.w, 1)
+  on('pagehide', () => update(1))
+}

@@ -1,0 +1,147 @@
+import { C } from './config'
+import { afterCtx, ctx, sync } from './ctx'
+import { assign, D, W } from './env'
+import { post } from './send'
+import type { Call, EventData, FallbackEvent } from './types'
+import { pick, sha256 } from './util'
+
+/** `window.pintrk` as Pinterest's base code makes it (api-and-tag.md §D1): a function with a call queue. */
+type Fn = ((...a: unknown[]) => unknown) & { queue: Call[]; version?: string }
+
+const nativePush = [].push
+const isEvent = (a: Call) => /^(track|page)$/.test(a[0] as string)
+
+/** Our stub. While the tag loads its queue is what the tag reads; if the tag fails, its events go to `/e`. */
+const stub = ((...a: Call) => handle(a)) as Fn
+stub.queue = []
+stub.version = '3.0'
+
+/** Events held while the browser tag is not allowed and nothing has decided yet (no signal, wait `w` not over). */
+const held: Call[] = []
+/** Pinterest's real `pintrk`, once its script assigned `window.pintrk`. */
+let real: Fn | undefined
+/** What reading `window.pintrk` returns: the stub, later the real tag behind a Proxy. */
+let shown = stub
+/** core.js being loaded: our first-party copy, or the page's own base-code script. */
+let script: HTMLScriptElement | null | 0
+/** Tag ids given to `load`. */
+const loaded: Record<string, unknown> = {}
+/** `pd` for `/e`: hashed email and LDP fields, as the tag would send them (§D2, §D6). */
+const pd: Record<string, string> = {}
+
+let allowed: unknown
+/** Sticky: a signal decided `ad_storage`, or the wait `w` for one is over. */
+let decided: unknown
+let failed: unknown
+/** Last `setconsent` given to a loaded tag; starts true so that only a denial can be the first. */
+let told: unknown = 1
+
+const toTag = (a: Call) => (real ? real(...a) : stub.queue.push(a))
+
+/** `POST {p}/e`: the server makes the CAPI copy the tag cannot (DESIGN §2), once the ctx cookie is set. */
+const toServer = (a: Call): unknown =>
+  afterCtx(() =>
+    post('/e', { event: a[2] ? a[1] : 'pagevisit', ed: a[2] || a[1], pd, ad: { loc: location.href, ref: D.referrer } } as FallbackEvent),
+  )
+
+/** Where a call goes now: config calls to the tag (queued until it loads); events to the tag, `/e`, or held. */
+const route = (a: Call): unknown =>
+  !isEvent(a) || (allowed && !failed) ? toTag(a) : decided || failed ? toServer(a) : held.push(a)
+
+/** The tag did not come up (script blocked or failed, or not within `w`): its queued events go to `/e`. */
+const fail = () =>
+  real || stub.queue.push != nativePush || ((failed = 1), (stub.queue = stub.queue.filter((a) => !isEvent(a) || !toServer(a))))
+
+const setEm = (h: string) => {
+  pd.em = ctx.em = h
+  sync()
+}
+
+/**
+ * Every pintrk call. `track`/`page` get an `event_id` in their data before the tag sees it (the tag
+ * sends it as `ed.event_id`, §D3); the caller's own wins; a checkout with `order_id` gets the
+ * deterministic id from template `o`, so a thank-you page reload and the order webhook agree (DESIGN
+ * §3). The data object is copied: one object reused for several calls must not give them one id.
+ * `load`/`set` options give the hashed email and LDP fields. Then the call is routed.
+ */
+function handle(a: Call): void {
+  const c = a[0]
+  const o = a[c == 'load' ? 2 : 1] as Record<string, unknown> | undefined
+  const i = c == 'page' ? 1 : c == 'track' ? 2 : 0
+  if (i) {
+    const d: EventData = (a[i] = assign({}, a[i]))
+    d.event_id ||=
+      i > 1 && /^checkout$/i.test(a[1] as string) && d.order_id != null
+        ? C.o.replace('{order_id}', d.order_id as string)
+        : crypto.randomUUID?.() || (Math.random() + '').slice(2) + Date.now()
+  } else if (o) {
+    // Enhanced match: plaintext is trimmed, lowercased and hashed here; a hash is kept (§D6, §B).
+    const em = ('' + (o.em || '')).trim().toLowerCase()
+    if (/^[\da-f]{64}$/.test(em)) setEm(em)
+    else if (em && crypto.subtle) sha256(em).then(setEm)
+    assign(pd, pick(o, 'opt_out_type st country'))
+  }
+  if (c == 'load') {
+    // A second `load` of one tag (base code after the loader, or our auto-load) keeps only its options.
+    if (loaded[a[1] as string]) {
+      if (!o) return
+      a = ['set', o]
+    }
+    loaded[a[1] as string] = 1
+  }
+  route(a)
+}
+
+const proxy = (f: Fn) => new Proxy(f, { apply: (_t, _s, a: Call) => handle(a) })
+
+/**
+ * Install `window.pintrk`. A stub already there (the page's base code ran first) gives up its queue;
+ * a real tag already there is wrapped. Later assignments (Pinterest's script taking over) are caught,
+ * so every call still passes `handle`. Base code placed after the loader finds `window.pintrk` and
+ * does nothing (its `if(!window.pintrk)`), so core.js is not requested twice and no call is lost.
+ * `changed` is called when the tag comes up or the page's own core.js fails.
+ */
+export function install(changed: () => void): void {
+  const old: Fn | undefined = W.pintrk
+  let boot: Call[] = []
+  if (old)
+    old.queue?.push == nativePush ? ((boot = old.queue), assign(stub, old, { queue: [] })) : (shown = proxy((real = old)))
+  Object.defineProperty(W, 'pintrk', {
+    get: () => shown,
+    set(v) {
+      if (v != shown && typeof v == 'function') (shown = proxy((real = v))), (failed = 0), changed()
+    },
+  })
+  // The page's own base code already asked for Pinterest's core.js: no second copy unless that one fails.
+  if ((script = D.querySelector('script[src*="/ct/core.js"]')) && !real) {
+    script.onerror = () => {
+      script = 0
+      changed()
+    }
+    setTimeout(fail, C.w)
+  }
+  boot.forEach(handle)
+}
+
+/**
+ * Apply the browser-tag decision. Allowed: load the tag once, after the ctx post that carries the
+ * consent (its beacons need the cookie), with an auto `load` of config `t`; LDP is `set` before any
+ * further event (P3). Not allowed: a tag that is there or coming gets `setconsent(false)` (Pinterest's
+ * Magento and SFCC integrations use it, consent.md §6.1) — ahead of anything it has not read yet.
+ * Then held events go where they now belong.
+ */
+export function gate(a: boolean, x: unknown, ldp: unknown): void {
+  allowed = a
+  decided ||= x
+  if (a && !real && !script) {
+    if (C.t && !loaded[C.t]) toTag(['load', (loaded[C.t] = C.t)])
+    const s = (script = D.createElement('script'))
+    s.src = C.p + '/pin/core.js'
+    s.onerror = fail
+    afterCtx(() => D.head.append(s))
+    setTimeout(fail, C.w)
+  }
+  if (ldp) (pd.opt_out_type = 'LDP'), a && toTag(['set', { opt_out_type: 'LDP' }])
+  if ((real || script) && a != told) real || a ? toTag(['setconsent', (told = a)]) : stub.queue.unshift(['setconsent', (told = a)])
+  held.splice(0).forEach(route)
+}

@@ -1,0 +1,38 @@
+import { C } from './config'
+import { W } from './env'
+
+/**
+ * Map Pinterest's hosts to first-party paths; other URLs unchanged, a `Request` object left alone:
+ * `https://ct.pinterest.com/v3/?…` → `{p}/pin/ct/v3/?…` (beacons, api-and-tag.md §D2),
+ * `https://s.pinimg.com/ct/lib/main.x.js` → `{p}/pin/lib/main.x.js` (scripts, §D1).
+ */
+export const rewrite = (u: unknown): unknown =>
+  (u as Request)?.url ? u : ('' + u).replace(C.b, C.p + '/pin/ct').replace(C.s + '/ct', C.p + '/pin')
+
+/** Replace method `k` of `o` by one that rewrites argument `i` first. */
+const wrap = (o: Record<string, Function>, k: string, i = 0) => {
+  const f = o[k]
+  o[k] = function (this: unknown, ...a: unknown[]) {
+    a[i] = rewrite(a[i])
+    return f.apply(this, a)
+  }
+}
+
+/**
+ * Pinterest's main.js builds beacon URLs at run time, so every way it can send one (fetch,
+ * sendBeacon, XMLHttpRequest, <img src>) and every <script src> it adds goes through `rewrite`.
+ */
+export function reroute(): void {
+  wrap(W, 'fetch')
+  wrap(navigator as never, 'sendBeacon')
+  wrap(XMLHttpRequest.prototype as never, 'open', 1)
+  for (const { prototype: p } of [HTMLImageElement, HTMLScriptElement]) {
+    const d = Object.getOwnPropertyDescriptor(p, 'src')!
+    Object.defineProperty(p, 'src', {
+      get: d.get,
+      set(v) {
+        d.set!.call(this, rewrite(v))
+      },
+    })
+  }
+}

@@ -1,0 +1,90 @@
+import type { LoaderConfig } from './config'
+
+export type Grant = 'granted' | 'denied'
+
+/**
+ * Consent as sent in `POST {p}/ctx` → `consent`: Consent Mode v2 flags plus raw IAB strings and opt-out
+ * flags. Exactly the keys the server's consent schema accepts (it is strict).
+ */
+export interface Consent {
+  ad_storage?: Grant
+  ad_user_data?: Grant
+  ad_personalization?: Grant
+  analytics_storage?: Grant
+  gpc?: boolean
+  /** IAB TCF TC string, raw. */
+  tcf?: string
+  gdpr_applies?: boolean
+  /** IAB GPP string, raw. */
+  gpp?: string
+  gpp_sid?: number[]
+  us_privacy?: string
+  sale_opt_out?: boolean
+  /** Name of the adapter (or `hook`) whose signal won. */
+  source?: string
+}
+
+/**
+ * One CMP adapter (`client/cmp/<name>.ts`): `n` = name (becomes `consent.source`); `r` = read what
+ * the CMP says now (nothing when it is absent or has not decided); `s` = subscribe: call back when
+ * it may have changed (vendor events, queues, callbacks). `r` must be cheap and side-effect free:
+ * the loader reads every adapter after any change.
+ */
+export interface Adapter {
+  n: string
+  r: (config: LoaderConfig) => Consent | false | null | undefined | 0 | ''
+  s?: (changed: (ignored?: unknown) => void) => unknown
+}
+
+export interface CartItem {
+  id: string
+  price?: number
+  quantity?: number
+  name?: string
+}
+
+/** `tagwarden.cart(…)`: joins browser context and order webhooks by cart/checkout token. */
+export interface Cart {
+  id?: string
+  token?: string
+  checkout_token?: string
+  currency?: string
+  value?: number
+  items?: CartItem[]
+}
+
+/** Body of `POST {p}/ctx`: only what the loader knows. */
+export interface Ctx {
+  epik?: string
+  epik_src?: 'url' | 'cookie' | 'derived'
+  pin_unauth?: string
+  cart?: Cart
+  consent?: Consent
+  /** SHA-256 hex of the trimmed, lowercased email given to `pintrk('load'|'set', {em})`. */
+  em?: string
+}
+
+/** A pintrk call as queued by Pinterest's base code: `[command, ...args]`. */
+export type Call = unknown[]
+
+/** Event data of a `track`/`page` call; the loader guarantees `event_id`. */
+export interface EventData {
+  event_id?: string
+  order_id?: string | number
+  [key: string]: unknown
+}
+
+/** Body of `POST {p}/e`: one tag call the tag could not make. */
+export interface FallbackEvent {
+  event: string
+  ed: EventData
+  pd: Record<string, string>
+  ad: { loc: string; ref: string }
+}
+
+/** Public `window.tagwarden`. Calls made before the loader arrives wait in `tagwarden.q` as `[method, arg]`. */
+export interface Tagwarden {
+  cart(cart: Cart): void
+  consent(consent: Consent): void
+  q: { push(call: [string, unknown]): void }
+}

@@ -1,0 +1,35 @@
+import { D } from './env'
+import type { Grant } from './types'
+
+/** Value of cookie `n`, as stored. */
+export const getCookie = (n: string): string | undefined => (D.cookie.match('(^|; )' + n + '=([^;]*)') || [])[2]
+
+/** First-party cookie on this host; `age` 0 deletes it. Lax, path=/, Secure where the page is, like Pinterest's `_epik` (api-and-tag.md §D7). */
+export const setCookie = (n: string, v: string, age: number): void => {
+  D.cookie = n + '=' + v + ';path=/;samesite=lax;max-age=' + age + (isSecureContext ? ';secure' : '')
+}
+
+/** An id the server accepts (printable ASCII, no spaces) that is also a safe cookie value: base64/base64url/UUID characters. */
+export const safeId = (v?: string | null): string | undefined => (/^[\w.+/=-]{1,256}$/.test(v!) ? v! : undefined)
+
+/** Consent Mode vocabulary for a yes/no. */
+export const gd = (yes: unknown): Grant => (yes ? 'granted' : 'denied')
+
+/**
+ * Deep copy keeping only the listed (space-separated) keys, at every level (JSON.stringify's array
+ * replacer): bodies must fit the server's strict schemas.
+ */
+export const pick = <T>(o: T, keys: string): T => JSON.parse(JSON.stringify(o, keys.split(' ')))
+
+/** Short non-cryptographic hash of a value's JSON, for change detection only. */
+export const hash = (v: unknown): number => {
+  let h = 0
+  for (const c of JSON.stringify(v) || '') h = (Math.imul(31, h) + c.charCodeAt(0)) | 0
+  return h
+}
+
+/** Lowercase hex SHA-256 of a string (Web Crypto, secure contexts only: the caller checks `crypto.subtle`). */
+export const sha256 = (s: string): Promise<string> =>
+  crypto.subtle
+    .digest('SHA-256', new TextEncoder().encode(s))
+    .then((b) => Array.from(new Uint8Array(b), (x) => (x + 256).toString(16).slice(1)).join(''))
