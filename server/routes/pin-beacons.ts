@@ -53,6 +53,7 @@ async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<
         })
   const mirrored = beacon.event ? ingestMirror(rt, beaconToEvent(beacon, shopper, rt.now(), 'tag')) : Promise.resolve(undefined)
   const [{ response, ok }, accepted] = await Promise.all([forwarded, mirrored])
+  rt.metrics.beacon(decision.action, decision.action === 'suppress' ? 'suppressed' : ok ? 'forwarded' : 'failed')
   if (accepted) {
     rt.journal.update(TAG_DESTINATION, accepted.event_id, {
       action: decision.action,

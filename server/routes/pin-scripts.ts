@@ -37,6 +37,7 @@ export function pinScriptRoutes(app: H3, rt: Runtime): void {
     log: rt.log,
     origin: pinterest.scriptOrigin,
     transform: createRewriter({ prefix, scriptOrigin: pinterest.scriptOrigin, beaconOrigin: pinterest.beaconOrigin }),
+    onLookup: (state) => rt.metrics.scriptCache(state),
   })
   const lib = `${prefix}/pin/lib/`
   app.get(`${prefix}/pin/core.js`, (event) => serve(event, cache, '/ct/core.js'))

@@ -30,6 +30,8 @@ export interface ScriptCacheOptions {
   origin: string
   /** Rewrite applied to the upstream text before serving. */
   transform: (source: string) => string
+  /** Told how each lookup was answered (metrics): fresh copy, stale copy, fetched upstream, upstream failed. */
+  onLookup?: (state: 'hit' | 'stale' | 'miss' | 'error') => void
   /** After this long a copy is served once more and refreshed in the background. */
   maxAgeMs?: number
   timeoutMs?: number
@@ -131,7 +133,9 @@ export function createScriptCache(o: ScriptCacheOptions): ScriptCache {
   async function get(path: string): Promise<ScriptLookup> {
     const hit = await load(path)
     if (hit) {
-      if (o.now() - hit.stored.fetchedAt >= maxAgeMs) {
+      const stale = o.now() - hit.stored.fetchedAt >= maxAgeMs
+      o.onLookup?.(stale ? 'stale' : 'hit')
+      if (stale) {
         void refresh(path, hit.stored).then((r) => {
           if (r.kind !== 'ok') o.log.warn('[tagwarden] [scripts] refresh failed; serving the last good copy', { path, reason: r.kind === 'unavailable' ? r.reason : 'not found upstream' })
         })
@@ -141,6 +145,7 @@ export function createScriptCache(o: ScriptCacheOptions): ScriptCache {
     const until = missing.get(path)
     if (until !== undefined && until > o.now()) return { kind: 'not-found' }
     const r = await refresh(path, undefined)
+    o.onLookup?.(r.kind === 'unavailable' ? 'error' : 'miss')
     if (r.kind === 'not-found') {
       missing.set(path, o.now() + NOT_FOUND_TTL_MS)
       if (missing.size > 1000) missing.delete(missing.keys().next().value as string)

@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { createMetrics } from '../../server/metrics'
+import { startFakeBeacon } from '../fakes/fake-beacon'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
+import { MAIN_NAME, startFakeScripts } from '../fakes/fake-pinterest-scripts'
 import { buildApp, liveCapi, postEvents } from '../helpers/build-app'
 import { GRANTED, adminGet, parseProm } from './helpers'
 
@@ -102,6 +104,50 @@ describe('GET /tw/_/metrics', () => {
     const { summary } = await (await adminGet(tw, '/tw/_/inspect/data')).json()
     expect(summary.destinations).toEqual([{ name: 'pinterest-capi', paused: true, depth: 1 }])
     expect(summary.failures).toEqual({ auth: 1 })
+  })
+})
+
+describe('tag path metrics', () => {
+  it('counts script cache states (miss, hit, stale, error) and beacons forwarded, failed and suppressed for pinterest-tag', async () => {
+    const beacon = await startFakeBeacon()
+    const scripts = await startFakeScripts({ style: 'literal', beaconOrigin: beacon.url })
+    let t = Date.now()
+    try {
+      tw = await buildApp(
+        { ...liveCapi(fake.url), PINTEREST_SCRIPT_ORIGIN: scripts.url, PINTEREST_BEACON_ORIGIN: beacon.url, PINTEREST_TAG_ID: '2612345678901', TAGWARDEN_DEFAULT_CONSENT: 'granted' },
+        { now: () => t },
+      )
+      const get = (path: string, headers: Record<string, string> = {}) => tw.fetch(new Request(`http://shop.test${path}`, { headers: { 'user-agent': 'Mozilla/5.0', ...headers } }))
+      expect((await get('/tw/pin/core.js')).status).toBe(200) // miss
+      expect((await get('/tw/pin/core.js')).status).toBe(200) // hit
+      t += 6 * 60_000
+      expect((await get('/tw/pin/core.js')).status).toBe(200) // stale, refreshed in the background
+      scripts.fail(503)
+      expect((await get(`/tw/pin/lib/${MAIN_NAME}`)).status).toBe(502) // error: nothing cached
+      const ed = (id: string) => encodeURIComponent(JSON.stringify({ event_id: id, value: '5', currency: 'USD' }))
+      await get(`/tw/pin/ct/v3/?tid=2612345678901&event=addtocart&ed=${ed('b-1')}&cb=1`)
+      beacon.failWith(502)
+      await get(`/tw/pin/ct/v3/?tid=2612345678901&event=addtocart&ed=${ed('b-2')}&cb=2`)
+      const ctx = await tw.fetch(new Request('http://shop.test/tw/ctx', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ consent: { ad_storage: 'denied', ad_user_data: 'denied', source: 'hook' } }) }))
+      const denied = /tw_ctx=[^;]+/.exec(ctx.headers.get('set-cookie') ?? '')![0]
+      await get(`/tw/pin/ct/v3/?tid=2612345678901&event=addtocart&ed=${ed('b-3')}&cb=3`, { cookie: denied })
+      beacon.failWith(0)
+      await get(`/tw/pin/ct/v3/?tid=2612345678901&event=addtocart&ed=${ed('b-4')}&cb=4`, { 'sec-gpc': '1' })
+      const m = await scrape(tw)
+      expect(['hit', 'stale', 'miss', 'error'].map((s) => m.get(`tagwarden_script_cache{state="${s}"}`))).toEqual([1, 1, 1, 1])
+      expect(m.get('tagwarden_events_accepted_total{source="tag",destination="pinterest-tag"}')).toBe(2)
+      expect(m.get('tagwarden_events_failed_total{destination="pinterest-tag",reason="network"}')).toBe(1)
+      expect(m.get('tagwarden_consent_actions_total{destination="pinterest-tag",action="allow"}')).toBe(2)
+      expect(m.get('tagwarden_consent_actions_total{destination="pinterest-tag",action="suppress"}')).toBe(1)
+      expect(m.get('tagwarden_consent_actions_total{destination="pinterest-tag",action="ldp"}')).toBe(1)
+      expect(beacon.hits.map((h) => h.ed.event_id)).toEqual(['b-1', 'b-2', 'b-4'])
+      const { events } = await (await adminGet(tw, '/tw/_/inspect/data?event_id=b-')).json()
+      const tag = Object.fromEntries(events.map((e: { event_id: string; destinations: Record<string, { state: string }> }) => [e.event_id, e.destinations['pinterest-tag']?.state]))
+      expect(tag).toEqual({ 'b-1': 'sent', 'b-2': 'failed', 'b-3': 'suppressed', 'b-4': 'sent' })
+    } finally {
+      await beacon.close()
+      await scripts.close()
+    }
   })
 })
 
