@@ -94,18 +94,18 @@ export function inspectorClient(): void {
       card('Dedup coverage', h('div', { class: 'big' }, s.dedup.coverage === null ? '—' : pct(s.dedup.coverage)), h('div', { class: 'sub' }, `${s.dedup.pairs} of ${s.dedup.capi} CAPI events also had the tag beacon`)),
       card('Delay to Pinterest', h('div', { class: 'pair' }, h('span', {}, h('b', {}, ms(s.delay.median)), ' median'), h('span', {}, h('b', {}, ms(s.delay.p95)), ' p95')), h('div', { class: 'sub' }, `${s.delay.n} events sent`)),
       card('Failures by reason', failures.length ? h('ul', { class: 'list' }, ...failures.map(([r, n]) => h('li', {}, h('span', {}, r), h('b', {}, String(n))))) : h('div', { class: 'none' }, 'none'), h('div', { class: 'sub' }, 'since start')),
-      card('Destinations', h('ul', { class: 'list' }, ...s.destinations.map((x) => h('li', {}, h('span', {}, x.name), x.paused ? badge('paused', 'bad') : badge(x.depth ? `${x.depth} waiting` : 'active', x.depth ? 'info' : 'ok')))), h('div', { class: 'sub' }, d.dryRun ? 'dry-run: nothing is sent' : 'live')),
+      card('Destinations', h('ul', { class: 'list' }, ...s.destinations.map((x) => h('li', {}, h('span', {}, x.name), x.paused ? badge('paused', 'bad') : badge(x.depth ? `${x.depth} waiting` : 'active', x.depth ? 'info' : 'ok')))), h('div', { class: 'sub' }, d.dryRun ? 'dry-run: nothing is sent' : 'sending to Pinterest')),
     ]
     byId('cards').replaceChildren(...cards)
   }
 
   function destCell(e: Entry, dest: string): HTMLElement {
     const r = e.destinations[dest]
-    if (!r) return h('td', { class: 'dest' }, h('span', { class: 'none' }, '—'))
+    if (!r) return h('td', { class: 'dest' }, h('span', { class: 'none', title: `nothing for ${dest} with this event_id` }, '—'))
     const sent = new Set(r.identifiers ?? e.identifiers)
     const stripped = r.identifiers ? e.identifiers.filter((k) => !sent.has(k)) : []
     return h('td', { class: 'dest' },
-      h('div', { class: 'line' }, badge(r.action, ACTION_TONE[r.action] ?? 'muted', `consent: ${r.action} (rule ${r.rule})`), h('span', { class: 'rule', title: `rule ${r.rule}` }, r.rule)),
+      h('div', { class: 'line' }, badge(r.action, ACTION_TONE[r.action] ?? 'muted', `consent: ${r.action} (rule ${r.rule})`), r.rule !== r.action && h('span', { class: 'rule', title: `rule ${r.rule}` }, r.rule)),
       h('div', { class: 'line' }, badge(r.state, STATE_TONE[r.state] ?? 'muted'), r.attempts ? h('span', { class: 'attempts' }, `${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`) : undefined),
       r.detail ? h('div', { class: 'detail', title: r.detail }, r.detail) : undefined,
       stripped.length ? h('div', { class: 'stripped', title: 'removed by consent before sending' }, `stripped: ${stripped.map((k) => KEY_LABEL[k] ?? k).join(', ')}`) : undefined,
@@ -157,7 +157,7 @@ export function inspectorClient(): void {
       renderNames(d.names)
       renderCards(d)
       renderTable(d)
-      byId('mode').replaceChildren(d.dryRun ? badge('dry-run', 'muted', 'no Pinterest credentials: payloads are built and recorded, not sent') : badge('live', 'ok'))
+      byId('mode').replaceChildren(d.dryRun ? badge('dry-run', 'muted', 'no Pinterest credentials: payloads are built and recorded, not sent') : badge('sending to Pinterest', 'ok'))
       setStatus('live', 'ok')
     } catch {
       setStatus('offline', 'bad')

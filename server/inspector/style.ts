@@ -45,11 +45,11 @@ table.events { width: 100%; min-width: 1080px; border-collapse: collapse; table-
 .events th, .events td { padding: 7px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 .events th { position: sticky; top: 0; background: #fafbfc; font-size: 11px; font-weight: 600; letter-spacing: .04em; text-transform: uppercase; color: var(--muted); }
 .events tbody tr:hover { background: #fafbfd; }
-.c-time { width: 76px; font-variant-numeric: tabular-nums; color: var(--muted); }
+.c-time { width: 88px; white-space: nowrap; font-variant-numeric: tabular-nums; color: var(--muted); }
 .c-event { width: 21%; }
 .c-source { width: 92px; }
-.c-ids { width: 15%; }
-.c-pair { width: 82px; }
+.c-ids { width: 19%; }
+.c-pair { width: 96px; }
 .name { font-weight: 600; }
 .id { font-family: var(--mono); font-size: 11.5px; color: var(--muted); }
 .dest .line { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 6px; margin-bottom: 3px; }
