@@ -21,5 +21,5 @@ export function readIds(): void {
  */
 export function ownCookies(allowed: boolean, explicit: unknown, drop: unknown): void {
   if (allowed) ctx.epik_src == 'url' && setCookie('_epik', ctx.epik!, 31536e3)
-  else if (explicit) setCookie('_epik', '', 0), setCookie('_derived_epik', '', 0), drop && forget()
+  else if (explicit) setCookie('_epik', '', -1), setCookie('_derived_epik', '', -1), drop && forget()
 }

@@ -45,7 +45,8 @@ if (!W.tagwarden?.cart) {
     update(1)
   })
   ready = 1
-  update()
+  // Hook calls queued before the loader were made while it was not ready: they settle consent now.
+  update(hook.source)
   setTimeout(update, C.w, 1)
   on('pagehide', () => update(1))
 }

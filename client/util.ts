@@ -1,12 +1,12 @@
-import { D } from './env'
+import { D, W } from './env'
 import type { Grant } from './types'
 
 /** Value of cookie `n`, as stored. */
 export const getCookie = (n: string): string | undefined => (D.cookie.match('(^|; )' + n + '=([^;]*)') || [])[2]
 
-/** First-party cookie on this host; `age` 0 deletes it. Lax, path=/, Secure where the page is, like Pinterest's `_epik` (api-and-tag.md §D7). */
+/** First-party cookie on this host; a negative `age` deletes it (RFC 6265 §5.2.2). Lax, path=/, Secure where the page is, like Pinterest's `_epik` (api-and-tag.md §D7). */
 export const setCookie = (n: string, v: string, age: number): void => {
-  D.cookie = n + '=' + v + ';path=/;samesite=lax;max-age=' + age + (isSecureContext ? ';secure' : '')
+  D.cookie = n + '=' + v + ';path=/;samesite=lax;max-age=' + age + (W.isSecureContext ? ';secure' : '')
 }
 
 /** An id the server accepts (printable ASCII, no spaces) that is also a safe cookie value: base64/base64url/UUID characters. */

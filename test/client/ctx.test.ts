@@ -1,0 +1,80 @@
+// @vitest-environment happy-dom
+// POST {p}/ctx: only what changed since the last post, on this page view or an earlier one.
+import { afterEach, describe, expect, it } from 'vitest'
+import { closePages, DENIED, GRANTED, openPage, settle } from './harness'
+
+afterEach(closePages)
+
+const EPIK_URL = 'https://shop.example/p?epik=dj0yJnU9b2JD'
+const grant = `window.tagwarden = { q: [['consent', ${JSON.stringify(GRANTED)}]] }`
+
+describe('context posts', () => {
+  it('the first page view posts what it knows, as text/plain JSON on fetch keepalive', async () => {
+    const page = openPage({ url: EPIK_URL, before: grant })
+    await settle()
+    const [req] = page.requests.filter((r) => r.url === '/tw/ctx')
+    expect(typeof req.body).toBe('string')
+    expect(page.posts('/ctx')).toEqual([
+      { epik: 'dj0yJnU9b2JD', epik_src: 'url', consent: { ...GRANTED, source: 'hook' } },
+    ])
+  })
+
+  it('a second page view with nothing new posts nothing', async () => {
+    const first = openPage({ url: EPIK_URL, before: grant })
+    await settle(200)
+    // Same visitor, next page: epik now from the _epik cookie, same consent.
+    const second = openPage({ url: 'https://shop.example/cart', before: grant, from: first })
+    await settle(200)
+    expect(first.posts('/ctx')).toHaveLength(1)
+    expect(second.posts('/ctx')).toEqual([])
+  })
+
+  it('a cart change posts only the cart', async () => {
+    const first = openPage({ url: EPIK_URL, before: grant })
+    await settle()
+    first.run(`tagwarden.cart({ token: 'c1', currency: 'USD', value: 24, items: [{ id: 'TOTE', price: 24, quantity: 1, name: 'Tote', sku: 'x' }], note: 'gift' })`)
+    await settle()
+    expect(first.posts('/ctx').at(-1)).toEqual({
+      cart: { token: 'c1', currency: 'USD', value: 24, items: [{ id: 'TOTE', price: 24, quantity: 1, name: 'Tote' }] },
+    })
+    const second = openPage({ from: first, before: grant })
+    second.run(`tagwarden.cart({ token: 'c1', currency: 'USD', value: 24, items: [{ id: 'TOTE', price: 24, quantity: 1, name: 'Tote' }] })`)
+    await settle(200)
+    expect(second.posts('/ctx')).toEqual([])
+  })
+
+  it('tagwarden.cart merges partial updates', async () => {
+    const page = openPage({ before: `${grant}; tagwarden.q.push(['cart', { token: 'c1' }]); tagwarden.q.push(['cart', { checkout_token: 'k9' }])` })
+    await settle()
+    expect(page.posts('/ctx').at(-1).cart).toEqual({ token: 'c1', checkout_token: 'k9' })
+  })
+
+  it('CMPs reporting one after another do not post on every page view', async () => {
+    // A Consent Mode default comes first, the CMP's decision a moment later, on every page view.
+    const before = `window.dataLayer = [['consent', 'default', { ad_storage: 'denied' }]]`
+    const later = `setTimeout(function () { window.OnetrustActiveGroups = ',C0001,C0004,'; dispatchEvent(new CustomEvent('OneTrustGroupsUpdated', { detail: ['C0001', 'C0004'] })) }, 30)`
+    const first = openPage({ url: EPIK_URL, before: `${before}; ${later}` })
+    await settle(300)
+    const second = openPage({ from: first, before: `${before}; ${later}` })
+    await settle(300)
+    expect(first.posts('/ctx').map((b) => b.consent?.source)).toContain('onetrust')
+    expect(second.posts('/ctx')).toEqual([])
+  })
+
+  it('a consent denial without earlier grant posts once settled, and the email hash when the shop gives one', async () => {
+    const page = openPage({ before: `window.tagwarden = { q: [['consent', ${JSON.stringify(DENIED)}]] }` })
+    page.run(`pintrk('set', { em: '  Jane.Doe@Example.com ' })`)
+    await settle(100)
+    const all = Object.assign({}, ...page.posts('/ctx'))
+    expect(all.consent).toMatchObject({ ad_storage: 'denied', source: 'hook' })
+    // sha256("jane.doe@example.com") (api-and-tag.md §F1)
+    expect(all.em).toBe('86e0b9e56c17cc4d12387e1949b85053fbe73bc3ce5a1188713a9d300cc6133d')
+  })
+
+  it('keeps working without localStorage (fingerprint in memory)', async () => {
+    const page = openPage({ url: EPIK_URL, before: `Object.defineProperty(window, 'localStorage', { get() { throw new Error('SecurityError') } }); ${grant}` })
+    page.run(`tagwarden.cart({ token: 'c2' }); tagwarden.cart({ token: 'c2' })`)
+    await settle()
+    expect(page.posts('/ctx').map(Object.keys)).toEqual([['epik', 'consent', 'epik_src'], ['cart']])
+  })
+})

@@ -1,0 +1,145 @@
+// Runs the built loader (dist/loader.js, config slot filled like the server does) in a fresh
+// happy-dom window per test, with fetch/sendBeacon/XHR recorded and no network at all.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Window } from 'happy-dom'
+
+export const LOADER_FILE = join(__dirname, '../../dist/loader.js')
+export const TAG_ID = '2612345678901'
+
+export const BASE_CONFIG = {
+  p: '/tw',
+  t: TAG_ID,
+  o: 'ord_{order_id}',
+  b: 'https://ct.pinterest.com',
+  s: 'https://s.pinimg.com',
+  g: 'C0004',
+  d: 'denied' as 'denied' | 'granted',
+  w: 150,
+}
+export type Config = typeof BASE_CONFIG
+
+let source: string | undefined
+/** The built loader; the test command builds it first (`npm test` runs `npm run build`). */
+export const loaderSource = (): string => {
+  if (source) return source
+  try {
+    return (source = readFileSync(LOADER_FILE, 'utf8'))
+  } catch {
+    throw new Error(`[tagwarden] ${LOADER_FILE} is missing: run \`npm run build\` first`)
+  }
+}
+
+export interface Request {
+  via: 'fetch' | 'sendBeacon' | 'xhr'
+  url: string
+  body?: unknown
+}
+
+export interface Page {
+  w: Window
+  /** Every request the page made, in order (URLs as given, after the loader's rewriting). */
+  requests: Request[]
+  /** Parsed JSON bodies of the loader's POSTs to `{p}{path}`. */
+  posts(path: '/ctx' | '/e'): any[]
+  /** `src` of every script element in the document. */
+  scripts(): string[]
+  /** Calls the fake tag handled (see tagComesUp). */
+  tagCalls(): unknown[][]
+  run(js: string): any
+  /** Run the loader now (pages opened with `load: false`). */
+  load(): void
+  close(): Promise<void>
+}
+
+export interface PageOptions {
+  url?: string
+  config?: Partial<Config>
+  /** Set up the page before the loader runs: vendor globals, base code, a `tagwarden.q`… */
+  before?: string | ((w: Window) => void)
+  /** What a script element's load does: `ok` (load event, nothing runs) or `error`. */
+  scriptLoad?: 'ok' | 'error'
+  /** A previous page view whose cookies and localStorage carry over (same browser, next page). */
+  from?: Page
+  /** Run the loader at once (default) or later with `page.load()`. */
+  load?: boolean
+}
+
+const open: Page[] = []
+
+// happy-dom shares element classes between windows, so the loader's `src` setters (reroute.ts)
+// would outlive their page: every page starts from the original descriptors.
+const probe = new Window()
+const elementClasses = [probe.HTMLImageElement, probe.HTMLScriptElement]
+const srcDescriptors = elementClasses.map((E) => Object.getOwnPropertyDescriptor(E.prototype, 'src')!)
+const resetSrc = () => elementClasses.forEach((E, i) => Object.defineProperty(E.prototype, 'src', srcDescriptors[i]))
+void probe.happyDOM.close()
+
+export function openPage(opts: PageOptions = {}): Page {
+  resetSrc()
+  const url = opts.url ?? 'https://shop.example/products/tote'
+  const w = new Window({
+    url,
+    settings: {
+      disableJavaScriptFileLoading: true,
+      handleDisabledFileLoadingAsSuccess: opts.scriptLoad !== 'error',
+      disableCSSFileLoading: true,
+      navigator: { userAgent: 'Mozilla/5.0 (test)' },
+    },
+  })
+  w.document.write('<!doctype html><html><head><script></script></head><body></body></html>')
+  if (opts.from) {
+    const prev = opts.from.w
+    for (let i = 0; i < prev.localStorage.length; i++) {
+      const k = prev.localStorage.key(i)!
+      w.localStorage.setItem(k, prev.localStorage.getItem(k)!)
+    }
+    for (const c of prev.document.cookie.split('; ').filter(Boolean)) w.document.cookie = `${c}; path=/`
+  }
+  const requests: Request[] = []
+  const ok = () => Promise.resolve(new w.Response(null, { status: 204 }))
+  ;(w as any).fetch = (u: unknown, init?: { body?: unknown }) => (requests.push({ via: 'fetch', url: String(u), body: init?.body }), ok())
+  ;(w.navigator as any).sendBeacon = (u: unknown, body?: unknown) => (requests.push({ via: 'sendBeacon', url: String(u), body }), true)
+  const open0 = w.XMLHttpRequest.prototype.open
+  w.XMLHttpRequest.prototype.open = function (this: unknown, m: string, u: string | URL) {
+    requests.push({ via: 'xhr', url: String(u) })
+    return open0.call(this as never, m, 'data:,')
+  } as never
+  const config = { ...BASE_CONFIG, ...opts.config }
+  const page: Page = {
+    w,
+    requests,
+    posts: (path) =>
+      requests.filter((r) => r.via === 'fetch' && r.url === config.p + path).map((r) => JSON.parse(String(r.body))),
+    scripts: () => [...w.document.querySelectorAll('script')].map((s) => s.getAttribute('src') ?? '').filter(Boolean),
+    tagCalls: () => (w as any).__pin ?? [],
+    run: (js) => w.eval(js),
+    load: () => w.eval(loaderSource().replace('__TW_CONFIG__', () => JSON.stringify(config))),
+    close: () => w.happyDOM.close(),
+  }
+  if (typeof opts.before === 'string') w.eval(opts.before)
+  else opts.before?.(w)
+  if (opts.load !== false) page.load()
+  open.push(page)
+  return page
+}
+
+/** Close every window opened by a test (call in afterEach). */
+export async function closePages(): Promise<void> {
+  await Promise.all(open.splice(0).map((p) => p.close()))
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** Let the loader's promise callbacks and zero-delay timers run. */
+export const settle = async (ms = 20): Promise<void> => sleep(ms)
+
+/** The snippet's queue stubs, as the storefront snippet creates them (README). */
+export const SNIPPET = `!function (w) {
+  w.pintrk = w.pintrk || function () { w.pintrk.queue.push([].slice.call(arguments)) }
+  w.pintrk.queue = w.pintrk.queue || []
+  w.tagwarden = w.tagwarden || { q: [] }
+}(window)`
+
+export const GRANTED = { ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted', analytics_storage: 'granted' }
+export const DENIED = { ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', analytics_storage: 'denied' }
