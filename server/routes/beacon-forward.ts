@@ -12,6 +12,8 @@ export const pixelResponse = (): Response =>
 export interface BeaconRequest {
   /** Path under the beacon origin, validated: `v3/`, `user/`, … */
   path: string
+  /** The query exactly as the browser sent it (`?…` or empty): forwarded verbatim unless edited. */
+  search: string
   query: URLSearchParams
   method: 'GET' | 'POST'
   body: string
@@ -25,8 +27,8 @@ export interface BeaconRequest {
 }
 
 /** Apply the partner-data edit where the beacon carries its data: a POST body if it has one, else the query. */
-function edited(req: BeaconRequest): { query: URLSearchParams; body: string } {
-  if (!req.pd) return { query: req.query, body: req.body }
+function edited(req: BeaconRequest): { query: URLSearchParams | string; body: string } {
+  if (!req.pd) return { query: req.search.replace(/^\?/, ''), body: req.body }
   if (req.method === 'POST' && req.body.trim()) {
     const t = req.body.trim()
     if (t.startsWith('{')) {

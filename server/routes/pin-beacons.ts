@@ -41,6 +41,7 @@ async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<
       ? Promise.resolve({ response: pixelResponse(), ok: false })
       : forwardBeacon(rt, {
           path,
+          search: event.url.search,
           query: event.url.searchParams,
           method,
           body,

@@ -5,6 +5,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 export interface BeaconHit {
   method: string
   path: string
+  /** The request target exactly as received (path + query). */
+  raw: string
   query: URLSearchParams
   headers: IncomingMessage['headers']
   body: string
@@ -40,7 +42,7 @@ export async function startFakeBeacon(): Promise<FakeBeacon> {
     req.on('data', (c) => (body += c))
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://fake')
-      hits.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, ed: parse(url.searchParams.get('ed')), pd: parse(url.searchParams.get('pd')) })
+      hits.push({ method: req.method ?? 'GET', path: url.pathname, raw: req.url ?? '/', query: url.searchParams, headers: req.headers, body, ed: parse(url.searchParams.get('ed')), pd: parse(url.searchParams.get('pd')) })
       if (failing) {
         res.writeHead(failing, { 'content-type': 'text/plain' })
         return res.end('beacon upstream down')

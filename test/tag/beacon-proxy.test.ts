@@ -53,7 +53,9 @@ describe('beacon proxy + CAPI mirror', () => {
       { event: 'checkout', ed: { event_id: id('ord'), order_id: '10042', value: 72.39, currency: 'USD', order_quantity: 3 } },
     ]
     for (const c of calls) {
-      const res = await sendBeacon(beaconQuery(c.event, c.ed), cookie)
+      const query = beaconQuery(c.event, c.ed)
+      const res = await sendBeacon(query, cookie)
+      expect(beacon.hits.at(-1)!.raw, 'the query is forwarded byte for byte').toBe(`/v3/?${query}`)
       expect(res.status).toBe(200)
       expect(res.headers.get('content-type')).toBe('image/gif')
       expect(Buffer.from(await res.arrayBuffer())).toEqual(GIF)
