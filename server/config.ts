@@ -162,7 +162,7 @@ function parseStorage(raw: string, problems: string[]): StorageSpec {
   if (raw === 'memory:' || raw === 'memory') return { kind: 'memory' }
   if (raw.startsWith('fs:') && raw.length > 3) return { kind: 'fs', dir: raw.slice(3) }
   if (/^rediss?:\/\/./.test(raw)) return { kind: 'redis', url: raw }
-  problems.push(`TAGWARDEN_STORAGE must be fs:<dir>, memory: or redis://…, got "${raw}"`)
+  problems.push(`TAGWARDEN_STORAGE must be fs:<dir>, memory: or redis://…, got "${raw.replace(/\/\/[^@/]*@/, '//<credentials>@').slice(0, 80)}"`)
   return { kind: 'memory' }
 }
 

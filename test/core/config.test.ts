@@ -71,6 +71,12 @@ describe('config', () => {
     )
   })
 
+  it('never echoes credentials of a mistyped storage URL', () => {
+    const text = problemsOf({ TAGWARDEN_STORAGE: 'rediss//admin:hunter2@cache:6379' }).join()
+    expect(text).toMatch(/TAGWARDEN_STORAGE/)
+    expect(text).not.toContain('hunter2')
+  })
+
   it('requires TAGWARDEN_SECRET in production', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/TAGWARDEN_SECRET is required when NODE_ENV=production/)])
     expect(parseConfig({ NODE_ENV: 'production', TAGWARDEN_SECRET: '0123456789abcdef0123456789abcdef' }).secrets).toEqual([
