@@ -9,7 +9,7 @@ export const hook: Consent = {}
 /**
  * One consent snapshot from the hook and what every CMP adapter reads now: each key from the
  * highest-precedence signal that has it (hook, then adapters in list order), `source` = that
- * signal's name (absent when there is no signal at all). An opt-out of sale/sharing is sticky: no
+ * signal's name, or the one it gives itself (absent when there is no signal at all). An opt-out of sale/sharing is sticky: no
  * other signal can clear it, so GPC cannot be overridden (consent.md §4, §8).
  */
 export function merge(): Consent {
@@ -18,7 +18,7 @@ export function merge(): Consent {
     // A CMP API that throws must not stop the loader: that adapter just says nothing.
     try {
       const r = a.r(C)
-      if (r) all.push(assign(r, { source: a.n }))
+      if (r) all.push(assign({ source: a.n }, r))
     } catch (e) {}
   }
   const m: Consent = {}

@@ -37,7 +37,7 @@ export function sync(now?: unknown, consent?: unknown): void {
   for (const k in ctx) {
     const v = ctx[k as keyof Ctx]
     const h = hash(v)
-    if (k != 'epik_src' && (consentCounts || k != 'consent') && fp[k] != h) (fp[k] = h), (body[k] = v), (changed = 1)
+    if (v && k != 'epik_src' && (consentCounts || k != 'consent') && fp[k] != h) (fp[k] = h), (body[k] = v), (changed = 1)
   }
   if (changed) {
     if (body.epik) body.epik_src = ctx.epik_src

@@ -19,18 +19,20 @@ let was: unknown
 
 /**
  * Re-decide after anything changed. The browser tag may run when `ad_storage` is granted by the
- * winning signal, else by config `d`; "decided" = some signal set `ad_storage` (or `settled`: the
- * wait `w` is over, the hook spoke, the page is hidden); a sale/sharing opt-out makes it LDP.
- * Cookies, context (posted first when it lets the tag run) and tag follow.
+ * winning signal, else by config `d`. "Decided" = a signal other than a Consent Mode default set
+ * `ad_storage`, or `settled` (the wait `w` is over, the hook spoke, the page is hidden): then held
+ * events may go to `/e` and consent is posted — before anything that needs it in the cookie.
+ * A sale/sharing opt-out makes the tag LDP. Cookies, context and tag follow.
  */
 const update = (settled?: unknown) => {
   if (!ready) return
   const m = merge()
   const a = (m.ad_storage || C.d) == 'granted'
+  const x = m.source != 'gcm-default' && m.ad_storage
   if (m.source) ctx.consent = m
-  ownCookies(a, m.ad_storage, was && !a)
-  sync(1, settled || a)
-  gate((was = a), settled || m.ad_storage, m.sale_opt_out)
+  ownCookies(a, x, was && !a)
+  sync(1, settled || a || x)
+  gate((was = a), settled || x, m.sale_opt_out)
   if (__DEBUG__) console.log('[tagwarden] consent', m, 'tag allowed:', a)
 }
 

@@ -7,7 +7,9 @@ import { pick } from '../util'
  * the `gtag('consent', 'default'|'update', {...})` entries of `dataLayer` (gtag pushes `arguments`
  * objects), folded in order, later ones win; `dataLayer.push` is wrapped to hear later ones (a tag
  * manager wrapping it again later calls ours in turn). A region-scoped default cannot be evaluated
- * in the page (the region is unknown), so it is skipped.
+ * in the page (the region is unknown), so it is skipped. Until an `update` comes the state is only
+ * the site's default (source `gcm-default`): it decides whether the tag may load, but it is no
+ * decision of the visitor, so the loader still waits for a CMP before sending events to `/e`.
  */
 export const gcm: Adapter = {
   n: 'gcm',
@@ -17,9 +19,10 @@ export const gcm: Adapter = {
       f()
       return n
     }),
-  r: (_, s: Consent = {}) => {
+  r: (_, s: Consent = { source: 'gcm-default' }) => {
     for (const x of W.dataLayer || [])
-      if (x?.[0] == 'consent' && !x[2]?.region) assign(s, pick(x[2], 'ad_storage ad_user_data ad_personalization analytics_storage'))
+      if (x?.[0] == 'consent' && !x[2]?.region)
+        assign(s, pick(x[2], 'ad_storage ad_user_data ad_personalization analytics_storage'), x[1] == 'update' && { source: 'gcm' })
     return s.ad_storage && s
   },
 }

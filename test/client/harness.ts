@@ -98,7 +98,7 @@ export function openPage(opts: PageOptions = {}): Page {
   }
   const requests: Request[] = []
   const ok = () => Promise.resolve(new w.Response(null, { status: 204 }))
-  ;(w as any).fetch = (u: unknown, init?: { body?: unknown }) => (requests.push({ via: 'fetch', url: String(u), body: init?.body }), ok())
+  ;(w as any).fetch = (u: unknown, init?: { body?: unknown }) => (requests.push({ via: 'fetch', url: (u as { url?: string }).url ?? String(u), body: init?.body }), ok())
   ;(w.navigator as any).sendBeacon = (u: unknown, body?: unknown) => (requests.push({ via: 'sendBeacon', url: String(u), body }), true)
   const open0 = w.XMLHttpRequest.prototype.open
   w.XMLHttpRequest.prototype.open = function (this: unknown, m: string, u: string | URL) {
