@@ -1,3 +1,4 @@
+import { hasLoneSurrogate } from '../lone-surrogate'
 import { parseBracketForm } from './bracket-form'
 
 type Obj = Record<string, unknown>
@@ -23,7 +24,7 @@ function jsonObject(v: unknown): Obj | undefined {
   if (typeof v !== 'string' || !v.trim().startsWith('{')) return undefined
   try {
     const parsed: unknown = JSON.parse(v)
-    return isObj(parsed) ? parsed : undefined
+    return isObj(parsed) && !hasLoneSurrogate(v, parsed) ? parsed : undefined
   } catch {
     return undefined
   }

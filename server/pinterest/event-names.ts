@@ -32,7 +32,9 @@ for (const name of EVENT_NAMES) TAG_TO_CAPI[name.replace(/_/g, '')] = name
  * @example toCapiEventName('AddToCart') // 'add_to_cart'
  */
 export function toCapiEventName(name: string): EventName | undefined {
-  return TAG_TO_CAPI[name.toLowerCase().replace(/[\s_-]/g, '')]
+  const key = name.toLowerCase().replace(/[\s_-]/g, '')
+  // Own keys only: `constructor` would otherwise find Object.prototype's.
+  return Object.hasOwn(TAG_TO_CAPI, key) ? TAG_TO_CAPI[key] : undefined
 }
 
 const CAPI_TO_TAG: Record<string, string> = Object.fromEntries(

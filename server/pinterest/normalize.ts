@@ -36,7 +36,7 @@ export const NORMALIZERS: Record<HashedUserField, (value: string) => string | un
   // ln: "last name, in lowercase"
   ln: (v) => lower(v) || undefined,
   // ge: "in lowercase. Either "f" or "m" or "n" for non-binary gender."
-  ge: (v) => GENDERS[lower(v)],
+  ge: (v) => (Object.hasOwn(GENDERS, lower(v)) ? GENDERS[lower(v)] : undefined),
   // db: "date of birthday, given as year, month, and day." → YYYYMMDD
   db: (v) => {
     const m = /^(\d{4})[-/.]?(\d{2})[-/.]?(\d{2})(?:$|T)/.exec(v.trim())

@@ -1,6 +1,7 @@
 import { HTTPError, getRequestIP, type H3Event } from 'h3'
 import { timingSafeEqual, createHash } from 'node:crypto'
 import type { z } from 'zod'
+import { hasLoneSurrogate } from '../lone-surrogate'
 
 /**
  * Read a request body as text, refusing more than `limit` bytes with a 413 (checked against
@@ -29,14 +30,17 @@ export async function readBodyText(event: H3Event, limit: number): Promise<strin
 
 const tooLarge = (limit: number) => new HTTPError({ status: 413, message: `body larger than ${limit} bytes` })
 
-/** Parse JSON text or answer 400 saying so. */
+/** Parse JSON text or answer 400 saying so (lone UTF-16 surrogates included: valid JSON, not valid Unicode). */
 export function parseJson(text: string): unknown {
   if (!text.trim()) throw new HTTPError({ status: 400, message: 'empty body: expected JSON' })
+  let value: unknown
   try {
-    return JSON.parse(text)
+    value = JSON.parse(text)
   } catch (error) {
     throw new HTTPError({ status: 400, message: `body is not valid JSON: ${(error as Error).message}` })
   }
+  if (hasLoneSurrogate(text, value)) throw new HTTPError({ status: 400, message: 'body is not valid Unicode: a \\uD800–\\uDFFF escape without its pair' })
+  return value
 }
 
 /** Zod issues as `path: message` lines, paths written like `data[3].user_data.em`. */

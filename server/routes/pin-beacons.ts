@@ -15,6 +15,12 @@ import { readShopper } from './shopper'
 export const BEACON_PATH = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\/){0,4}(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,63})?$/
 /** A beacon body is a few kB; a big cart stays far below this. */
 export const BEACON_BODY_LIMIT = 64 * 1024
+/**
+ * A GET beacon carries its data in the query. 16 kB is what a Node server takes for the whole
+ * request head by default (`--max-http-header-size`), so behind `tagwarden serve` nothing longer
+ * arrives; the check keeps an embedding server with a larger limit from forwarding megabyte URLs.
+ */
+export const BEACON_QUERY_LIMIT = 16 * 1024
 
 /** What the `pinterest-tag` consent decision changes in the forwarded beacon. */
 function partnerDataEdit(decision: Decision, shopper: Shopper): PdEdit | undefined {
@@ -30,6 +36,7 @@ async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<
   if (method !== 'GET' && method !== 'POST') throw new HTTPError({ status: 405, message: 'beacons are GET or POST', headers: { allow: 'GET, POST' } })
   const path = event.url.pathname.slice(base.length)
   if (!path || !BEACON_PATH.test(path)) throw new HTTPError({ status: 404, message: 'not a Pinterest beacon path (letters, digits, . _ - segments only)' })
+  if (event.url.search.length > BEACON_QUERY_LIMIT) throw new HTTPError({ status: 414, message: `beacon query longer than ${BEACON_QUERY_LIMIT} characters` })
   const body = method === 'POST' ? await readBodyText(event, BEACON_BODY_LIMIT) : ''
   const contentType = event.req.headers.get('content-type') ?? ''
   const beacon = parseBeacon(event.url.searchParams, body, contentType)
