@@ -9,7 +9,7 @@ import { pick } from './util'
  * later `tagwarden.q.push([...])` calls run at once. Only known keys are kept (strict server schemas).
  */
 export function api(onConsent: (c: Consent) => void): void {
-  const t: Tagwarden = (W.tagwarden ||= {})
+  const t = (W.tagwarden ||= {}) as Tagwarden
   const q = t.q as unknown as [keyof Tagwarden, never][] | undefined
   t.cart = (c: Cart) => {
     const p = pick(c, 'id token checkout_token currency value')

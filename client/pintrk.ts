@@ -102,7 +102,7 @@ const proxy = (f: Fn) => new Proxy(f, { apply: (_t, _s, a: Call) => handle(a) })
  * `changed` is called when the tag comes up or the page's own core.js fails.
  */
 export function install(changed: () => void): void {
-  const old: Fn | undefined = W.pintrk
+  const old = W.pintrk as Fn | undefined
   let boot: Call[] = []
   if (old)
     old.queue?.push == nativePush ? ((boot = old.queue), assign(stub, old, { queue: [] })) : (shown = proxy((real = old)))

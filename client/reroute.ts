@@ -23,7 +23,7 @@ const wrap = (o: Record<string, Function>, k: string, i = 0) => {
  * sendBeacon, XMLHttpRequest, <img src>) and every <script src> it adds goes through `rewrite`.
  */
 export function reroute(): void {
-  wrap(W, 'fetch')
+  wrap(W as never, 'fetch')
   wrap(navigator as never, 'sendBeacon')
   wrap(XMLHttpRequest.prototype as never, 'open', 1)
   for (const { prototype: p } of [HTMLImageElement, HTMLScriptElement]) {

@@ -17,6 +17,6 @@ export const didomi: Adapter = {
     ;(W.didomiOnReady ||= []).push(() => f((ready = 1)))
     ;(W.didomiEventListeners ||= []).push({ event: 'consent.changed', listener: f })
   },
-  r: (_, d = ready && W.Didomi, v = d?.getCurrentUserStatus().vendors || {}) =>
+  r: (_, d = ready ? W.Didomi : undefined, v = d?.getCurrentUserStatus().vendors || {}) =>
     d && { ad_storage: gd(!d.isConsentRequired() || v[Object.keys(v).find((k) => /pinterest/i.test(k))!]?.enabled) },
 }

@@ -13,7 +13,7 @@ import { pick } from '../util'
  */
 export const gcm: Adapter = {
   n: 'gcm',
-  s: (f, d: unknown[] = (W.dataLayer ||= []), push = d.push) =>
+  s: (f, d = (W.dataLayer ||= []), push = d.push) =>
     (d.push = (...a) => {
       const n = push.apply(d, a)
       f()
@@ -21,7 +21,7 @@ export const gcm: Adapter = {
     }),
   r: (_, s: Consent = { source: 'gcm-default' }) => {
     for (const x of W.dataLayer || [])
-      if (x?.[0] == 'consent' && !x[2]?.region)
+      if (x?.[0] == 'consent' && !(x[2] as Consent & { region?: string[] })?.region)
         assign(s, pick(x[2], 'ad_storage ad_user_data ad_personalization analytics_storage'), x[1] == 'update' && { source: 'gcm' })
     return s.ad_storage && s
   },

@@ -1,14 +1,8 @@
 import { W } from '../env'
+import type { GppPing } from '../globals'
 import type { Adapter } from '../types'
 
-interface Ping {
-  signalStatus: string
-  gppString: string
-  applicableSections: number[]
-  parsedSections?: object
-}
-
-let ping: Ping | undefined
+let ping: GppPing | undefined
 
 /**
  * IAB GPP (CMP API spec, consent.md §2.3): act when `pingData.signalStatus` is 'ready' (the CMP sets
@@ -20,7 +14,7 @@ let ping: Ping | undefined
 export const gpp: Adapter = {
   n: 'gpp',
   s: (f) =>
-    W.__gpp?.('addEventListener', (v: { pingData?: Ping }, ok: boolean) => ok && v?.pingData?.signalStatus == 'ready' && f((ping = v.pingData))),
+    W.__gpp?.('addEventListener', (v, ok) => ok && v?.pingData?.signalStatus == 'ready' && f((ping = v.pingData))),
   r: (_, p = ping) =>
     p && {
       gpp: p.gppString,

@@ -1,13 +1,7 @@
 import { W } from '../env'
+import type { TcData } from '../globals'
 import type { Adapter } from '../types'
 import { gd } from '../util'
-
-interface TcData {
-  eventStatus: string
-  gdprApplies?: boolean
-  tcString: string
-  purpose?: { consents: Record<number, boolean> }
-}
 
 let tc: TcData | undefined
 
@@ -21,7 +15,7 @@ let tc: TcData | undefined
 export const tcf: Adapter = {
   n: 'tcf',
   s: (f) =>
-    W.__tcfapi?.('addEventListener', 2, (d: TcData, ok: boolean) => ok && /^(tcloaded|useractioncomplete)$/.test(d.eventStatus) && f((tc = d))),
+    W.__tcfapi?.('addEventListener', 2, (d, ok) => ok && /^(tcloaded|useractioncomplete)$/.test(d.eventStatus) && f((tc = d))),
   r: (_, p: Record<number, boolean> = tc?.purpose?.consents || {}) =>
     tc && { tcf: tc.tcString, gdpr_applies: tc.gdprApplies, ad_storage: gd(tc.gdprApplies === false || (p[1] && p[7])) },
 }

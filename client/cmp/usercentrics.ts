@@ -1,12 +1,7 @@
 import { on, W } from '../env'
+import type { UcDetails } from '../globals'
 import type { Adapter } from '../types'
 import { gd } from '../util'
-
-/** v3 consent details (`UC_CONSENT` detail, `__ucCmp.getConsentDetails()`); v2 `consent_status` (`ucCategory`). */
-interface UcDetails {
-  categories?: Record<string, { state: string }>
-  ucCategory?: Record<string, boolean | null>
-}
 
 let details: UcDetails | undefined
 
@@ -22,7 +17,7 @@ const DECIDED: Record<string, number> = { ALL_ACCEPTED: 1, true: 1, ALL_DENIED: 
 export const usercentrics: Adapter = {
   n: 'usercentrics',
   s: (f) => {
-    W.__ucCmp?.getConsentDetails().then((d: UcDetails) => f((details = d)))
+    W.__ucCmp?.getConsentDetails().then((d) => f((details = d)))
     on('UC_CONSENT', (e) => f((details = e.detail)))
     on('ucEvent', (e) => f((details = e.detail)))
   },

@@ -19,6 +19,12 @@ describe('context posts', () => {
     ])
   })
 
+  it('a page view that knows nothing posts nothing', async () => {
+    const page = openPage()
+    await settle(250)
+    expect(page.requests).toEqual([])
+  })
+
   it('a second page view with nothing new posts nothing', async () => {
     const first = openPage({ url: EPIK_URL, before: grant })
     await settle(200)
