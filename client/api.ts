@@ -13,12 +13,13 @@ export function api(onConsent: (c: Consent) => void): void {
   const q = t.q as unknown as [keyof Tagwarden, never][] | undefined
   t.cart = (c: Cart) => {
     const p = pick(c, 'id token checkout_token currency value')
-    if (c.items) p.items = pick(c.items, 'id price quantity name')
+    if (c?.items) p.items = pick(c.items, 'id price quantity name')
     ctx.cart = assign(ctx.cart || {}, p)
     sync()
   }
   t.consent = (c: Consent) =>
     onConsent(pick(c, 'ad_storage ad_user_data ad_personalization analytics_storage gpc tcf gdpr_applies gpp gpp_sid us_privacy sale_opt_out'))
-  t.q = { push: (x) => (t[x[0] as 'cart'] as (a: unknown) => void)(x[1]) }
+  // An unknown method is ignored: one bad queued call must not stop the loader.
+  t.q = { push: (x) => (t[x[0] as 'cart'] as ((a: unknown) => void) | undefined)?.(x[1]) }
   if (q?.forEach) q.forEach(t.q.push)
 }

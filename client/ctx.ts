@@ -14,9 +14,9 @@ let timer: ReturnType<typeof setTimeout>
 let inflight: Promise<unknown> = Promise.resolve()
 /**
  * Consent is compared (and posted) only once it counts: when it lets the tag run (the tag's beacons
- * need it in the cookie), or once settled (wait `w` over, hook called, page hidden). CMPs report one
- * after another while a page starts; comparing those passing states with the last post would post
- * on every page view.
+ * need it in the cookie), when a CMP decided, or once settled (wait `w` over, hook called, page
+ * hidden). Before that it may be a passing state (a Consent Mode default the CMP is about to
+ * update); comparing it with the last post would post on every page view.
  */
 let consentCounts: unknown
 

@@ -19,7 +19,7 @@ export const gd = (yes: unknown): Grant => (yes ? 'granted' : 'denied')
  * Deep copy keeping only the listed (space-separated) keys, at every level (JSON.stringify's array
  * replacer): bodies must fit the server's strict schemas.
  */
-export const pick = <T>(o: T, keys: string): T => JSON.parse(JSON.stringify(o, keys.split(' ')))
+export const pick = <T>(o: T, keys: string): T => JSON.parse(JSON.stringify(o || {}, keys.split(' ')))
 
 /** Short non-cryptographic hash of a value's JSON, for change detection only. */
 export const hash = (v: unknown): number => {

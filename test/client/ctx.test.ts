@@ -77,6 +77,13 @@ describe('context posts', () => {
     expect(all.em).toBe('86e0b9e56c17cc4d12387e1949b85053fbe73bc3ce5a1188713a9d300cc6133d')
   })
 
+  it('a queued call to an unknown method or without an argument does not stop the loader', async () => {
+    const page = openPage({ before: `${grant}; tagwarden.q.push(['identify', { em: 'x' }], ['cart'], ['cart', { token: 'c3' }])` })
+    await settle()
+    expect(page.posts('/ctx').at(-1).cart).toEqual({ token: 'c3' })
+    expect(page.run('typeof pintrk')).toBe('function')
+  })
+
   it('keeps working without localStorage (fingerprint in memory)', async () => {
     const page = openPage({ url: EPIK_URL, before: `Object.defineProperty(window, 'localStorage', { get() { throw new Error('SecurityError') } }); ${grant}` })
     page.run(`tagwarden.cart({ token: 'c2' }); tagwarden.cart({ token: 'c2' })`)
