@@ -1,5 +1,6 @@
 import { HTTPError, getRequestIP, type H3Event } from 'h3'
 import { timingSafeEqual, createHash } from 'node:crypto'
+import { isIP } from 'node:net'
 import type { z } from 'zod'
 import { hasLoneSurrogate } from '../lone-surrogate'
 
@@ -16,7 +17,10 @@ export async function readBodyText(event: H3Event, limit: number): Promise<strin
   const chunks: Uint8Array[] = []
   let size = 0
   for (;;) {
-    const { done, value } = await reader.read()
+    // A client that goes away mid-body (or a server timeout that cuts it) is the client's failure, not ours.
+    const { done, value } = await reader.read().catch(() => {
+      throw new HTTPError({ status: 400, message: 'request body was cut off before it ended' })
+    })
     if (done) break
     size += value.byteLength
     if (size > limit) {
@@ -73,9 +77,22 @@ export function matchesSecret(presented: string | undefined, allowed: readonly s
 export const bearerToken = (event: H3Event): string | undefined =>
   /^Bearer\s+(.+)$/i.exec(event.req.headers.get('authorization') ?? '')?.[1]?.trim()
 
-/** The shopper's IP: the first X-Forwarded-For hop (set by the shop's reverse proxy), else the socket. */
-export const clientIp = (event: H3Event): string | undefined =>
-  getRequestIP(event, { xForwardedFor: true }) ?? getRequestIP(event)
+/** `[v6]:port` and `v4:port`, as some proxies write a hop (Azure, IIS ARR). */
+const HOP_WITH_PORT = /^\[([0-9A-Fa-f:.]+)\](?::\d{1,5})?$|^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/
+
+/**
+ * The shopper's IP: the first X-Forwarded-For hop (set by the shop's reverse proxy), else the
+ * socket. A hop that is not an IP address is not used: it would be forwarded to Pinterest as
+ * X-Forwarded-For and sent as `client_ip_address`.
+ */
+export function clientIp(event: H3Event): string | undefined {
+  const header = event.req.headers.get('x-forwarded-for')
+  if (header === null) return getRequestIP(event) || undefined
+  const hop = header.split(',')[0].trim()
+  const m = HOP_WITH_PORT.exec(hop)
+  const ip = m ? (m[1] ?? m[2]) : hop
+  return isIP(ip) ? ip : undefined
+}
 
 /** True when the TCP peer itself is loopback (X-Forwarded-For is ignored on purpose). */
 export function isLoopback(event: H3Event): boolean {

@@ -13,6 +13,10 @@ export const WEBHOOK_BODY_LIMIT = 4 * 1024 * 1024
 const WOO_ORDER_TOPICS = new Set(['order.created', 'order.updated'])
 /** WooCommerce pings a new webhook's delivery URL with a form body `webhook_id=<id>`, unsigned (WC_Webhook::deliver_ping). */
 const WOO_PING = /^webhook_id=\d+$/
+/** The one unsigned body read: a ping is a few bytes, so an unsigned caller cannot make us buffer megabytes. */
+const WOO_PING_LIMIT = 1024
+/** Base64 of a 32-byte HMAC-SHA256: a header of any other shape is refused before the body is read. */
+const SIGNATURE_SHAPE = /^[A-Za-z0-9+/]{43}=$/
 
 const header = (event: H3Event, name: string): string | undefined => event.req.headers.get(name)?.trim().slice(0, 256) || undefined
 
@@ -32,8 +36,10 @@ export function webhooksRoutes(app: H3, rt: Runtime): void {
   app.post(`${prefix}/webhooks/shopify`, async (event) => {
     const secret = webhooks.shopifySecret
     if (!secret) throw new HTTPError({ status: 404, message: 'the Shopify webhook is disabled: set SHOPIFY_WEBHOOK_SECRET to enable it' })
+    const hmac = header(event, 'x-shopify-hmac-sha256')
+    if (!hmac || !SIGNATURE_SHAPE.test(hmac)) throw unauthorized('X-Shopify-Hmac-Sha256', 'SHOPIFY_WEBHOOK_SECRET')
     const raw = await readBodyText(event, WEBHOOK_BODY_LIMIT)
-    if (!verifyWebhook(header(event, 'x-shopify-hmac-sha256'), secret, raw)) throw unauthorized('X-Shopify-Hmac-Sha256', 'SHOPIFY_WEBHOOK_SECRET')
+    if (!verifyWebhook(hmac, secret, raw)) throw unauthorized('X-Shopify-Hmac-Sha256', 'SHOPIFY_WEBHOOK_SECRET')
 
     // Shopify may deliver one webhook more than once; X-Shopify-Webhook-Id is the same each time.
     const webhookId = header(event, 'x-shopify-webhook-id')
@@ -52,10 +58,15 @@ export function webhooksRoutes(app: H3, rt: Runtime): void {
   app.post(`${prefix}/webhooks/woocommerce`, async (event) => {
     const secret = webhooks.woocommerceSecret
     if (!secret) throw new HTTPError({ status: 404, message: 'the WooCommerce webhook is disabled: set WOOCOMMERCE_WEBHOOK_SECRET to enable it' })
-    const raw = await readBodyText(event, WEBHOOK_BODY_LIMIT)
     const signature = header(event, 'x-wc-webhook-signature')
-    // Woo saves a webhook only if this ping answers 200; it carries nothing, so nothing is stored.
-    if (!signature && WOO_PING.test(raw.trim())) return { ok: true, status: 'ping' }
+    if (!signature) {
+      // Woo saves a webhook only if this ping answers 200; it carries nothing, so nothing is stored.
+      const ping = await readBodyText(event, WOO_PING_LIMIT).catch(() => '')
+      if (WOO_PING.test(ping.trim())) return { ok: true, status: 'ping' }
+      throw unauthorized('X-WC-Webhook-Signature', 'WOOCOMMERCE_WEBHOOK_SECRET')
+    }
+    if (!SIGNATURE_SHAPE.test(signature)) throw unauthorized('X-WC-Webhook-Signature', 'WOOCOMMERCE_WEBHOOK_SECRET')
+    const raw = await readBodyText(event, WEBHOOK_BODY_LIMIT)
     if (!verifyWebhook(signature, secret, raw)) throw unauthorized('X-WC-Webhook-Signature', 'WOOCOMMERCE_WEBHOOK_SECRET')
 
     const topic = header(event, 'x-wc-webhook-topic')

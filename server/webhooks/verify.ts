@@ -19,7 +19,9 @@ export const signWebhook = (secret: string, body: string): string =>
 export function verifyWebhook(header: string | null | undefined, secret: string, body: string): boolean {
   const value = header?.trim()
   if (!value || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false
-  const presented = Buffer.from(value, 'base64')
-  const expected = createHmac('sha256', secret).update(body, 'utf8').digest()
+  // The text is compared, not the decoded bytes: base64 has unused bits in its last character, so
+  // several spellings decode to the same digest; only the canonical one (what both platforms send) passes.
+  const presented = Buffer.from(value, 'latin1')
+  const expected = Buffer.from(createHmac('sha256', secret).update(body, 'utf8').digest('base64'), 'latin1')
   return presented.length === expected.length && timingSafeEqual(presented, expected)
 }
