@@ -12,6 +12,7 @@ import { fallbackRoutes } from './routes/fallback'
 import { loaderRoutes } from './routes/loader'
 import { pinBeaconRoutes } from './routes/pin-beacons'
 import { pinScriptRoutes } from './routes/pin-scripts'
+import { rateLimitRoutes } from './routes/rate-limit'
 import { webhooksRoutes } from './routes/webhooks'
 
 export interface TagwardenApp {
@@ -29,7 +30,7 @@ export interface TagwardenApp {
 }
 
 /** The route groups, in order; each is a function of (app, runtime). */
-const ROUTES = [healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes, inspectRoutes, metricsRoutes, loaderRoutes, ctxRoutes, fallbackRoutes, pinScriptRoutes, pinBeaconRoutes, demoRoutes]
+const ROUTES = [rateLimitRoutes, healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes, inspectRoutes, metricsRoutes, loaderRoutes, ctxRoutes, fallbackRoutes, pinScriptRoutes, pinBeaconRoutes, demoRoutes]
 
 /**
  * Build tagwarden: the h3 app under `config.prefix` plus its runtime (storage, pipeline, outbox).

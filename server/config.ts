@@ -16,6 +16,18 @@ const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()
 const origin = (name: string) =>
   z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL` }).transform((u) => new URL(u).origin)
 
+/** `TAGWARDEN_RATE_LIMIT` units: requests per second, minute or hour. */
+const RATE_UNITS: Record<string, number> = { s: 1_000, sec: 1_000, second: 1_000, m: 60_000, min: 60_000, minute: 60_000, h: 3_600_000, hour: 3_600_000 }
+const RATE_MESSAGE = 'TAGWARDEN_RATE_LIMIT must look like 600/min: a whole number of requests (1–1,000,000) per IP per s, min or hour; unset = no limit'
+const rateLimit = z
+  .string()
+  .regex(/^\s*\d{1,7}\s*\/\s*(s|sec|second|m|min|minute|h|hour)\s*$/i, RATE_MESSAGE)
+  .transform((v) => {
+    const [n, unit] = v.split('/').map((x) => x.trim().toLowerCase())
+    return { max: Number(n), windowMs: RATE_UNITS[unit] }
+  })
+  .refine((r) => r.max >= 1 && r.max <= 1_000_000, RATE_MESSAGE)
+
 export interface SigningKey { kid: string; secret: string }
 export type StorageSpec = { kind: 'fs'; dir: string } | { kind: 'memory' } | { kind: 'redis'; url: string }
 
@@ -65,6 +77,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9-]{1,64}$/, 'TAGWARDEN_COUNTRY_HEADER must be a header name like cf-ipcountry')
     .transform((h) => h.toLowerCase())
     .optional(),
+  TAGWARDEN_RATE_LIMIT: rateLimit.optional(),
   TAGWARDEN_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'TAGWARDEN_DEMO must be true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes').optional(),
   TAGWARDEN_CONFIG: z.string().optional(),
   PINTEREST_TAG_ID: z.string().regex(/^\d{6,20}$/, 'PINTEREST_TAG_ID must be the numeric tag id').optional(),
@@ -113,6 +126,8 @@ export interface Config {
   onetrustGroup: string
   /** Request header carrying the shopper's ISO country (set by your CDN, e.g. cf-ipcountry); unset = none trusted. */
   countryHeader?: string
+  /** Per-IP token bucket on the public routes (`/ctx`, `/e`, `/pin/ct/*`): `max` requests per `windowMs`; unset = off. */
+  rateLimit?: { max: number; windowMs: number }
   /** Serve the demo storefront at /demo/ (default: on in dry-run). */
   demo: boolean
   pinterest: {
@@ -214,6 +229,7 @@ export function parseConfig(env: Record<string, string | undefined>, file: Recor
     delivery: { maxEventAgeDays: e.TAGWARDEN_MAX_EVENT_AGE_DAYS, maxInFlight: e.TAGWARDEN_MAX_IN_FLIGHT, flushIntervalMs: e.TAGWARDEN_FLUSH_INTERVAL_MS },
     onetrustGroup: e.TAGWARDEN_ONETRUST_GROUP,
     countryHeader: e.TAGWARDEN_COUNTRY_HEADER,
+    rateLimit: e.TAGWARDEN_RATE_LIMIT,
     demo: e.TAGWARDEN_DEMO ?? !(e.PINTEREST_AD_ACCOUNT_ID && e.PINTEREST_ACCESS_TOKEN),
     pinterest: {
       tagId: e.PINTEREST_TAG_ID,
