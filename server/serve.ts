@@ -35,13 +35,14 @@ export async function startServer(config: Config, deps: Deps = {}): Promise<Runn
       (closing ??= (async () => {
         // Requests in progress finish (their events are persisted, then acknowledged); a connection
         // still busy after half the grace period is cut — its client retries, and dedup absorbs it.
+        const started = Date.now()
         const cut = setTimeout(() => server.closeAllConnections(), Math.max(100, drainMs / 2))
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
           server.closeIdleConnections()
         })
         clearTimeout(cut)
-        await tw.close(drainMs)
+        await tw.close(Math.max(0, drainMs - (Date.now() - started)))
       })()),
   }
 }

@@ -4,6 +4,7 @@ import type { Journal } from '../journal'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
 import { retryDelay, type BackoffOptions } from './backoff'
+import { createPause } from './pause'
 import { postBatch } from './post-batch'
 import type { RateLimiter } from './rate-limit'
 import type { DeadLetter, Lease, LastResponse, OutboxItem, QueueStore, Settlement } from './types'
@@ -52,43 +53,22 @@ type Verdict = { kind: 'sent' } | { kind: 'dead'; reason: string; response?: Las
  * Delivery for one destination: lease batches (≤ maxBatch), send them with at most maxInFlight
  * requests, read per-event results, and settle each event as sent, dead-lettered (payload errors,
  * too old) or retried with backoff (network, timeout, 429, 5xx). 401/403 pause the destination
- * without burning events; a change of credentials or a successful probe resumes it.
+ * without burning events (see ./pause).
  */
 export function createSender(deps: SenderDeps) {
   const { dest, config, queue, now, log, journal, limiter, options: o } = deps
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
-  const credentials = () => dest.credentialsKey?.(config) ?? ''
   const abort = new AbortController()
-  let paused: { reason: string; since: number; credentials: string; nextProbe: number } | undefined
+  const paused = createPause({ dest: dest.name, credentials: () => dest.credentialsKey?.(config) ?? '', now, log, probeIntervalMs: o.probeIntervalMs })
   let backoffUntil = 0
   let failures = 0
   let inFlight = 0
   const counts = { requests: 0, sent: 0, dead: 0, retried: 0 }
 
-  function pause(status: number, reason: string): void {
-    if (paused) return
-    paused = { reason, since: now(), credentials: credentials(), nextProbe: now() + o.probeIntervalMs }
-    const what = status === 401 ? 'token rejected' : 'access denied'
-    log.error(`[tagwarden] [${dest.name}] ${status} from Pinterest: ${what} — destination paused`, {
-      detail: reason,
-      action: 'events are kept; fix PINTEREST_ACCESS_TOKEN / PINTEREST_AD_ACCOUNT_ID — sending resumes when the credentials change or a probe succeeds',
-    })
-  }
-
   /** Whether a pass may send now; while paused, one probe per interval may go. */
   function gate(force: boolean): 'go' | 'probe' | 'wait' {
-    if (paused) {
-      if (credentials() !== paused.credentials) {
-        log.info(`[tagwarden] [${dest.name}] credentials changed — destination resumed`)
-        paused = undefined
-        return 'go'
-      }
-      if (now() >= paused.nextProbe) {
-        paused.nextProbe = now() + o.probeIntervalMs
-        return 'probe'
-      }
-      return 'wait'
-    }
+    const g = paused.gate()
+    if (g !== 'go') return g
     return force || now() >= backoffUntil ? 'go' : 'wait'
   }
 
@@ -112,7 +92,7 @@ export function createSender(deps: SenderDeps) {
       return a && [...a, ...(b ?? batch.slice(half).map(() => ({ kind: 'retry' as const, reason: 'not tried' })))]
     }
     if (outcome.kind === 'auth') {
-      pause(response.status, outcome.reason)
+      paused.pause(response.status, outcome.reason)
       return batch.map(() => ({ kind: 'retry', reason: outcome.reason }))
     }
     failures++
@@ -144,10 +124,7 @@ export function createSender(deps: SenderDeps) {
       batch.forEach((p, k) => verdicts.set(p.item, results[k]))
       ok = results.every((r) => r.kind !== 'retry')
       if (probe) {
-        if (paused && ok) {
-          log.info(`[tagwarden] [${dest.name}] probe succeeded — destination resumed`)
-          paused = undefined
-        }
+        if (ok) paused.probeSucceeded()
         break
       }
     }
@@ -213,7 +190,8 @@ export function createSender(deps: SenderDeps) {
     status(): SenderStatus {
       const base = { in_flight: inFlight, counts: { ...counts } }
       if (!dest.isLive(config)) return { state: 'dry-run', ...base }
-      if (paused) return { state: 'paused', reason: paused.reason, since: paused.since, ...base }
+      const p = paused.state()
+      if (p) return { state: 'paused', reason: p.reason, since: p.since, ...base }
       if (backoffUntil > now()) return { state: 'backoff', retry_at: backoffUntil, ...base }
       return { state: 'ok', ...base }
     },

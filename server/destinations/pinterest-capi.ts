@@ -63,7 +63,8 @@ export const pinterestCapi = defineDestination<CapiEvent>({
       if (status === 200) return { kind: 'retry', reason: `200 from Pinterest with an unreadable body` }
       return { kind: 'rejected', reason: `422 from Pinterest: ${describe(body)}` }
     }
-    if (status === 401 || status === 403) return { kind: 'auth', reason: `${status} from Pinterest: ${describe(body)}` }
+    // 404 (v5.28) on this path means the ad account is wrong: a credentials problem, not the events'.
+    if (status === 401 || status === 403 || status === 404) return { kind: 'auth', reason: `${status} from Pinterest: ${describe(body)}` }
     // 429 "exceeded a rate limit"; 5xx (503 "ramped down") → retry, honouring Retry-After.
     if (status === 429 || status >= 500) {
       return { kind: 'retry', reason: `${status} from Pinterest: ${describe(body)}`, retryAfterMs: retryAfter(headers.get('retry-after')) }

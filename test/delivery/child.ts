@@ -11,8 +11,8 @@ export const assertBuilt = () => {
   if (!existsSync(DIST)) throw new Error('dist/index.js is missing: run `npm run build` (npm test does it first)')
 }
 
-/** Child delivery timings: production ones scaled down (flush 1 s → 20 ms, lease 120 s → 1.5 s, timeout 30 s → 1 s). */
-export const CHILD_DELIVERY = { flushIntervalMs: 20, requestTimeoutMs: 1_000, leaseMs: 1_500, probeIntervalMs: 200, backoff: { baseMs: 20, maxMs: 250, maxRetryAfterMs: 250 } }
+/** Child delivery timings: production ones scaled down (flush 1 s → 20 ms, lease 120 s → 6 s, timeout 30 s → 5 s). */
+export const CHILD_DELIVERY = { flushIntervalMs: 20, requestTimeoutMs: 5_000, leaseMs: 6_000, probeIntervalMs: 200, backoff: { baseMs: 20, maxMs: 250, maxRetryAfterMs: 250 } }
 
 export interface Child { proc: ChildProcess; url: string; logs: string[]; exited: Promise<number | null> }
 

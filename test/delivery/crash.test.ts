@@ -44,13 +44,14 @@ describe('crash recovery (fs outbox, child process, SIGKILL)', () => {
     // Hold Pinterest's answers so no response is between "Pinterest processed" and "we wrote it down"
     // at the instant of the kill (that window is the documented at-least-once case, tested below).
     fake.freeze()
-    await waitFor('requests in flight', () => fake.held >= 3, 5_000)
+    await waitFor('requests in flight', () => fake.held.length >= 1, 5_000)
     await sleep(100)
     await kill9(first)
     urls = []
     await load.stop()
     const acked = [...load.acked]
     const beforeRestart = fake.received.length
+    await sleep(300) // let the fake notice the dead connections before it answers anything again
     fake.thaw()
     expect(acked.length).toBeGreaterThanOrEqual(1500)
     expect(beforeRestart).toBeLessThan(acked.length)

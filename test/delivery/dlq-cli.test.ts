@@ -1,7 +1,7 @@
 // `tagwarden dlq list|replay` (the built CLI) next to a running server on the same fs store and on
 // a shared Redis: a replay is picked up by the server, keeps its event_id, and is sent once.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,8 +22,14 @@ afterEach(async () => {
 })
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
+// Asynchronous on purpose: the fake Pinterest lives in this process and must keep answering.
 const dlq = (storage: string, ...args: string[]) =>
-  spawnSync(process.execPath, [CLI, 'dlq', ...args], { env: { PATH: process.env.PATH ?? '', TAGWARDEN_STORAGE: storage, TAGWARDEN_LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 15_000 })
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const env = { PATH: process.env.PATH ?? '', TAGWARDEN_STORAGE: storage, TAGWARDEN_LOG_LEVEL: 'silent' }
+    execFile(process.execPath, [CLI, 'dlq', ...args], { env, encoding: 'utf8', timeout: 15_000 }, (error, stdout, stderr) =>
+      resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    )
+  })
 
 async function scenario(storage: string) {
   fake = await startFakeCapi()
@@ -32,26 +38,26 @@ async function scenario(storage: string) {
   children.push(server)
   const acked = await postTo(server.url, Array.from({ length: 5 }, (_, i) => `dl-${i}`))
   expect(acked).toHaveLength(5)
-  await waitFor('dead-lettered', () => dlq(storage, 'list').stdout.includes('dl-3'), 10_000)
+  await waitFor('dead-lettered', async () => (await dlq(storage, 'list')).stdout.includes('dl-3'), 10_000)
 
-  const list = dlq(storage, 'list')
+  const list = await dlq(storage, 'list')
   expect(list.status).toBe(0)
   expect(list.stdout).toMatch(/pinterest-capi {2}dl-3 {2}dead \S+ {2}attempts 1 {2}last HTTP 422/)
   expect(list.stdout).toMatch(/rejected by Pinterest: Invalid parameter: event_source_url/)
-  const json = JSON.parse(dlq(storage, 'list', '--json').stdout.trim())
+  const json = JSON.parse((await dlq(storage, 'list', '--json')).stdout.trim())
   expect(json).toMatchObject({ dest: 'pinterest-capi', item: { id: 'dl-3', payload: { event_id: 'dl-3' } }, response: { status: 422 } })
 
   fake.rejectEventIds([])
-  const replay = dlq(storage, 'replay', '--id', 'dl-3')
+  const replay = await dlq(storage, 'replay', '--id', 'dl-3')
   expect(replay.status).toBe(0)
   expect(JSON.parse(replay.stdout)).toEqual({ dest: 'pinterest-capi', replayed: ['dl-3'], skipped: [] })
   await waitFor('the running server sent the replay', () => fake.countById('dl-3') === 1, 10_000)
   await sleep(300)
 
-  const again = dlq(storage, 'replay', '--id', 'dl-3')
+  const again = await dlq(storage, 'replay', '--id', 'dl-3')
   expect(again.status).toBe(1)
   expect(JSON.parse(again.stdout).skipped).toEqual([{ id: 'dl-3', reason: 'not in the dead-letter store' }])
-  expect(dlq(storage, 'list').stdout).toBe('')
+  expect((await dlq(storage, 'list')).stdout).toBe('')
   for (let i = 0; i < 5; i++) expect(fake.countById(`dl-${i}`)).toBe(1)
 }
 
@@ -62,11 +68,11 @@ describe('tagwarden dlq (built CLI)', () => {
     await scenario(`fs:${dir}`)
   }, 60_000)
 
-  it('explains bad usage and a memory store', () => {
-    const usage = dlq('fs:/tmp/nowhere', 'replay')
+  it('explains bad usage and a memory store', async () => {
+    const usage = await dlq('fs:/tmp/nowhere', 'replay')
     expect(usage.status).toBe(1)
     expect(usage.stderr).toMatch(/replay needs --id <event_id> \(repeatable\) or --all/)
-    const memory = dlq('memory:', 'list')
+    const memory = await dlq('memory:', 'list')
     expect(memory.status).toBe(1)
     expect(memory.stderr).toMatch(/dead letters live only inside the running server/)
   })

@@ -6,7 +6,7 @@ import Redis from 'ioredis'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { liveCapi } from '../helpers/build-app'
 import { redisAvailability, startRedis, type RedisServer } from '../helpers/redis'
-import { assertBuilt, kill9, loadLoop, postTo, startChild, type Child } from './child'
+import { CHILD_DELIVERY, assertBuilt, kill9, loadLoop, postTo, startChild, type Child } from './child'
 import { expectExactlyOnce, sleep, waitFor } from './harness'
 
 const mode = redisAvailability()
@@ -34,7 +34,8 @@ describe.skipIf(mode === 'skip')('two instances on a real Redis', () => {
     fake = await startFakeCapi()
     fake.setFaults({ delayMs: 150 })
     const env = { ...liveCapi(fake.url), TAGWARDEN_STORAGE: redis.url }
-    const a = await startChild(env)
+    // Same ad account; a's token differs only so the fake can tell whose request it holds.
+    const a = await startChild({ ...env, PINTEREST_ACCESS_TOKEN: 'pina_instance_a_token' })
     const b = await startChild(env)
     children.push(a, b)
     let urls = [a.url, b.url]
@@ -43,10 +44,12 @@ describe.skipIf(mode === 'skip')('two instances on a real Redis', () => {
     // Freeze answers so the kill does not land between "Pinterest processed" and "outcome recorded"
     // (that gap is the documented at-least-once window, tested in crash.test.ts).
     fake.freeze()
-    await waitFor('requests in flight', () => fake.held >= 3, 5_000)
+    await waitFor('a request of the instance to kill in flight', () => fake.held.includes('Bearer pina_instance_a_token'), 10_000)
     await sleep(100)
     await kill9(a)
     urls = [b.url]
+    // Let the fake notice the dead connections before it answers anything again.
+    await sleep(300)
     fake.thaw()
     // The survivor keeps taking load while it also finishes what the dead instance held.
     await sleep(500)
@@ -56,7 +59,7 @@ describe.skipIf(mode === 'skip')('two instances on a real Redis', () => {
     expect(load.byUrl.get(b.url)).toBeGreaterThan(300)
 
     await waitFor('every acked event delivered by the survivor', () => received(acked), 30_000)
-    await sleep(2_000) // > lease: anything the dead instance held would have been resent by now
+    await sleep(CHILD_DELIVERY.leaseMs + 500) // anything the dead instance held would have been resent by now
     console.log(`[two-instances] acked ${acked.length} (a ${load.byUrl.get(a.url)}, b ${load.byUrl.get(b.url)}); ${fake.requests.length} requests; ${fake.dropped} cut in flight by the kill`)
     expect(fake.dropped).toBeGreaterThan(0)
     expectExactlyOnce(fake, acked)

@@ -37,8 +37,8 @@ export interface FakeCapi {
   requests: { path: string; status: number; body: unknown; at: number }[]
   /** Requests whose client disconnected before they were processed (never recorded). */
   dropped: number
-  /** Requests being held right now (delay or freeze). */
-  held: number
+  /** The Authorization header of each request being held right now (delay or freeze). */
+  held: string[]
   setFaults(faults: Faults): void
   /** Hold every request (after its body arrived) until `thaw()`; clients that leave meanwhile are dropped. */
   freeze(): void
@@ -117,7 +117,8 @@ export async function startFakeCapi(): Promise<FakeCapi> {
   let faults: Faults = {}
   let random = mulberry32(1)
   let frozen: { promise: Promise<void>; release: () => void } | undefined
-  const state = { dropped: 0, held: 0 }
+  const state = { dropped: 0 }
+  const heldNow = new Set<{ auth: string }>()
 
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake')
@@ -125,10 +126,11 @@ export async function startFakeCapi(): Promise<FakeCapi> {
     res.on('close', () => { if (!res.writableEnded) gone = true })
     const text = await readBody(req)
     if (faults.down) return void req.socket.destroy()
-    state.held++
+    const holding = { auth: req.headers.authorization ?? '' }
+    heldNow.add(holding)
     if (faults.delayMs && random() < (faults.delayRate ?? 1)) await new Promise((r) => setTimeout(r, faults.delayMs))
     while (frozen) await frozen.promise
-    state.held--
+    heldNow.delete(holding)
     if (gone || res.destroyed) return void state.dropped++
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       requests.push({ path: url.pathname + url.search, status, body: text ? safeJson(text) : undefined, at: Date.now() })
@@ -173,7 +175,7 @@ export async function startFakeCapi(): Promise<FakeCapi> {
     received,
     requests,
     get dropped() { return state.dropped },
-    get held() { return state.held },
+    get held() { return [...heldNow].map((h) => h.auth) },
     setFaults: (f) => {
       faults = f
       random = mulberry32(f.seed ?? 1)
