@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto'
 const BUCKET_MS = 10 * 60 * 1000
 const PREFIX = 'outbox-done'
 
-interface Piece { at: number; sent: string[]; dead: string[] }
+/** `deadAt` (rollups only): the earliest dead-lettering in the slice, so a replay written later in the slice stays newer. */
+interface Piece { at: number; sent: string[]; dead: string[]; deadAt?: number }
 export interface DoneEntry { dest: string; state: 'sent' | 'dead'; at: number; ids: string[] }
 
 export interface DoneLog {
@@ -42,7 +43,7 @@ export function createDoneLog(storage: Storage, now: () => number, ttlMs: number
         for (const key of byBucket.get(bucket)!) {
           const p = await storage.getItem<Piece>(key)
           if (!p?.at) continue
-          out.push({ dest, state: 'dead', at: p.at, ids: p.dead ?? [] }, { dest, state: 'sent', at: p.at, ids: p.sent ?? [] })
+          out.push({ dest, state: 'dead', at: p.deadAt ?? p.at, ids: p.dead ?? [] }, { dest, state: 'sent', at: p.at, ids: p.sent ?? [] })
         }
       }
     }
@@ -76,7 +77,8 @@ export function createDoneLog(storage: Storage, now: () => number, ttlMs: number
           if (!pieces.length) continue
           const sent = new Set(pieces.flatMap((p) => p.sent ?? []))
           const dead = pieces.flatMap((p) => p.dead ?? []).filter((id) => !sent.has(id))
-          await storage.setItem(merged, { at: Math.max(...pieces.map((p) => p.at)), sent: [...sent], dead: [...new Set(dead)] } satisfies Piece)
+          const deadAt = Math.min(...pieces.map((p) => p.deadAt ?? p.at))
+          await storage.setItem(merged, { at: Math.max(...pieces.map((p) => p.at)), sent: [...sent], dead: [...new Set(dead)], deadAt } satisfies Piece)
           await Promise.all(keys.filter((k) => k !== merged).map((k) => storage.removeItem(k)))
           byBucket.set(bucket, [merged])
         }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, parseConfig } from '../../server/config'
+import { deliveryOptions } from '../../server/delivery/dispatcher'
+
+const problems = (env: Record<string, string>) => {
+  try {
+    parseConfig(env)
+    return []
+  } catch (error) {
+    return (error as ConfigError).problems
+  }
+}
+
+describe('delivery configuration', () => {
+  it('defaults to the production values', () => {
+    const config = parseConfig({})
+    expect(config.delivery).toEqual({ maxEventAgeDays: 7, maxInFlight: 4, flushIntervalMs: 1000 })
+    expect(deliveryOptions(config)).toMatchObject({
+      maxEventAgeMs: 7 * 86_400_000,
+      maxInFlight: 4,
+      flushIntervalMs: 1000,
+      requestTimeoutMs: 30_000,
+      leaseMs: 120_000,
+      probeIntervalMs: 60_000,
+      backoff: { baseMs: 1000, maxMs: 300_000, maxRetryAfterMs: 3_600_000 },
+    })
+  })
+
+  it('reads TAGWARDEN_MAX_EVENT_AGE_DAYS, TAGWARDEN_MAX_IN_FLIGHT and TAGWARDEN_FLUSH_INTERVAL_MS', () => {
+    const config = parseConfig({ TAGWARDEN_MAX_EVENT_AGE_DAYS: '3', TAGWARDEN_MAX_IN_FLIGHT: '8', TAGWARDEN_FLUSH_INTERVAL_MS: '250' })
+    expect(config.delivery).toEqual({ maxEventAgeDays: 3, maxInFlight: 8, flushIntervalMs: 250 })
+  })
+
+  it('lists every bad value with a message naming the variable', () => {
+    expect(problems({ TAGWARDEN_MAX_EVENT_AGE_DAYS: '0', TAGWARDEN_MAX_IN_FLIGHT: 'lots', TAGWARDEN_FLUSH_INTERVAL_MS: '5000' })).toEqual([
+      'TAGWARDEN_MAX_EVENT_AGE_DAYS must be between 1 and 90',
+      'TAGWARDEN_MAX_IN_FLIGHT must be a number',
+      'TAGWARDEN_FLUSH_INTERVAL_MS must be between 10 and 1000',
+    ])
+  })
+})
