@@ -8,9 +8,9 @@ export const hook: Consent = {}
 
 /**
  * One consent snapshot from the hook and what every CMP adapter reads now: each key from the
- * highest-precedence signal that has it (hook, then adapters in list order), `source` = that
- * signal's name, or the one it gives itself (absent when there is no signal at all). An opt-out of sale/sharing is sticky: no
- * other signal can clear it, so GPC cannot be overridden (consent.md §4, §8).
+ * highest-precedence signal that has it (hook, then adapters in list order); `source` = that
+ * signal's name or the one it gives itself, absent when there is no signal at all. An opt-out of
+ * sale/sharing is sticky: no other signal can clear it, so GPC cannot be overridden (consent.md §4, §8).
  */
 export function merge(): Consent {
   const all: Consent[] = hook.source ? [hook] : []

@@ -16,7 +16,7 @@ export const gcm: Adapter = {
   s: (f, d = (W.dataLayer ||= []), push = d.push) =>
     (d.push = (...a) => {
       const n = push.apply(d, a)
-      f()
+      if (a.some((x) => x?.[0] == 'consent')) f()
       return n
     }),
   r: (_, s: Consent = { source: 'gcm-default' }) => {
