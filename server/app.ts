@@ -14,6 +14,7 @@ import { pinBeaconRoutes } from './routes/pin-beacons'
 import { pinScriptRoutes } from './routes/pin-scripts'
 import { rateLimitRoutes } from './routes/rate-limit'
 import { webhooksRoutes } from './routes/webhooks'
+import { createExpirySweeper } from './storage/expire'
 
 export interface TagwardenApp {
   /** The h3 app with every route under the prefix. */
@@ -23,7 +24,7 @@ export interface TagwardenApp {
   /** Node handler for `http.createServer` or an Express/Connect app (`app.use(tw.nodeHandler)`). */
   nodeHandler: ReturnType<typeof toNodeHandler>
   runtime: Runtime
-  /** Start background delivery. */
+  /** Start background delivery (and, on fs/memory storage, the hourly sweep of expired cart contexts and webhook records). */
   start(): void
   /** Stop background work, deliver what can be delivered within `drainMs` (default 5 s), persist the rest. */
   close(drainMs?: number): Promise<void>
@@ -47,13 +48,18 @@ export async function createApp(config: Config, deps: Deps = {}): Promise<Tagwar
     },
   })
   for (const routes of ROUTES) routes(app, runtime)
+  const sweeper = createExpirySweeper(runtime.store, runtime.now, runtime.log)
   return {
     app,
     fetch: (request) => Promise.resolve(app.fetch(request)),
     nodeHandler: toNodeHandler(app),
     runtime,
-    start: () => runtime.dispatcher.start(),
+    start() {
+      runtime.dispatcher.start()
+      sweeper.start()
+    },
     async close(drainMs = 5_000) {
+      sweeper.stop()
       await runtime.dispatcher.stop(drainMs)
       await runtime.outbox.queue.close()
       await runtime.journal.save()

@@ -10,6 +10,9 @@ export const SCRIPT_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}\.js$/
 async function serve(event: H3Event, cache: ScriptCache, path: string): Promise<Response> {
   const r = await cache.get(path)
   if (r.kind === 'not-found') throw new HTTPError({ status: 404, message: `${path} does not exist at PINTEREST_SCRIPT_ORIGIN` })
+  if (r.kind === 'busy') {
+    throw new HTTPError({ status: 503, message: `too many Pinterest scripts are being fetched at once; ${path} was not looked up, retry shortly`, headers: { 'retry-after': '5' } })
+  }
   if (r.kind === 'unavailable') {
     throw new HTTPError({ status: 502, message: `could not fetch ${path} from PINTEREST_SCRIPT_ORIGIN and no cached copy exists (${r.reason})` })
   }

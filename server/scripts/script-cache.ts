@@ -20,6 +20,8 @@ export type ScriptLookup =
   | { kind: 'ok'; script: ServedScript }
   | { kind: 'not-found' }
   | { kind: 'unavailable'; reason: string }
+  /** Too many uncached names are being fetched at once: nothing was fetched for this one. */
+  | { kind: 'busy' }
 
 export interface ScriptCacheOptions {
   storage: Storage
@@ -47,6 +49,11 @@ export interface ScriptCache {
 
 const NOT_FOUND_TTL_MS = 60_000
 const MEMORY_ENTRIES = 200
+/**
+ * Upstream fetches in flight at once. The tag needs two files (core.js, one main.<hash>.js), so a
+ * flood of made-up names is what fills this: it then costs a 503, not a socket and a timer each.
+ */
+const MAX_IN_FLIGHT = 16
 
 const etagOf = (body: string) => `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
 
@@ -144,6 +151,10 @@ export function createScriptCache(o: ScriptCacheOptions): ScriptCache {
     }
     const until = missing.get(path)
     if (until !== undefined && until > o.now()) return { kind: 'not-found' }
+    if (!inflight.has(path) && inflight.size >= MAX_IN_FLIGHT) {
+      o.onLookup?.('error')
+      return { kind: 'busy' }
+    }
     const r = await refresh(path, undefined)
     o.onLookup?.(r.kind === 'unavailable' ? 'error' : 'miss')
     if (r.kind === 'not-found') {
