@@ -11,13 +11,28 @@ export interface Running {
   close(drainMs?: number): Promise<void>
 }
 
+/** Slow-client bounds of the HTTP server (slowloris: a client that trickles its head or body). */
+export interface ServeOptions {
+  /** The whole request, head and body, must arrive within this; else 408 and the connection is closed. Default 30,000. */
+  requestTimeoutMs?: number
+  /** The request head must arrive within this. Default 15,000. */
+  headersTimeoutMs?: number
+}
+
 /**
  * Start a Node HTTP server for tagwarden on `config.host:config.port` (port 0 = any free port).
  * @example const { url, close } = await startServer(parseConfig(process.env))
  */
-export async function startServer(config: Config, deps: Deps = {}): Promise<Running> {
+export async function startServer(config: Config, deps: Deps = {}, options: ServeOptions = {}): Promise<Running> {
   const tw = await createApp(config, deps)
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 15_000 }, tw.nodeHandler)
+  const requestTimeout = options.requestTimeoutMs ?? 30_000
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? 15_000, requestTimeout)
+  // Node checks those timeouts only every connectionsCheckingInterval (default 30 s, which would let
+  // a trickling client hold its socket for up to twice the timeout); a quarter of the head timeout
+  // keeps the overshoot small at the cost of one cheap sweep over open connections.
+  // https://nodejs.org/api/http.html#httpcreateserveroptions-requestlistener
+  const connectionsCheckingInterval = Math.max(50, Math.min(5_000, Math.floor(headersTimeout / 4)))
+  const server = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval }, tw.nodeHandler)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => resolve())
