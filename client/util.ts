@@ -1,5 +1,5 @@
 import { D, W } from './env'
-import type { Grant } from './types'
+import type { Consent, Grant } from './types'
 
 /** Value of cookie `n`, as stored. */
 export const getCookie = (n: string): string | undefined => (D.cookie.match('(^|; )' + n + '=([^;]*)') || [])[2]
@@ -14,6 +14,16 @@ export const safeId = (v?: string | null): string | undefined => (/^[\w.+/=-]{1,
 
 /** Consent Mode vocabulary for a yes/no. */
 export const gd = (yes: unknown): Grant => (yes ? 'granted' : 'denied')
+
+/**
+ * A CMP's marketing/advertising decision as the three Consent Mode ad flags, the way CMPs map it
+ * for Google: the server strips identifiers from the CAPI copy when `ad_user_data` is not granted
+ * (README "Consent"), so `ad_storage` alone would not do.
+ */
+export const ads = (yes: unknown): Consent => {
+  const g = gd(yes)
+  return { ad_storage: g, ad_user_data: g, ad_personalization: g }
+}
 
 /**
  * Deep copy keeping only the listed (space-separated) keys, at every level (JSON.stringify's array

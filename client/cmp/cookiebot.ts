@@ -1,6 +1,6 @@
 import { on, W } from '../env'
 import type { Adapter } from '../types'
-import { gd } from '../util'
+import { ads } from '../util'
 
 let ready: unknown
 
@@ -15,5 +15,5 @@ export const cookiebot: Adapter = {
   s: (f) => {
     for (const n of ['ConsentReady', 'Accept', 'Decline']) on('CookiebotOn' + n, () => f((ready = 1)))
   },
-  r: (_, c = W.Cookiebot) => (ready || c?.hasResponse) && c?.consent && { ad_storage: gd(c.consent.marketing) },
+  r: (_, c = W.Cookiebot) => (ready || c?.hasResponse) && c?.consent && ads(c.consent.marketing),
 }

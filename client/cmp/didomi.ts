@@ -1,6 +1,6 @@
 import { W } from '../env'
 import type { Adapter } from '../types'
-import { gd } from '../util'
+import { ads } from '../util'
 
 let ready: unknown
 
@@ -18,5 +18,5 @@ export const didomi: Adapter = {
     ;(W.didomiEventListeners ||= []).push({ event: 'consent.changed', listener: f })
   },
   r: (_, d = ready ? W.Didomi : undefined, v = d?.getCurrentUserStatus().vendors || {}) =>
-    d && { ad_storage: gd(!d.isConsentRequired() || v[Object.keys(v).find((k) => /pinterest/i.test(k))!]?.enabled) },
+    d && ads(!d.isConsentRequired() || v[Object.keys(v).find((k) => /pinterest/i.test(k))!]?.enabled),
 }

@@ -1,6 +1,6 @@
 import { on, W } from '../env'
 import type { Adapter } from '../types'
-import { gd } from '../util'
+import { ads } from '../util'
 
 let groups: string | string[] | undefined
 
@@ -13,5 +13,5 @@ let groups: string | string[] | undefined
 export const onetrust: Adapter = {
   n: 'onetrust',
   s: (f) => on('OneTrustGroupsUpdated', (e) => f((groups = e.detail))),
-  r: (c, g = groups || W.OnetrustActiveGroups) => g != null && { ad_storage: gd((',' + g + ',').includes(',' + c.g + ',')) },
+  r: (c, g = groups || W.OnetrustActiveGroups) => g != null && ads((',' + g + ',').includes(',' + c.g + ',')),
 }

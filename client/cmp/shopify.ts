@@ -1,6 +1,6 @@
 import { D, on, W } from '../env'
 import type { Adapter } from '../types'
-import { gd } from '../util'
+import { ads } from '../util'
 
 /**
  * Shopify Customer Privacy API (shopify.dev/docs/api/customer-privacy, consent.md §5): loaded with
@@ -13,5 +13,5 @@ export const shopify: Adapter = {
     on('visitorConsentCollected', f, D)
     W.Shopify?.loadFeatures?.([{ name: 'consent-tracking-api', version: '0.1' }], f)
   },
-  r: (_, p = W.Shopify?.customerPrivacy) => p && { ad_storage: gd(p.marketingAllowed()), sale_opt_out: !p.saleOfDataAllowed() },
+  r: (_, p = W.Shopify?.customerPrivacy) => p && { ...ads(p.marketingAllowed()), sale_opt_out: !p.saleOfDataAllowed() },
 }

@@ -1,7 +1,7 @@
 import { on, W } from '../env'
 import type { UcDetails } from '../globals'
 import type { Adapter } from '../types'
-import { gd } from '../util'
+import { ads } from '../util'
 
 let details: UcDetails | undefined
 
@@ -22,5 +22,5 @@ export const usercentrics: Adapter = {
     on('ucEvent', (e) => f((details = e.detail)))
   },
   r: (_, d = DECIDED['' + (details?.categories ? details.categories.marketing?.state : details?.ucCategory?.marketing)]) =>
-    d != null && { ad_storage: gd(d) },
+    d != null && ads(d),
 }

@@ -3,7 +3,7 @@
 // §1.4, §2.3, §3, §5): the state found at load, a later change, the CMP missing.
 import { afterEach, describe, expect, it } from 'vitest'
 import { tagComesUp } from '../fakes/pinterest-base-code'
-import { closePages, GRANTED, openPage, settle } from './harness'
+import { closePages, DENIED, GRANTED, openPage, settle } from './harness'
 
 afterEach(closePages)
 
@@ -75,6 +75,8 @@ describe.each(Object.entries(FAKES))('%s', (name, fake) => {
     await settle()
     expect(page.scripts()).toEqual(['/tw/pin/core.js'])
     expect(consentOf(page)).toMatchObject({ ad_storage: 'granted', source: name, ...fake.raw })
+    // Marketing CMPs give the three ad flags (TCF leaves them to the server's TC string decoding).
+    if (name !== 'tcf' && name !== 'gcm') expect(consentOf(page)).toMatchObject({ ad_user_data: 'granted', ad_personalization: 'granted' })
   })
 
   it('a "no" found at load keeps the tag out and sends events to /e at once', async () => {
@@ -245,14 +247,16 @@ describe('precedence', () => {
   })
 
   it('the hook beats a CMP; a CMP beats the default; unknown hook keys are dropped', async () => {
-    const page = openPage({ config: { d: 'granted' }, before: `${FAKES.onetrust.present(true)}; window.tagwarden = { q: [['consent', { ad_storage: 'denied', functionality_storage: 'granted' }]] }` })
+    const hook = { ...DENIED, functionality_storage: 'granted' }
+    const page = openPage({ config: { d: 'granted' }, before: `${FAKES.onetrust.present(true)}; window.tagwarden = { q: [['consent', ${JSON.stringify(hook)}]] }` })
     await settle()
     expect(page.scripts()).toEqual([])
-    expect(consentOf(page)).toEqual({ ad_storage: 'denied', source: 'hook' })
+    expect(consentOf(page)).toEqual({ ...DENIED, source: 'hook' })
     const cmpOnly = openPage({ config: { d: 'granted' }, before: FAKES.cookiebot.present(false) })
     await settle()
     expect(cmpOnly.scripts()).toEqual([])
-    expect(consentOf(cmpOnly)).toEqual({ ad_storage: 'denied', source: 'cookiebot' })
+    // A CMP's marketing decision is all three ad flags: the server strips CAPI identifiers without ad_user_data.
+    expect(consentOf(cmpOnly)).toEqual({ ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', source: 'cookiebot' })
   })
 
   it('a hook call after load decides at once (the public API, not only the queue)', async () => {
