@@ -94,6 +94,24 @@ export function heapMb(): number {
   return process.memoryUsage().heapUsed / 2 ** 20
 }
 
+/**
+ * Heap growth (MB) of one more `round` once the heap has settled: rounds are run until one grows
+ * less than 1 MB (caches filling to their bounds, JIT, connection pools), at most `maxWarmup` of
+ * them, then one more is measured. A leak grows every round, so it still shows in the last one.
+ */
+export async function settledHeapGrowth(round: (n: number) => Promise<void>, maxWarmup = 6): Promise<number> {
+  let n = 0
+  for (let before = heapMb(); n < maxWarmup; ) {
+    await round(n++)
+    const after = heapMb()
+    if (after - before < 1) break
+    before = after
+  }
+  const start = heapMb()
+  await round(n)
+  return heapMb() - start
+}
+
 export interface AbuseEnv {
   tw: TagwardenApp
   capi: FakeCapi
