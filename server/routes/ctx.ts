@@ -9,10 +9,11 @@ import { assertNotCrossSite } from './same-site'
 import { requestConsent } from './shopper'
 
 /**
- * `POST {prefix}/ctx` — the loader's context update (epik, consent, cart, hashed email), sent as
- * text/plain JSON: validated, merged into the verified tw_ctx, re-signed only when something
- * changed (or the cookie is due a refresh), and stored by cart/checkout token for order webhooks.
- * Answers 204.
+ * `POST {prefix}/ctx` — the loader's context update (epik, consent, cart, email), sent as
+ * text/plain JSON: validated (unknown keys dropped; the email hashed by the schema before anything
+ * else sees it, so only its SHA-256 reaches the cookie and the cart store), merged into the
+ * verified tw_ctx, re-signed only when something changed (or the cookie is due a refresh), and
+ * stored by cart/checkout token for order webhooks. Answers 204.
  */
 export function ctxRoutes(app: H3, rt: Runtime): void {
   app.post(`${rt.config.prefix}/ctx`, async (event) => {

@@ -1,6 +1,7 @@
 import { HTTPError, type H3 } from 'h3'
 import { z } from 'zod'
 import { beaconToEvent } from '../pinterest/beacon-event'
+import { hashUserValue } from '../pinterest/normalize'
 import type { Runtime } from '../runtime'
 import { parseJson, readBodyText, validate } from './http'
 import { ingestAll } from './mirror'
@@ -13,12 +14,23 @@ export const FALLBACK_MAX_EVENTS = 50
 
 const jsonRecord = z.record(z.string(), z.unknown())
 
+type Pd = Record<string, string | number | boolean>
+/**
+ * The loader sends the enhanced-match email as the shop gave it (plaintext or SHA-256): it is
+ * normalized and hashed here, before anything else sees the event, like `/ctx` does (a SHA-256
+ * passes through; a value that is no email is dropped).
+ */
+const hashEmail = ({ em, ...pd }: Pd): Pd => {
+  const hashed = typeof em === 'string' ? hashUserValue('em', em) : undefined
+  return hashed ? { ...pd, em: hashed } : pd
+}
+
 /** One tag call as the loader saw it (client/types.ts `FallbackEvent`). */
 const fallbackEventSchema = z
   .object({
     event: z.string().min(1, 'is required').max(64),
     ed: jsonRecord.default({}),
-    pd: z.record(z.string(), z.union([z.string().max(1024), z.number(), z.boolean()])).optional(),
+    pd: z.record(z.string(), z.union([z.string().max(1024), z.number(), z.boolean()])).transform(hashEmail).optional(),
     ad: z.object({ loc: z.string().max(8192).optional(), ref: z.string().max(8192).optional() }).optional(),
   })
   .strict()

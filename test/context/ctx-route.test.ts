@@ -124,16 +124,53 @@ describe('POST /tw/ctx', () => {
 
   it('answers bad input with a 400 naming every problem', async () => {
     await app()
-    const bad = await post({ epik: 'has space', em: 'nothex', consent: { ad_storage: 'yes' }, cart: { currency: 'dollars' }, extra: 1 })
+    const bad = await post({ epik: 'has space', em: 42, consent: { ad_storage: 'yes' }, cart: { currency: 'dollars', items: [{ price: 1 }] }, extra: 1 })
     expect(bad.status).toBe(400)
     const body = (await bad.json()) as { data: { problems: string[] } }
     const text = body.data.problems.join('\n')
-    for (const p of ['epik', 'em', 'consent.ad_storage', 'cart.currency', 'extra']) expect(text).toContain(p)
+    for (const p of ['epik', 'em', 'consent.ad_storage', 'cart.currency', 'cart.items[0].id']) expect(text).toContain(p)
+    expect(text).not.toContain('extra')
     expect((await post('not json')).status).toBe(400)
     expect((await post('')).status).toBe(400)
     expect((await post('[]')).status).toBe(400)
-    expect((await post({ consent: { country: 'US' } })).status).toBe(400)
+    expect((await post({ em: `${'x'.repeat(600)}@example.com` })).status).toBe(400)
     expect((await post('x'.repeat(17 * 1024))).status).toBe(413)
+  })
+
+  it('drops unknown keys at every level (the loader passes what the shop gives) and keeps the known ones', async () => {
+    await app()
+    const res = await post({
+      epik: 'e1',
+      note: 'gift',
+      cart: { token: 'c1', currency: 'USD', note: 'x', items: [{ id: 'TOTE', price: 24, sku: 'T-1' }] },
+      // The country comes from the trusted header only; functionality_storage is no signal we use.
+      consent: { ad_storage: 'granted', functionality_storage: 'granted', country: 'US', source: 'hook' },
+    })
+    expect(res.status).toBe(204)
+    const claims = claimsOf(setCtx(res)!)
+    expect(claims).toMatchObject({ epik: 'e1', cart: { token: 'c1' }, consent: { ad_storage: 'granted', source: 'hook' } })
+    expect(claims.consent).toEqual({ ad_storage: 'granted', source: 'hook' })
+    expect(JSON.stringify(claims)).not.toMatch(/gift|note|sku|functionality|country/)
+    expect((await tw!.runtime.carts.get('c1'))?.consent).toEqual({ ad_storage: 'granted', source: 'hook' })
+  })
+
+  it('hashes a plaintext email before anything stores it; a SHA-256 passes through; a non-email is dropped', async () => {
+    await app()
+    // sha256("jane.doe@example.com") (api-and-tag.md §F1): trimmed and lowercased first.
+    const hashed = '86e0b9e56c17cc4d12387e1949b85053fbe73bc3ce5a1188713a9d300cc6133d'
+    const res = await post({ em: '  Jane.Doe@Example.com ', cart: { token: 'c-em' } })
+    expect(res.status).toBe(204)
+    const token = setCtx(res)!
+    expect(claimsOf(token).em).toBe(hashed)
+    expect(Buffer.from(token.split('.')[1], 'base64url').toString()).not.toMatch(/jane|example/i)
+    expect((await tw!.runtime.carts.get('c-em'))?.em).toBe(hashed)
+    expect(JSON.stringify(await tw!.runtime.carts.get('c-em'))).not.toMatch(/jane/i)
+
+    const upper = hashed.toUpperCase()
+    expect(claimsOf(setCtx(await post({ em: upper }))!).em).toBe(hashed)
+    const none = await post({ em: 'not an email', epik: 'e2' })
+    expect(none.status).toBe(204)
+    expect(claimsOf(setCtx(none)!)).not.toHaveProperty('em')
   })
 
   it('refuses a cross-site post (consent cannot be granted from another site)', async () => {

@@ -28,7 +28,8 @@ async function fullFlow(): Promise<void> {
   const ctx = await tw.fetch(new Request('http://shop.test/tw/ctx', {
     method: 'POST',
     headers: { ...browser, 'content-type': 'text/plain' },
-    body: JSON.stringify({ epik: EPIK, epik_src: 'url', pin_unauth: PIN_UNAUTH, em: sha(EMAIL.toLowerCase()), consent: { ...GRANTED, source: 'hook' }, cart: { token: 'cart-log-1', currency: 'USD', value: 24 } }),
+    // The loader sends the email as the shop gave it; the server hashes it.
+    body: JSON.stringify({ epik: EPIK, epik_src: 'url', pin_unauth: PIN_UNAUTH, em: EMAIL, consent: { ...GRANTED, source: 'hook' }, cart: { token: 'cart-log-1', currency: 'USD', value: 24 } }),
   }))
   expect(ctx.status).toBe(204)
   cookieValue = /tw_ctx=([^;]+)/.exec(ctx.headers.get('set-cookie') ?? '')?.[1] ?? ''
@@ -42,7 +43,7 @@ async function fullFlow(): Promise<void> {
   await tw.fetch(new Request('http://shop.test/tw/e', {
     method: 'POST',
     headers: { ...browser, cookie, 'content-type': 'text/plain' },
-    body: JSON.stringify({ event: 'checkout', ed: { order_id: 'LOG-1', event_id: 'ord_LOG-1', value: '24', currency: 'USD' }, ad: { loc: `https://shop.test/thank-you?epik=${EPIK}&email=${encodeURIComponent(EMAIL)}` } }),
+    body: JSON.stringify({ event: 'checkout', ed: { order_id: 'LOG-1', event_id: 'ord_LOG-1', value: '24', currency: 'USD' }, pd: { em: EMAIL }, ad: { loc: `https://shop.test/thank-you?epik=${EPIK}&email=${encodeURIComponent(EMAIL)}` } }),
   }))
   await tw.fetch(new Request('http://shop.test/tw/pin/core.js', { headers: browser }))
 

@@ -131,6 +131,24 @@ describe('beacon proxy + CAPI mirror', () => {
     expect(beacon.hits.some((h) => h.ed.event_id === eid)).toBe(false)
   })
 
+  it('POST /e hashes a plaintext pd.em (the loader sends it as given); a non-email is dropped', async () => {
+    const cookie = await shopperCookie()
+    const [plain, junk] = [id('em'), id('em')]
+    const res = await call(tw, '/tw/e', {
+      cookie,
+      body: [
+        { event: 'lead', ed: { event_id: plain }, pd: { em: '  Jane.Doe@Example.com ' }, ad: { loc: 'https://shop.test/' } },
+        { event: 'lead', ed: { event_id: junk }, pd: { em: 'no email', opt_out_type: 'LDP' }, ad: { loc: 'https://shop.test/' } },
+      ],
+    })
+    expect(res.status).toBe(202)
+    await tw.runtime.dispatcher.flush()
+    expect(capiFor(plain)[0].user_data.em).toEqual([sha256('jane.doe@example.com')])
+    expect(capiFor(junk)[0].user_data.em).toBeUndefined()
+    expect(capiFor(junk)[0].custom_data.opt_out_type).toBe('LDP')
+    expect(JSON.stringify(tw.runtime.journal.recent())).not.toMatch(/jane|no email/i)
+  })
+
   it('/e answers per event: skipped ones say why', async () => {
     const cookie = await shopperCookie()
     const res = await call(tw, '/tw/e', { cookie, body: [{ event: 'init', ed: {} }, { event: 'lead', ed: {} }, { event: 'signup', ed: { event_id: id('s') } }] })
