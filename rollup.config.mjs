@@ -1,4 +1,4 @@
-// Builds the server (ESM, dependencies stay external) and the browser loader (one minified IIFE).
+// Builds the server (ESM, dependencies stay external) and the browser files (minified IIFEs: the loader and its CMP chunk).
 import typescript from '@rollup/plugin-typescript'
 import terser from '@rollup/plugin-terser'
 import { existsSync } from 'node:fs'
@@ -25,22 +25,24 @@ const builds = [
   },
 ]
 
-// The loader arrives with the tag-path work; the build slot is here from day one.
+// The browser files: the loader, and the CMP adapters it loads only on pages with a CMP (client/cmp-load.ts).
 // Browser code only (a server type error must not block it); ES2021 (`?.`, `||=`) runs in every
 // browser since 2020; no "use strict" prologue (the modules are strict code already). The gzipped
 // size is printed on every build (STYLE.md: size is the loader's first design goal).
-if (existsSync('client/loader.ts')) {
+const browser = { 'loader.js': 'client/loader.ts', 'cmp.js': 'client/cmp-entry.ts' }
+for (const [file, input] of Object.entries(browser)) {
+  if (!existsSync(input)) continue
   builds.push({
-    input: 'client/loader.ts',
-    output: { file: 'dist/loader.js', format: 'iife', sourcemap: false, strict: false },
+    input,
+    output: { file: `dist/${file}`, format: 'iife', sourcemap: false, strict: false },
     plugins: [
       ts({ include: ['client/**/*.ts'], compilerOptions: { target: 'ES2021' } }),
       terser({ ecma: 2021, compress: { passes: 3, pure_getters: true, global_defs: { __DEBUG__: false } }, mangle: { toplevel: true } }),
       {
-        name: 'loader-size',
+        name: 'browser-size',
         writeBundle(_, bundle) {
-          const { code } = bundle['loader.js']
-          console.log(`[tagwarden] dist/loader.js: ${code.length} bytes, ${gzipSync(code, { level: 9 }).length} gzipped`)
+          const { code } = bundle[file]
+          console.log(`[tagwarden] dist/${file}: ${code.length} bytes, ${gzipSync(code, { level: 9 }).length} gzipped`)
         },
       },
     ],

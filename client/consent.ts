@@ -1,10 +1,13 @@
-import { adapters } from './cmp/index'
+import { gpc } from './cmp/gpc'
 import { C } from './config'
 import { assign } from './env'
-import type { Consent } from './types'
+import type { Adapter, Consent } from './types'
 
 /** What `tagwarden.consent(…)` said (merged over calls, `source: 'hook'`); it beats every CMP adapter. */
 export const hook: Consent = {}
+
+/** The adapters in precedence order: GPC, and ahead of it those of the `{p}/cmp.js` chunk once it arrived (cmp-load.ts). */
+export const adapters: Adapter[] = [gpc]
 
 /**
  * One consent snapshot from the hook and what every CMP adapter reads now: each key from the

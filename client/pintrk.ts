@@ -1,9 +1,9 @@
 import { C } from './config'
 import { afterCtx, ctx, sync } from './ctx'
 import { assign, D, W } from './env'
-import { post } from './send'
+import { newScript, post } from './send'
 import type { Call, EventData, FallbackEvent } from './types'
-import { pick, sha256 } from './util'
+import { pick } from './util'
 
 /** `window.pintrk` as Pinterest's base code makes it (api-and-tag.md §D1): a function with a call queue. */
 type Fn = ((...a: unknown[]) => unknown) & { queue: Call[]; version?: string }
@@ -26,7 +26,7 @@ let shown = stub
 let script: HTMLScriptElement | null | 0
 /** Tag ids given to `load`. */
 const loaded: Record<string, unknown> = {}
-/** `pd` for `/e`: hashed email and LDP fields, as the tag would send them (§D2, §D6). */
+/** `pd` for `/e`: the email and LDP fields, as the tag would send them (§D2, §D6); the server hashes the email. */
 const pd: Record<string, string> = {}
 
 let allowed: unknown
@@ -52,17 +52,12 @@ const route = (a: Call): unknown =>
 const fail = () =>
   real || stub.queue.push != nativePush || ((failed = 1), (stub.queue = stub.queue.filter((a) => !isEvent(a) || !toServer(a))))
 
-const setEm = (h: string) => {
-  pd.em = ctx.em = h
-  sync()
-}
-
 /**
  * Every pintrk call. `track`/`page` get an `event_id` in their data before the tag sees it (the tag
  * sends it as `ed.event_id`, §D3); the caller's own wins; a checkout with `order_id` gets the
  * deterministic id from template `o`, so a thank-you page reload and the order webhook agree (DESIGN
  * §3). The data object is copied: one object reused for several calls must not give them one id.
- * `load`/`set` options give the hashed email and LDP fields. Then the call is routed.
+ * `load`/`set` options give the email and LDP fields. Then the call is routed.
  */
 function handle(a: Call): void {
   const c = a[0]
@@ -75,11 +70,10 @@ function handle(a: Call): void {
         ? C.o.replace('{order_id}', d.order_id as string)
         : crypto.randomUUID?.() || (Math.random() + '').slice(2) + Date.now()
   } else if (o) {
-    // Enhanced match: plaintext is trimmed, lowercased and hashed here; a hash is kept (§D6, §B).
-    const em = ('' + (o.em || '')).trim().toLowerCase()
-    if (/^[\da-f]{64}$/.test(em)) setEm(em)
-    else if (em && crypto.subtle) sha256(em).then(setEm)
-    assign(pd, pick(o, 'opt_out_type st country'))
+    // Enhanced match (§D6, §B): the email goes as given, only to our own server, which normalizes and
+    // hashes it before it is stored anywhere (a hash passes through); the tag hashes its own copy.
+    assign(pd, pick(o, 'em opt_out_type st country'))
+    if (o.em) (ctx.em = '' + o.em), sync()
   }
   if (c == 'load') {
     // A second `load` of one tag (base code after the loader, or our auto-load) keeps only its options.
@@ -135,9 +129,7 @@ export function gate(a: boolean, x: unknown, ldp: unknown): void {
   decided ||= x
   if (a && !real && !script) {
     if (C.t && !loaded[C.t]) toTag(['load', (loaded[C.t] = C.t)])
-    const s = (script = D.createElement('script'))
-    s.src = C.p + '/pin/core.js'
-    s.onerror = fail
+    const s = (script = newScript('/pin/core.js', fail))
     afterCtx(() => D.head.append(s))
     setTimeout(fail, C.w)
   }

@@ -4,7 +4,7 @@ export type Grant = 'granted' | 'denied'
 
 /**
  * Consent as sent in `POST {p}/ctx` → `consent`: Consent Mode v2 flags plus raw IAB strings and opt-out
- * flags. Exactly the keys the server's consent schema accepts (it is strict).
+ * flags: the keys the server's consent schema knows (it drops any other, so the hook passes what it gets).
  */
 export interface Consent {
   ad_storage?: Grant
@@ -24,16 +24,19 @@ export interface Consent {
   source?: string
 }
 
+/** CMP window events the loader heard before the `{p}/cmp.js` chunk arrived: the last one of each type. */
+export type Seen = Record<string, Event>
+
 /**
  * One CMP adapter (`client/cmp/<name>.ts`): `n` = name (becomes `consent.source`); `r` = read what
  * the CMP says now (nothing when it is absent or has not decided); `s` = subscribe: call back when
- * it may have changed (vendor events, queues, callbacks). `r` must be cheap and side-effect free:
- * the loader reads every adapter after any change.
+ * it may have changed (vendor events, queues, callbacks), replaying window events from `seen`
+ * (cmp/hear.ts). `r` must be cheap and side-effect free: the loader reads every adapter after any change.
  */
 export interface Adapter {
   n: string
   r: (config: LoaderConfig) => Consent | false | null | undefined | 0 | ''
-  s?: (changed: (ignored?: unknown) => void) => unknown
+  s?: (changed: (ignored?: unknown) => void, seen: Seen) => unknown
 }
 
 export interface CartItem {
@@ -60,7 +63,10 @@ export interface Ctx {
   pin_unauth?: string
   cart?: Cart
   consent?: Consent
-  /** SHA-256 hex of the trimmed, lowercased email given to `pintrk('load'|'set', {em})`. */
+  /**
+   * The email given to `pintrk('load'|'set', {em})`, as given (plaintext or SHA-256 hex): the server
+   * normalizes and hashes it before it is stored anywhere (server/context/ctx-body.ts).
+   */
   em?: string
 }
 
@@ -87,4 +93,6 @@ export interface Tagwarden {
   cart(cart: Cart): void
   consent(consent: Consent): void
   q: { push(call: [string, unknown]): void }
+  /** Internal: the `{p}/cmp.js` chunk registers its adapters here (cmp-entry.ts). */
+  _c(adapters: Adapter[]): void
 }

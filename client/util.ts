@@ -25,10 +25,7 @@ export const ads = (yes: unknown): Consent => {
   return { ad_storage: g, ad_user_data: g, ad_personalization: g }
 }
 
-/**
- * Deep copy keeping only the listed (space-separated) keys, at every level (JSON.stringify's array
- * replacer): bodies must fit the server's strict schemas.
- */
+/** Deep copy keeping only the listed (space-separated) keys, at every level (JSON.stringify's array replacer). */
 export const pick = <T>(o: T, keys: string): T => JSON.parse(JSON.stringify(o || {}, keys.split(' ')))
 
 /** Short non-cryptographic hash of a value's JSON, for change detection only. */
@@ -38,8 +35,3 @@ export const hash = (v: unknown): number => {
   return h
 }
 
-/** Lowercase hex SHA-256 of a string (Web Crypto, secure contexts only: the caller checks `crypto.subtle`). */
-export const sha256 = (s: string): Promise<string> =>
-  crypto.subtle
-    .digest('SHA-256', new TextEncoder().encode(s))
-    .then((b) => Array.from(new Uint8Array(b), (x) => (x + 256).toString(16).slice(1)).join(''))

@@ -1,6 +1,7 @@
-import { on, W } from '../env'
+import { W } from '../env'
 import type { Adapter } from '../types'
 import { ads } from '../util'
+import { hear } from './hear'
 
 let ready: unknown
 
@@ -12,8 +13,8 @@ let ready: unknown
  */
 export const cookiebot: Adapter = {
   n: 'cookiebot',
-  s: (f) => {
-    for (const n of ['ConsentReady', 'Accept', 'Decline']) on('CookiebotOn' + n, () => f((ready = 1)))
+  s: (f, seen) => {
+    for (const n of ['ConsentReady', 'Accept', 'Decline']) hear('CookiebotOn' + n, () => f((ready = 1)), seen)
   },
   r: (_, c = W.Cookiebot) => (ready || c?.hasResponse) && c?.consent && ads(c.consent.marketing),
 }

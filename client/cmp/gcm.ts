@@ -13,7 +13,7 @@ import { pick } from '../util'
  */
 export const gcm: Adapter = {
   n: 'gcm',
-  s: (f, d = (W.dataLayer ||= []), push = d.push) =>
+  s: (f, _, d = (W.dataLayer ||= []), push = d.push) =>
     (d.push = (...a) => {
       const n = push.apply(d, a)
       if (a.some((x) => x?.[0] == 'consent')) f()

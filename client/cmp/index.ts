@@ -2,7 +2,6 @@ import type { Adapter } from '../types'
 import { cookiebot } from './cookiebot'
 import { didomi } from './didomi'
 import { gcm } from './gcm'
-import { gpc } from './gpc'
 import { gpp } from './gpp'
 import { onetrust } from './onetrust'
 import { shopify } from './shopify'
@@ -10,8 +9,9 @@ import { tcf } from './tcf'
 import { usercentrics } from './usercentrics'
 
 /**
- * The CMP adapters, highest precedence first (the `tagwarden.consent` hook beats them all). IAB
- * signals lead; Consent Mode comes after the CMPs because CMPs usually write it themselves, often
- * starting from a region default; GPC is last but its opt-out is sticky in the merge.
+ * The CMP adapters of the `{p}/cmp.js` chunk, highest precedence first (the `tagwarden.consent` hook
+ * beats them all). IAB signals lead; Consent Mode comes after the CMPs because CMPs usually write it
+ * themselves, often starting from a region default. GPC (`gpc.ts`) lives in the loader itself and
+ * comes after these; its opt-out is sticky in the merge.
  */
-export const adapters: Adapter[] = [tcf, gpp, shopify, onetrust, cookiebot, usercentrics, didomi, gcm, gpc]
+export const adapters: Adapter[] = [tcf, gpp, shopify, onetrust, cookiebot, usercentrics, didomi, gcm]

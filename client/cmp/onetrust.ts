@@ -1,6 +1,7 @@
-import { on, W } from '../env'
+import { W } from '../env'
 import type { Adapter } from '../types'
 import { ads } from '../util'
+import { hear } from './hear'
 
 let groups: string | string[] | undefined
 
@@ -12,6 +13,6 @@ let groups: string | string[] | undefined
  */
 export const onetrust: Adapter = {
   n: 'onetrust',
-  s: (f) => on('OneTrustGroupsUpdated', (e) => f((groups = e.detail))),
+  s: (f, seen) => hear('OneTrustGroupsUpdated', (e) => f((groups = e.detail)), seen),
   r: (c, g = groups || W.OnetrustActiveGroups) => g != null && ads((',' + g + ',').includes(',' + c.g + ',')),
 }

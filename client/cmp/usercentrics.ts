@@ -1,7 +1,8 @@
-import { on, W } from '../env'
+import { W } from '../env'
 import type { UcDetails } from '../globals'
 import type { Adapter } from '../types'
 import { ads } from '../util'
+import { hear } from './hear'
 
 let details: UcDetails | undefined
 
@@ -16,10 +17,10 @@ const DECIDED: Record<string, number> = { ALL_ACCEPTED: 1, true: 1, ALL_DENIED: 
  */
 export const usercentrics: Adapter = {
   n: 'usercentrics',
-  s: (f) => {
+  s: (f, seen) => {
     W.__ucCmp?.getConsentDetails().then((d) => f((details = d)))
-    on('UC_CONSENT', (e) => f((details = e.detail)))
-    on('ucEvent', (e) => f((details = e.detail)))
+    hear('UC_CONSENT', (e) => f((details = e.detail)), seen)
+    hear('ucEvent', (e) => f((details = e.detail)), seen)
   },
   r: (_, d = DECIDED['' + (details?.categories ? details.categories.marketing?.state : details?.ucCategory?.marketing)]) =>
     d != null && ads(d),

@@ -34,15 +34,12 @@ export function loaderConfig(config: Config) {
 interface Built { body: string; etag: string; mtimeMs: number; size: number; checked: number }
 
 /**
- * `GET {prefix}/loader.js` — the built browser loader with the public config inlined; ETag from
- * the content, five minutes of browser cache, 304 on `If-None-Match`. 503 until `npm run build`
- * has produced `dist/loader.js`. `file` overrides where the build is read from (tests).
+ * A built browser file, re-read when the build changes (checked every RECHECK_MS): its body after
+ * `fill`, and an ETag from that body. 503 naming `npm run build` while it is missing.
  */
-export function loaderRoutes(app: H3, rt: Runtime, file = packageFile('dist', 'loader.js')): void {
-  const json = JSON.stringify(loaderConfig(rt.config)).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`)
+function builtFile(file: string, fill: (source: string) => string = (s) => s): () => Promise<Built> {
   let built: Built | undefined
-
-  async function load(): Promise<Built> {
+  return async () => {
     const now = Date.now()
     if (built && now - built.checked < RECHECK_MS) return built
     const info = await stat(file).catch(() => undefined)
@@ -51,19 +48,35 @@ export function loaderRoutes(app: H3, rt: Runtime, file = packageFile('dist', 'l
       throw new HTTPError({ status: 503, message: `the browser loader is not built (${file} is missing): run npm run build` })
     }
     if (built && built.mtimeMs === info.mtimeMs && built.size === info.size) return ((built.checked = now), built)
-    const source = await readFile(file, 'utf8')
-    if (!source.includes(CONFIG_SLOT)) {
-      throw new HTTPError({ status: 503, message: `${file} has no ${CONFIG_SLOT} slot: rebuild it with npm run build` })
-    }
-    const body = source.replace(CONFIG_SLOT, () => json)
+    const body = fill(await readFile(file, 'utf8'))
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
     return (built = { body, etag, mtimeMs: info.mtimeMs, size: info.size, checked: now })
   }
+}
 
-  app.get(`${rt.config.prefix}/loader.js`, async (event) => {
-    const { body, etag } = await load()
-    const headers = { etag, 'cache-control': 'public, max-age=300', 'content-type': 'application/javascript; charset=utf-8', 'x-content-type-options': 'nosniff' }
-    if (notModified(event, etag)) return new Response(null, { status: 304, headers })
-    return new Response(body, { status: 200, headers })
-  })
+/**
+ * `GET {prefix}/loader.js` — the built browser loader with the public config inlined — and
+ * `GET {prefix}/cmp.js`, the CMP adapters the loader requests only on pages with a CMP (it reads
+ * its config from the loader at run time, so it is served as built). ETag from the content, five
+ * minutes of browser cache, 304 on `If-None-Match`; 503 until `npm run build` has produced the
+ * file. `file` and `cmpFile` override where the builds are read from (tests).
+ */
+export function loaderRoutes(app: H3, rt: Runtime, file = packageFile('dist', 'loader.js'), cmpFile = packageFile('dist', 'cmp.js')): void {
+  const json = JSON.stringify(loaderConfig(rt.config)).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`)
+  const fillConfig = (source: string) => {
+    if (!source.includes(CONFIG_SLOT)) {
+      throw new HTTPError({ status: 503, message: `${file} has no ${CONFIG_SLOT} slot: rebuild it with npm run build` })
+    }
+    return source.replace(CONFIG_SLOT, () => json)
+  }
+  const files = { 'loader.js': builtFile(file, fillConfig), 'cmp.js': builtFile(cmpFile) }
+
+  for (const [name, load] of Object.entries(files)) {
+    app.get(`${rt.config.prefix}/${name}`, async (event) => {
+      const { body, etag } = await load()
+      const headers = { etag, 'cache-control': 'public, max-age=300', 'content-type': 'application/javascript; charset=utf-8', 'x-content-type-options': 'nosniff' }
+      if (notModified(event, etag)) return new Response(null, { status: 304, headers })
+      return new Response(body, { status: 200, headers })
+    })
+  }
 }

@@ -246,12 +246,12 @@ describe('precedence', () => {
     expect(consentOf(page)).toEqual({ gpc: true, sale_opt_out: true, source: 'gpc' })
   })
 
-  it('the hook beats a CMP; a CMP beats the default; unknown hook keys are dropped', async () => {
+  it('the hook beats a CMP; a CMP beats the default; unknown hook keys go as given (the server drops them)', async () => {
     const hook = { ...DENIED, functionality_storage: 'granted' }
     const page = openPage({ config: { d: 'granted' }, before: `${FAKES.onetrust.present(true)}; window.tagwarden = { q: [['consent', ${JSON.stringify(hook)}]] }` })
     await settle()
     expect(page.scripts()).toEqual([])
-    expect(consentOf(page)).toEqual({ ...DENIED, source: 'hook' })
+    expect(consentOf(page)).toEqual({ ...hook, source: 'hook' })
     const cmpOnly = openPage({ config: { d: 'granted' }, before: FAKES.cookiebot.present(false) })
     await settle()
     expect(cmpOnly.scripts()).toEqual([])

@@ -1,10 +1,13 @@
 // Runs the built loader (dist/loader.js, config slot filled like the server does) in a fresh
-// happy-dom window per test, with fetch/sendBeacon/XHR recorded and no network at all.
+// happy-dom window per test, with fetch/sendBeacon/XHR recorded and no network at all. When the
+// loader inserts its CMP chunk (`{p}/cmp.js`), the built dist/cmp.js runs in the page, as the server
+// would serve it — at once by default, or when the test says (`cmp: 'later'`, `page.loadCmp()`).
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Window } from 'happy-dom'
 
 export const LOADER_FILE = join(__dirname, '../../dist/loader.js')
+export const CMP_FILE = join(__dirname, '../../dist/cmp.js')
 export const TAG_ID = '2612345678901'
 
 export const BASE_CONFIG = {
@@ -19,16 +22,18 @@ export const BASE_CONFIG = {
 }
 export type Config = typeof BASE_CONFIG
 
-let source: string | undefined
-/** The built loader; the test command builds it first (`npm test` runs `npm run build`). */
-export const loaderSource = (): string => {
-  if (source) return source
+const sources: Record<string, string> = {}
+const built = (file: string): string => {
   try {
-    return (source = readFileSync(LOADER_FILE, 'utf8'))
+    return (sources[file] ??= readFileSync(file, 'utf8'))
   } catch {
-    throw new Error(`[tagwarden] ${LOADER_FILE} is missing: run \`npm run build\` first`)
+    throw new Error(`[tagwarden] ${file} is missing: run \`npm run build\` first`)
   }
 }
+/** The built loader; the test command builds it first (`npm test` runs `npm run build`). */
+export const loaderSource = (): string => built(LOADER_FILE)
+/** The built CMP chunk the loader requests on pages with a CMP. */
+export const cmpSource = (): string => built(CMP_FILE)
 
 export interface Request {
   via: 'fetch' | 'sendBeacon' | 'xhr'
@@ -42,8 +47,12 @@ export interface Page {
   requests: Request[]
   /** Parsed JSON bodies of the loader's POSTs to `{p}{path}`. */
   posts(path: '/ctx' | '/e'): any[]
-  /** `src` of every script element in the document. */
+  /** `src` of every script element in the document but the loader's CMP chunk (see `cmpRequests`). */
   scripts(): string[]
+  /** How many `{p}/cmp.js` script elements the loader inserted. */
+  cmpRequests(): number
+  /** Run the requested CMP chunk now (pages opened with `cmp: 'later'`). */
+  loadCmp(): void
   /** Calls the fake tag handled (see tagComesUp). */
   tagCalls(): unknown[][]
   run(js: string): any
@@ -63,6 +72,11 @@ export interface PageOptions {
   from?: Page
   /** Run the loader at once (default) or later with `page.load()`. */
   load?: boolean
+  /**
+   * What happens when the loader inserts `{p}/cmp.js`: it runs at once (`now`, default: the fastest
+   * a network could be), waits for `page.loadCmp()` (`later`), or fails to load (`error`).
+   */
+  cmp?: 'now' | 'later' | 'error'
 }
 
 const open: Page[] = []
@@ -106,12 +120,34 @@ export function openPage(opts: PageOptions = {}): Page {
     return open0.call(this as never, m, 'data:,')
   } as never
   const config = { ...BASE_CONFIG, ...opts.config }
+  // The chunk's script element: run the built file (or fail) as its network answer would.
+  const chunks: HTMLScriptElement[] = []
+  let chunkDue = false
+  const runChunk = () => {
+    if (!chunkDue) return
+    chunkDue = false
+    w.eval(cmpSource())
+  }
+  const head = w.document.head as unknown as { append(...nodes: unknown[]): void }
+  const append = head.append.bind(head)
+  head.append = (...nodes) => {
+    append(...nodes)
+    for (const n of nodes as HTMLScriptElement[]) {
+      if (n.getAttribute?.('src') !== `${config.p}/cmp.js`) continue
+      chunks.push(n)
+      if (opts.cmp === 'error') setTimeout(() => n.dispatchEvent(new w.Event('error') as unknown as Event))
+      else (chunkDue = true), opts.cmp !== 'later' && runChunk()
+    }
+  }
   const page: Page = {
     w,
     requests,
     posts: (path) =>
       requests.filter((r) => r.via === 'fetch' && r.url === config.p + path).map((r) => JSON.parse(String(r.body))),
-    scripts: () => [...w.document.querySelectorAll('script')].map((s) => s.getAttribute('src') ?? '').filter(Boolean),
+    scripts: () =>
+      [...w.document.querySelectorAll('script')].map((s) => s.getAttribute('src') ?? '').filter((src) => src && src !== `${config.p}/cmp.js`),
+    cmpRequests: () => chunks.length,
+    loadCmp: runChunk,
     tagCalls: () => (w as any).__pin ?? [],
     run: (js) => w.eval(js),
     load: () => w.eval(loaderSource().replace('__TW_CONFIG__', () => JSON.stringify(config))),

@@ -21,11 +21,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-/** An app serving the loader from `file` with the test runtime. */
-function serving(file: string) {
+/** An app serving the loader from `file` (and the CMP chunk from `cmpFile`) with the test runtime. */
+function serving(file: string, cmpFile?: string, path = '/tw/loader.js') {
   const app = new H3()
-  loaderRoutes(app, tw.runtime, file)
-  return (init: RequestInit = {}) => Promise.resolve(app.fetch(new Request('http://shop.test/tw/loader.js', init)))
+  loaderRoutes(app, tw.runtime, file, cmpFile)
+  return (init: RequestInit = {}) => Promise.resolve(app.fetch(new Request(`http://shop.test${path}`, init)))
 }
 
 describe('loaderConfig', () => {
@@ -75,6 +75,23 @@ describe('GET /tw/loader.js', () => {
     expect(packageFile('dist', 'loader.js')).toBe(join(__dirname, '..', '..', 'dist', 'loader.js'))
   })
 
+  it('GET /tw/cmp.js serves the CMP chunk as built (no config slot to fill), with ETag, cache and 304', async () => {
+    const cmpFile = join(dir, 'cmp.js')
+    await writeFile(cmpFile, '!function(){window.tagwarden?._c?.([])}()')
+    const get = serving(join(dir, 'missing.js'), cmpFile, '/tw/cmp.js')
+    const res = await get()
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('application/javascript; charset=utf-8')
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300')
+    expect(await res.text()).toBe('!function(){window.tagwarden?._c?.([])}()')
+    const etag = res.headers.get('etag')!
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/)
+    expect((await get({ headers: { 'if-none-match': etag } })).status).toBe(304)
+    const missing = await serving(join(dir, 'missing.js'), join(dir, 'missing-cmp.js'), '/tw/cmp.js')()
+    expect(missing.status).toBe(503)
+    expect(((await missing.json()) as { message: string }).message).toMatch(/npm run build/)
+  })
+
   it('the app serves the real build when it exists, else a clear 503', async () => {
     const res = await call(tw, '/tw/loader.js')
     if (existsSync(packageFile('dist', 'loader.js'))) {
@@ -84,6 +101,15 @@ describe('GET /tw/loader.js', () => {
       expect(body).toContain('"p":"/tw"')
     } else {
       expect(res.status).toBe(503)
+    }
+    const cmp = await call(tw, '/tw/cmp.js')
+    if (existsSync(packageFile('dist', 'cmp.js'))) {
+      expect(cmp.status).toBe(200)
+      const body = await cmp.text()
+      expect(body).toContain('_c')
+      expect(body).not.toContain(CONFIG_SLOT)
+    } else {
+      expect(cmp.status).toBe(503)
     }
   })
 })
