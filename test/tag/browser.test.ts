@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { Window } from 'happy-dom'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { parseConfig } from '../../server/config'
+import { sha256 } from '../../server/pinterest/normalize'
 import { createLogger } from '../../server/log'
 import { packageFile } from '../../server/routes/package-file'
 import { startServer, type Running } from '../../server/serve'
@@ -181,6 +182,42 @@ describe.skipIf(!loaderBuilt)('the built loader with the fake Pinterest tag', ()
       expect(sent, `${e.event} ${e.id}`).toHaveLength(1)
       expect(sent[0].event.user_data).toMatchObject({ click_id: EPIK, client_ip_address: SHOPPER_IP, client_user_agent: UA })
     }
+  })
+
+  it('a page with a CMP: the loader fetches /tw/cmp.js once, the CMP grant loads the tag; the email reaches CAPI only hashed', async () => {
+    const origin = await start('literal', { PINTEREST_TAG_ID: TAG_ID })
+    const page = openPage(`${origin}/thank-you?epik=${EPIK}`, `<!doctype html><html><head>
+      <script>window.OnetrustActiveGroups = ',C0001,C0004,'</script>
+      <script async src="/tw/loader.js"></script>
+      <script>
+        !function (w) {
+          w.pintrk = w.pintrk || function () { w.pintrk.queue.push([].slice.call(arguments)) }
+          w.pintrk.queue = w.pintrk.queue || []
+          w.tagwarden = w.tagwarden || { q: [] }
+        }(window)
+        pintrk('set', { em: ' Jane.Doe@Example.com ' })
+        pintrk('track', 'checkout', { order_id: '555', value: 24, currency: 'USD' })
+      </script></head><body></body></html>`)
+    await vi.waitFor(() => expect(beaconEvents().some((e) => e.id === 'ord_555')).toBe(true), { timeout: 8000 })
+    await page.happyDOM.waitUntilComplete()
+    expect(asked.filter((u) => u === `${origin}/tw/cmp.js`)).toHaveLength(1)
+    await running!.tw.runtime.dispatcher.flush()
+    const sent = capi.received.filter((r) => r.event.event_id === 'ord_555')
+    expect(sent).toHaveLength(1)
+    expect(sent[0].event.user_data.em).toEqual([sha256('jane.doe@example.com')])
+    expect(JSON.stringify(capi.received)).not.toMatch(/jane/i)
+    expect(JSON.stringify(running!.tw.runtime.journal.recent())).not.toMatch(/jane/i)
+  })
+
+  it('a page without a CMP never asks for /tw/cmp.js', async () => {
+    const origin = await start('literal', { PINTEREST_TAG_ID: TAG_ID, TAGWARDEN_DEFAULT_CONSENT: 'granted' })
+    const page = openPage(`${origin}/products/tote`, `<!doctype html><html><head>
+      <script async src="/tw/loader.js"></script>
+      <script>window.pintrk = window.pintrk || function () { pintrk.queue.push([].slice.call(arguments)) }; pintrk.queue = pintrk.queue || []; pintrk('page')</script>
+      </head><body></body></html>`)
+    await vi.waitFor(() => expect(beaconEvents().some((e) => e.event === 'pagevisit')).toBe(true), { timeout: 8000 })
+    await page.happyDOM.waitUntilComplete()
+    expect(asked.some((u) => u.endsWith('/tw/cmp.js'))).toBe(false)
   })
 
   it('offline: when the Pinterest script cannot be fetched, the fallback still makes the CAPI copies', async () => {
