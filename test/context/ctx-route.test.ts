@@ -42,7 +42,26 @@ describe('POST /tw/ctx', () => {
     expect(setCtx(same)).toBeUndefined()
     const changed = await post({ consent: { ad_storage: 'denied' } }, first)
     const next = setCtx(changed)!
-    expect(claimsOf(next)).toMatchObject({ vid: claimsOf(first).vid, epik: 'e1', consent: { ad_storage: 'denied' } })
+    // An explicit ad_storage denial also drops the click id (see below).
+    expect(claimsOf(next).epik).toBeUndefined()
+    expect(claimsOf(next)).toMatchObject({ vid: claimsOf(first).vid, consent: { ad_storage: 'denied' } })
+  })
+
+  it('keeps no click id for a shopper who explicitly denied ad_storage, and keeps it without a signal or with a grant', async () => {
+    await app()
+    const denied = await post({ epik: 'e-denied', epik_src: 'url', cart: { token: 'cart-d' }, consent: { ad_storage: 'denied', ad_user_data: 'denied', source: 'hook' } })
+    expect(claimsOf(setCtx(denied)!).epik).toBeUndefined()
+    expect((await tw!.runtime.carts.get('cart-d'))?.epik).toBeUndefined()
+    // GDPR applies and no valid TC string: no consent, no click id.
+    expect(claimsOf(setCtx(await post({ epik: 'e-gdpr', consent: { gdpr_applies: true, source: 'tcf' } }))!).epik).toBeUndefined()
+    // No signal yet (the banner has not been answered): kept, and never sent while consent is missing.
+    const unknown = setCtx(await post({ epik: 'e-unknown', epik_src: 'url' }))!
+    expect(claimsOf(unknown).epik).toBe('e-unknown')
+    // A later denial removes it; a grant after that brings the loader's epik back.
+    const withdrawn = setCtx(await post({ consent: { ad_storage: 'denied', source: 'hook' } }, unknown))!
+    expect(claimsOf(withdrawn).epik).toBeUndefined()
+    const granted = setCtx(await post({ epik: 'e-unknown', epik_src: 'url', consent: { ad_storage: 'granted', ad_user_data: 'granted', source: 'hook' } }, withdrawn))!
+    expect(claimsOf(granted).epik).toBe('e-unknown')
   })
 
   it('refreshes an unchanged cookie once it is a month old, keeping its claims', async () => {
