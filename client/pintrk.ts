@@ -3,7 +3,6 @@ import { afterCtx, ctx, sync } from './ctx'
 import { assign, D, W } from './env'
 import { newScript, post } from './send'
 import type { Call, EventData, FallbackEvent } from './types'
-import { pick } from './util'
 
 /** `window.pintrk` as Pinterest's base code makes it (api-and-tag.md §D1): a function with a call queue. */
 type Fn = ((...a: unknown[]) => unknown) & { queue: Call[]; version?: string }
@@ -27,7 +26,7 @@ let script: HTMLScriptElement | null | 0
 /** Tag ids given to `load`. */
 const loaded: Record<string, unknown> = {}
 /** `pd` for `/e`: the email and LDP fields, as the tag would send them (§D2, §D6); the server hashes the email. */
-const pd: Record<string, string> = {}
+const pd: Record<string, unknown> = {}
 
 let allowed: unknown
 /** Sticky: a signal decided `ad_storage`, or the wait `w` for one is over. */
@@ -72,7 +71,8 @@ function handle(a: Call): void {
   } else if (o) {
     // Enhanced match (§D6, §B): the email goes as given, only to our own server, which normalizes and
     // hashes it before it is stored anywhere (a hash passes through); the tag hashes its own copy.
-    assign(pd, pick(o, 'em opt_out_type st country'))
+    // The options go to `/e` as `pd` unfiltered: the server keeps em, st, country, opt_out_type.
+    assign(pd, o)
     if (o.em) (ctx.em = '' + o.em), sync()
   }
   if (c == 'load') {

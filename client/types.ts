@@ -84,7 +84,8 @@ export interface EventData {
 export interface FallbackEvent {
   event: string
   ed: EventData
-  pd: Record<string, string>
+  /** `load`/`set` options as given, plus `opt_out_type: 'LDP'`; the server keeps em (hashing it), st, country, opt_out_type. */
+  pd: Record<string, unknown>
   ad: { loc: string; ref: string }
 }
 

@@ -14,7 +14,9 @@ export const FALLBACK_MAX_EVENTS = 50
 
 const jsonRecord = z.record(z.string(), z.unknown())
 
-type Pd = Record<string, string | number | boolean>
+const pdValue = z.union([z.string().max(1024), z.number(), z.boolean()]).optional()
+type Pd = Record<string, string | number | boolean | undefined>
+
 /**
  * The loader sends the enhanced-match email as the shop gave it (plaintext or SHA-256): it is
  * normalized and hashed here, before anything else sees the event, like `/ctx` does (a SHA-256
@@ -25,12 +27,18 @@ const hashEmail = ({ em, ...pd }: Pd): Pd => {
   return hashed ? { ...pd, em: hashed } : pd
 }
 
+/**
+ * `pd` (partner data): the keys the CAPI copy is built from (beacon-event.ts), validated. The loader
+ * passes the shop's `load`/`set` options as given (no filter costs it bytes), so others are dropped.
+ */
+const partnerData = z.object({ em: pdValue, st: pdValue, country: pdValue, opt_out_type: pdValue }).transform(hashEmail)
+
 /** One tag call as the loader saw it (client/types.ts `FallbackEvent`). */
 const fallbackEventSchema = z
   .object({
     event: z.string().min(1, 'is required').max(64),
     ed: jsonRecord.default({}),
-    pd: z.record(z.string(), z.union([z.string().max(1024), z.number(), z.boolean()])).transform(hashEmail).optional(),
+    pd: partnerData.optional(),
     ad: z.object({ loc: z.string().max(8192).optional(), ref: z.string().max(8192).optional() }).optional(),
   })
   .strict()

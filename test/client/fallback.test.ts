@@ -24,6 +24,12 @@ describe('fallback to /e', () => {
     expect(page.run('pintrk.queue').filter((c: unknown[]) => c[0] !== 'load')).toEqual([])
   })
 
+  it('pd carries the load/set options as given, and LDP (the server keeps the keys it uses)', async () => {
+    const page = openPage({ before: `${SNIPPET}; tagwarden.q.push(['consent', ${JSON.stringify(DENIED)}]); pintrk('load', '2612345678901', { em: 'a@b.co', np: 'shop' }); pintrk('set', { st: 'ca' }); pintrk('page')` })
+    await settle()
+    expect(page.posts('/e')[0].pd).toEqual({ em: 'a@b.co', np: 'shop', st: 'ca' })
+  })
+
   it('is sent after the context post, so the request carries the updated cookie', async () => {
     const page = openPage({ url: 'https://shop.example/p?epik=dj0yJnU9b2JD', before: `${SNIPPET}; tagwarden.q.push(['consent', ${JSON.stringify(DENIED)}]); ${calls}` })
     await settle()

@@ -131,17 +131,19 @@ describe('beacon proxy + CAPI mirror', () => {
     expect(beacon.hits.some((h) => h.ed.event_id === eid)).toBe(false)
   })
 
-  it('POST /e hashes a plaintext pd.em (the loader sends it as given); a non-email is dropped', async () => {
+  it('POST /e hashes a plaintext pd.em (the loader sends it as given); a non-email and unknown pd keys are dropped', async () => {
     const cookie = await shopperCookie()
     const [plain, junk] = [id('em'), id('em')]
     const res = await call(tw, '/tw/e', {
       cookie,
       body: [
         { event: 'lead', ed: { event_id: plain }, pd: { em: '  Jane.Doe@Example.com ' }, ad: { loc: 'https://shop.test/' } },
-        { event: 'lead', ed: { event_id: junk }, pd: { em: 'no email', opt_out_type: 'LDP' }, ad: { loc: 'https://shop.test/' } },
+        // The shop's own `load`/`set` options come along unfiltered: the keys the CAPI copy does not use are dropped, not refused.
+        { event: 'lead', ed: { event_id: junk }, pd: { em: 'no email', opt_out_type: 'LDP', np: { any: ['thing'] }, note: 'x'.repeat(5000) }, ad: { loc: 'https://shop.test/' } },
       ],
     })
     expect(res.status).toBe(202)
+    expect(((await res.json()) as any).accepted).toBe(2)
     await tw.runtime.dispatcher.flush()
     expect(capiFor(plain)[0].user_data.em).toEqual([sha256('jane.doe@example.com')])
     expect(capiFor(junk)[0].user_data.em).toBeUndefined()
