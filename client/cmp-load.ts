@@ -5,12 +5,18 @@ import { newScript } from './send'
 
 /**
  * Page globals that mean a CMP the `{p}/cmp.js` chunk reads is here: what each adapter reads
- * (client/cmp/*) and what each vendor's embed code defines first (OneTrust's `OptanonWrapper`,
- * Cookiebot's `CookieConsent`, Usercentrics v2 `UC_UI`; consent.md §5).
+ * (client/cmp/*), plus what a vendor's embed code defines before its SDK has loaded (OneTrust's
+ * `OptanonWrapper`) or its v2 API (Usercentrics `UC_UI`); consent.md §5. One name per vendor where
+ * its SDK defines several at once (Cookiebot also sets `CookieConsent`): bytes count here.
  */
 const GLOBALS =
   '__tcfapi __gpp dataLayer Shopify OnetrustActiveGroups OptanonWrapper Cookiebot UC_UI __ucCmp Didomi didomiOnReady'
-/** Window events the chunk's adapters hear: the loader keeps the last of each for them (cmp/hear.ts), and each one loads the chunk. */
+/**
+ * Window events whose news the adapters cannot read back from a global once the chunk is there:
+ * Usercentrics v2 `ucEvent` (its only signal), v3 `UC_CONSENT` (read back too, but its SDK may come
+ * late), Cookiebot's `CookiebotOnConsentReady` (the only sign of implied consent). The loader keeps
+ * the last of each for the chunk (cmp/hear.ts), and each one loads the chunk.
+ */
 const EVENTS = 'CookiebotOnConsentReady UC_CONSENT ucEvent'
 
 /** The CMP chunk: 0 not needed so far, 1 loading (consent waits for it, at most `w`), 2 arrived or failed. */
