@@ -1,5 +1,6 @@
 import { HTTPError, getRequestIP, type H3Event } from 'h3'
 import { timingSafeEqual, createHash } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
 import { isIP } from 'node:net'
 import type { z } from 'zod'
 import { hasLoneSurrogate } from '../lone-surrogate'
@@ -7,19 +8,63 @@ import { hasLoneSurrogate } from '../lone-surrogate'
 /**
  * Read a request body as text, refusing more than `limit` bytes with a 413 (checked against
  * Content-Length first, then while streaming so a lying or missing length cannot get past it).
+ * The 413 closes the connection, so the rest of an oversized body is never read.
  */
 export async function readBodyText(event: H3Event, limit: number): Promise<string> {
   const declared = Number(event.req.headers.get('content-length') ?? '0')
   if (declared > limit) throw tooLarge(limit)
+  const node = nodeRequest(event)
+  return node ? readNodeBody(node, limit) : readWebBody(event, limit)
+}
+
+const tooLarge = (limit: number) => new HTTPError({ status: 413, message: `body larger than ${limit} bytes`, headers: { connection: 'close' } })
+// A client that goes away mid-body (or a server timeout that cuts it) is the client's failure, not ours.
+const cutOff = () => new HTTPError({ status: 400, message: 'request body was cut off before it ended' })
+
+/**
+ * The Node request behind the event when served by Node and its body is still unread. Reading it
+ * directly skips the web ReadableStream h3 would wrap around it, the costliest step of a small POST.
+ */
+function nodeRequest(event: H3Event): IncomingMessage | undefined {
+  const req = (event.runtime?.node as { req?: IncomingMessage } | undefined)?.req
+  return req && req.readable && !req.readableDidRead && !event.req.bodyUsed ? req : undefined
+}
+
+function readNodeBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const stop = () => {
+      req.off('data', onData).off('end', onEnd).off('error', onClose).off('close', onClose)
+    }
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= limit) return void chunks.push(chunk)
+      stop()
+      req.pause()
+      reject(tooLarge(limit))
+    }
+    const onEnd = () => {
+      stop()
+      resolve(Buffer.concat(chunks, size).toString('utf8'))
+    }
+    const onClose = () => {
+      stop()
+      reject(cutOff())
+    }
+    req.on('data', onData).on('end', onEnd).on('error', onClose).on('close', onClose)
+  })
+}
+
+async function readWebBody(event: H3Event, limit: number): Promise<string> {
   const body = event.req.body
   if (!body) return ''
   const reader = body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
   for (;;) {
-    // A client that goes away mid-body (or a server timeout that cuts it) is the client's failure, not ours.
     const { done, value } = await reader.read().catch(() => {
-      throw new HTTPError({ status: 400, message: 'request body was cut off before it ended' })
+      throw cutOff()
     })
     if (done) break
     size += value.byteLength
@@ -31,8 +76,6 @@ export async function readBodyText(event: H3Event, limit: number): Promise<strin
   }
   return Buffer.concat(chunks).toString('utf8')
 }
-
-const tooLarge = (limit: number) => new HTTPError({ status: 413, message: `body larger than ${limit} bytes` })
 
 /** Parse JSON text or answer 400 saying so (lone UTF-16 surrogates included: valid JSON, not valid Unicode). */
 export function parseJson(text: string): unknown {
@@ -63,13 +106,18 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.outp
   throw new HTTPError({ status: 400, message: problems[0], data: { problems } })
 }
 
+const digest = (s: string) => createHash('sha256').update(s).digest()
+/** Digests of the configured secrets (API keys, admin token): hashed once, not on every request. */
+const allowedDigests = new WeakMap<readonly string[], Buffer[]>()
+
 /** Constant-time comparison of a presented secret against the allowed ones. */
 export function matchesSecret(presented: string | undefined, allowed: readonly string[]): boolean {
   if (!presented) return false
-  const digest = (s: string) => createHash('sha256').update(s).digest()
+  let digests = allowedDigests.get(allowed)
+  if (!digests) allowedDigests.set(allowed, (digests = allowed.map(digest)))
   const p = digest(presented)
   let ok = false
-  for (const a of allowed) ok = timingSafeEqual(p, digest(a)) || ok
+  for (const a of digests) ok = timingSafeEqual(p, a) || ok
   return ok
 }
 
