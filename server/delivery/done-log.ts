@@ -12,7 +12,7 @@ export interface DoneEntry { dest: string; state: 'sent' | 'dead'; at: number; i
 export interface DoneLog {
   /** Read the log from the given keys (all storage keys), oldest first; drops expired slices. */
   load(keys: string[]): Promise<DoneEntry[]>
-  /** Append one piece: ids just delivered or dead-lettered (one write per batch, never per event). */
+  /** Append ids just delivered or dead-lettered; calls in the same tick become one piece (one write per batch, never per event). */
   append(dest: string, sent: string[], dead: string[]): Promise<void>
 }
 
@@ -28,8 +28,12 @@ export function createDoneLog(storage: Storage, now: () => number, ttlMs: number
   const keyOf = (dest: string, bucket: number, piece: string) => `${PREFIX}:${dest}:${bucket.toString(36)}:${piece}`
   const track = (dest: string, bucket: number, key: string) => {
     const byBucket = slices.get(dest) ?? slices.set(dest, new Map()).get(dest)!
-    byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), key])
+    const keys = byBucket.get(bucket)
+    if (keys) keys.push(key)
+    else byBucket.set(bucket, [key])
   }
+  /** Appends made in the same tick (the leases of one delivered batch settle together) share one piece. */
+  const pending = new Map<string, { sent: string[]; dead: string[]; written: Promise<void> }>()
 
   async function load(keys: string[]): Promise<DoneEntry[]> {
     const out: DoneEntry[] = []
@@ -50,7 +54,25 @@ export function createDoneLog(storage: Storage, now: () => number, ttlMs: number
     return out
   }
 
-  async function append(dest: string, sent: string[], dead: string[]): Promise<void> {
+  function append(dest: string, sent: string[], dead: string[]): Promise<void> {
+    let group = pending.get(dest)
+    if (!group) {
+      const g = { sent: [] as string[], dead: [] as string[], written: Promise.resolve() }
+      g.written = new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          pending.delete(dest)
+          write(dest, g.sent, g.dead).then(resolve, reject)
+        })
+      })
+      pending.set(dest, g)
+      group = g
+    }
+    for (const id of sent) group.sent.push(id)
+    for (const id of dead) group.dead.push(id)
+    return group.written
+  }
+
+  async function write(dest: string, sent: string[], dead: string[]): Promise<void> {
     const at = now()
     const bucket = Math.floor(at / BUCKET_MS)
     const key = keyOf(dest, bucket, `${at.toString(36)}${randomUUID().slice(0, 8)}`)
