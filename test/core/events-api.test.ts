@@ -1,24 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import type { TagwardenApp } from '../../server/app'
-import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
+import { fakeCapiSuite } from '../helpers/fake-capi-suite'
 import { API_KEY, buildApp, liveCapi, postEvents } from '../helpers/build-app'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 const GRANTED = { ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted' }
 const NOW_MS = 1_767_225_600_000 // 2026-01-01T00:00:00Z
 
-let fake: FakeCapi
 let tw: TagwardenApp
-beforeAll(async () => {
-  fake = await startFakeCapi()
-})
-afterAll(() => fake.close())
-afterEach(async () => {
-  await tw?.close()
-  fake.received.length = 0
-  fake.requests.length = 0
-})
+const fake = fakeCapiSuite(() => tw)
 
 const checkout = (over: Record<string, unknown> = {}) => ({
   event_name: 'checkout',
@@ -56,15 +47,15 @@ const checkout = (over: Record<string, unknown> = {}) => ({
 
 describe('POST /tw/v1/events → Pinterest CAPI (fake over real HTTP)', () => {
   it('accepts a lenient Pinterest-shaped body and sends exactly the spec shape', async () => {
-    tw = await buildApp(liveCapi(fake.url), { now: () => NOW_MS })
+    tw = await buildApp(liveCapi(fake().url), { now: () => NOW_MS })
     const res = await postEvents(tw, { data: [checkout()] })
     expect(res.status).toBe(202)
     expect(await res.json()).toEqual({ accepted: 1, events: [{ event_id: '3f0c9a52-7d1e-4b8e-9a0f-2c6e5b1d7a44', status: 'accepted' }] })
     await tw.runtime.dispatcher.flush()
 
-    expect(fake.requests.map((r) => r.status)).toEqual([200])
-    expect(fake.received).toHaveLength(1)
-    const got = fake.received[0]
+    expect(fake().requests.map((r) => r.status)).toEqual([200])
+    expect(fake().received).toHaveLength(1)
+    const got = fake().received[0]
     expect(got.adAccount).toBe('549755885175')
     expect(got.authorization).toBe('Bearer pina_test_token_123')
     expect(got.test).toBe(false)
@@ -104,7 +95,7 @@ describe('POST /tw/v1/events → Pinterest CAPI (fake over real HTTP)', () => {
   })
 
   it('converts milliseconds to seconds, defaults event_time to now, wraps strings in arrays, passes hashes through', async () => {
-    tw = await buildApp(liveCapi(fake.url), { now: () => NOW_MS })
+    tw = await buildApp(liveCapi(fake().url), { now: () => NOW_MS })
     const hashed = sha('someone@example.com')
     const res = await postEvents(tw, {
       data: [
@@ -114,13 +105,13 @@ describe('POST /tw/v1/events → Pinterest CAPI (fake over real HTTP)', () => {
     })
     expect(res.status).toBe(202)
     await tw.runtime.dispatcher.flush()
-    const [a, b] = fake.received.map((r) => r.event)
+    const [a, b] = fake().received.map((r) => r.event)
     expect(a).toMatchObject({ event_name: 'add_to_cart', event_time: NOW_MS / 1000 - 5, user_data: { em: [hashed] } })
     expect(b).toMatchObject({ event_name: 'page_visit', event_time: NOW_MS / 1000, user_data: { em: [hashed] } })
   })
 
   it('sends one CAPI event per event_id: a repeat is acknowledged and dropped', async () => {
-    tw = await buildApp(liveCapi(fake.url), { now: () => NOW_MS })
+    tw = await buildApp(liveCapi(fake().url), { now: () => NOW_MS })
     expect((await (await postEvents(tw, { data: [checkout()] })).json()).events[0].status).toBe('accepted')
     const again = await postEvents(tw, { data: [checkout({ custom_data: { value: 1 } })] })
     expect(again.status).toBe(202)
@@ -128,47 +119,47 @@ describe('POST /tw/v1/events → Pinterest CAPI (fake over real HTTP)', () => {
     await tw.runtime.dispatcher.flush()
     await postEvents(tw, { data: [checkout()] })
     await tw.runtime.dispatcher.flush()
-    expect(fake.countById(checkout().event_id)).toBe(1)
+    expect(fake().countById(checkout().event_id)).toBe(1)
   })
 
   it('batches up to 1,000 events per request', async () => {
-    tw = await buildApp(liveCapi(fake.url), { now: () => NOW_MS })
+    tw = await buildApp(liveCapi(fake().url), { now: () => NOW_MS })
     const events = (n: number, offset: number) =>
       Array.from({ length: n }, (_, i) => ({ event_name: 'page_visit', event_id: `b-${offset + i}`, user_data: { client_ip_address: '198.51.100.1', client_user_agent: 'UA' }, consent: GRANTED }))
     expect((await postEvents(tw, { data: events(1000, 0) })).status).toBe(202)
     expect((await postEvents(tw, { data: events(500, 1000) })).status).toBe(202)
     await tw.runtime.dispatcher.flush()
-    expect(fake.received).toHaveLength(1500)
-    expect(fake.requests.map((r) => (r.body as { data: unknown[] }).data.length)).toEqual([1000, 500])
+    expect(fake().received).toHaveLength(1500)
+    expect(fake().requests.map((r) => (r.body as { data: unknown[] }).data.length)).toEqual([1000, 500])
   })
 
   it('marks requests ?test=true with PINTEREST_TEST_EVENTS', async () => {
-    tw = await buildApp({ ...liveCapi(fake.url), PINTEREST_TEST_EVENTS: 'true' }, { now: () => NOW_MS })
+    tw = await buildApp({ ...liveCapi(fake().url), PINTEREST_TEST_EVENTS: 'true' }, { now: () => NOW_MS })
     await postEvents(tw, { data: [checkout()] })
     await tw.runtime.dispatcher.flush()
-    expect(fake.received[0].test).toBe(true)
-    expect(fake.requests[0].path).toMatch(/\?test=true$/)
+    expect(fake().received[0].test).toBe(true)
+    expect(fake().requests[0].path).toMatch(/\?test=true$/)
   })
 
   it('keeps events in the outbox when Pinterest fails, and delivers them later', async () => {
-    tw = await buildApp(liveCapi(fake.url), { now: () => NOW_MS })
-    fake.failNext({ status: 503 })
+    tw = await buildApp(liveCapi(fake().url), { now: () => NOW_MS })
+    fake().failNext({ status: 503 })
     await postEvents(tw, { data: [checkout()] })
     await tw.runtime.dispatcher.flush()
-    expect(fake.received).toHaveLength(0)
+    expect(fake().received).toHaveLength(0)
     expect(await tw.runtime.outbox.depth('pinterest-capi')).toBe(1)
     await tw.runtime.dispatcher.flush()
-    expect(fake.countById(checkout().event_id)).toBe(1)
+    expect(fake().countById(checkout().event_id)).toBe(1)
     expect(await tw.runtime.outbox.depth('pinterest-capi')).toBe(0)
   })
 
   it('records per-event failures from a 422 body', async () => {
-    tw = await buildApp(liveCapi(fake.url), { now: () => NOW_MS })
-    fake.rejectEventIds(['bad-1'], 'Invalid event_timestamp parameter')
+    tw = await buildApp(liveCapi(fake().url), { now: () => NOW_MS })
+    fake().rejectEventIds(['bad-1'], 'Invalid event_timestamp parameter')
     await postEvents(tw, { data: [checkout({ event_id: 'good-1' }), checkout({ event_id: 'bad-1' })] })
     await tw.runtime.dispatcher.flush()
-    fake.rejectEventIds([])
-    expect(fake.requests[0].status).toBe(422)
+    fake().rejectEventIds([])
+    expect(fake().requests[0].status).toBe(422)
     const byId = Object.fromEntries(tw.runtime.journal.recent().map((e) => [e.event_id, e.destinations['pinterest-capi']]))
     expect(byId['good-1'].state).toBe('sent')
     expect(byId['bad-1'].state).not.toBe('sent')
@@ -178,7 +169,7 @@ describe('POST /tw/v1/events → Pinterest CAPI (fake over real HTTP)', () => {
 
 describe('context join', () => {
   it('fills click_id, IP, UA, external_id and consent from the browser context stored for a cart token', async () => {
-    tw = await buildApp(liveCapi(fake.url), { now: () => NOW_MS })
+    tw = await buildApp(liveCapi(fake().url), { now: () => NOW_MS })
     await tw.runtime.carts.put(['cart-abc', 'chk-xyz'], {
       epik: 'epik-from-landing', ip: '198.51.100.23', ua: 'Mozilla/5.0 (iPhone)', visitor_id: 'v-42',
       consent: { ad_storage: 'granted', ad_user_data: 'granted', source: 'hook' }, at: NOW_MS - 3_600_000,
@@ -186,26 +177,26 @@ describe('context join', () => {
     const res = await postEvents(tw, { data: [{ event_name: 'checkout', event_id: 'ord_77', context: 'chk-xyz', custom_data: { value: 5 } }] })
     expect(res.status).toBe(202)
     await tw.runtime.dispatcher.flush()
-    expect(fake.received.map((r) => r.event.user_data)).toEqual([
+    expect(fake().received.map((r) => r.event.user_data)).toEqual([
       { click_id: 'epik-from-landing', client_ip_address: '198.51.100.23', client_user_agent: 'Mozilla/5.0 (iPhone)', external_id: [sha('v-42')] },
     ])
   })
 
   it('without a stored context and without consent, the default (denied) suppresses the CAPI copy', async () => {
-    tw = await buildApp(liveCapi(fake.url), { now: () => NOW_MS })
+    tw = await buildApp(liveCapi(fake().url), { now: () => NOW_MS })
     const res = await postEvents(tw, { data: [{ event_name: 'checkout', event_id: 'ord_78', context: 'unknown-token', user_data: { em: 'a@b.co' } }] })
     expect(await res.json()).toEqual({ accepted: 0, events: [{ event_id: 'ord_78', status: 'suppressed' }] })
     await tw.runtime.dispatcher.flush()
-    expect(fake.received).toHaveLength(0)
+    expect(fake().received).toHaveLength(0)
   })
 })
 
 describe('dry-run (no Pinterest credentials)', () => {
   it('builds, validates and records payloads without sending anything', async () => {
-    tw = await buildApp({ PINTEREST_API_URL: fake.url }, { now: () => NOW_MS })
+    tw = await buildApp({ PINTEREST_API_URL: fake().url }, { now: () => NOW_MS })
     expect((await postEvents(tw, { data: [checkout()] })).status).toBe(202)
     await tw.runtime.dispatcher.flush()
-    expect(fake.requests).toHaveLength(0)
+    expect(fake().requests).toHaveLength(0)
     const res = await tw.fetch(new Request('http://shop.test/tw/_/events', { headers: { authorization: 'Bearer test-admin-token-0123456789' } }))
     expect(res.status).toBe(200)
     const { events } = await res.json()
@@ -223,7 +214,7 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
   const post = (body: unknown, headers?: Record<string, string>) => postEvents(tw, body, headers)
 
   it('answers each problem with the right status and a message naming it', async () => {
-    tw = await buildApp(liveCapi(fake.url), { now: () => NOW_MS })
+    tw = await buildApp(liveCapi(fake().url), { now: () => NOW_MS })
     const cases: [unknown, Record<string, string> | undefined, number, RegExp][] = [
       [{ data: [checkout()] }, { authorization: '' }, 401, /API key/],
       [{ data: [checkout()] }, { authorization: 'Bearer wrong-key-0123456789' }, 401, /API key/],
@@ -248,11 +239,11 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
       expect({ status: res.status, body }).toMatchObject({ status })
       expect(json.message).toMatch(message)
     }
-    expect(fake.requests).toHaveLength(0)
+    expect(fake().requests).toHaveLength(0)
   })
 
   it('refuses bodies over the limit with 413', async () => {
-    tw = await buildApp(liveCapi(fake.url))
+    tw = await buildApp(liveCapi(fake().url))
     const res = await post(`{"data":[${' '.repeat(5 * 1024 * 1024)}]}`)
     expect(res.status).toBe(413)
   })

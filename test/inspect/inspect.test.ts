@@ -1,20 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
-import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
+import { fakeCapiSuite } from '../helpers/fake-capi-suite'
 import { ADMIN_TOKEN, buildApp, liveCapi, postEvents } from '../helpers/build-app'
 import { GRANTED, adminGet, canonical } from './helpers'
 
-let fake: FakeCapi
 let tw: TagwardenApp
-beforeAll(async () => {
-  fake = await startFakeCapi()
-})
-afterAll(() => fake.close())
-afterEach(async () => {
-  await tw?.close()
-  fake.received.length = 0
-  fake.requests.length = 0
-})
+const fake = fakeCapiSuite(() => tw)
 
 const RAW = { email: 'Jane.Doe@example.com', ip: '203.0.113.7', ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)', epik: 'epik-secret-click', external: 'customer-123' }
 const apiEvent = (over: Record<string, unknown> = {}) => ({
@@ -68,9 +59,9 @@ describe('GET /tw/_/inspect', () => {
 
 describe('GET /tw/_/inspect/data', () => {
   it('shows each event with its paths, consent decision per destination, identifier names, delivery state and dedup pair', async () => {
-    tw = await buildApp(liveCapi(fake.url))
+    tw = await buildApp(liveCapi(fake().url))
     await seed(tw)
-    expect(fake.received.map((r) => r.event.event_id).sort()).toEqual(['Pair-1', 'api-only'])
+    expect(fake().received.map((r) => r.event.event_id).sort()).toEqual(['Pair-1', 'api-only'])
     const res = await adminGet(tw, '/tw/_/inspect/data')
     expect(res.status).toBe(200)
     const text = await res.text()
@@ -106,7 +97,7 @@ describe('GET /tw/_/inspect/data', () => {
   })
 
   it('filters by event_id (contains, any case) and by name', async () => {
-    tw = await buildApp(liveCapi(fake.url))
+    tw = await buildApp(liveCapi(fake().url))
     await seed(tw)
     const ids = async (q: string) => ((await (await adminGet(tw, `/tw/_/inspect/data?${q}`)).json()).events as { event_id: string }[]).map((e) => e.event_id)
     expect(await ids('event_id=pair')).toEqual(['Pair-1'])
@@ -129,11 +120,11 @@ describe('GET /tw/_/inspect/data', () => {
   })
 
   it('shows what consent stripped, and Pinterest rejections with their reason', async () => {
-    tw = await buildApp(liveCapi(fake.url))
-    fake.rejectEventIds(['bad-1'], 'Invalid event_timestamp parameter')
+    tw = await buildApp(liveCapi(fake().url))
+    fake().rejectEventIds(['bad-1'], 'Invalid event_timestamp parameter')
     await postEvents(tw, { data: [apiEvent({ event_id: 'bad-1' })] })
     await tw.runtime.dispatcher.flush()
-    fake.rejectEventIds([])
+    fake().rejectEventIds([])
     const { events, summary } = await (await adminGet(tw, '/tw/_/inspect/data')).json()
     expect(events[0].destinations['pinterest-capi'].state).toMatch(/^(dead|failed)$/)
     expect(events[0].destinations['pinterest-capi'].detail).toMatch(/Invalid event_timestamp/)

@@ -1,24 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { createMetrics } from '../../server/metrics'
 import { startFakeBeacon } from '../fakes/fake-beacon'
-import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
+import { fakeCapiSuite } from '../helpers/fake-capi-suite'
 import { MAIN_NAME, startFakeScripts } from '../fakes/fake-pinterest-scripts'
 import { buildApp, liveCapi, postEvents } from '../helpers/build-app'
 import { GRANTED, adminGet, parseProm } from './helpers'
 
-let fake: FakeCapi
 let tw: TagwardenApp
-beforeAll(async () => {
-  fake = await startFakeCapi()
-})
-afterAll(() => fake.close())
-afterEach(async () => {
-  await tw?.close()
-  fake.received.length = 0
-  fake.requests.length = 0
-  fake.requireToken('')
-})
+const fake = fakeCapiSuite(() => tw)
 
 const event = (id: string, consent: Record<string, string> = GRANTED) => ({
   event_name: 'checkout',
@@ -53,7 +43,7 @@ describe('GET /tw/_/metrics', () => {
   })
 
   it('counts accepted events by source, consent actions, outbox depth, sends, batch sizes and latency', async () => {
-    tw = await buildApp(liveCapi(fake.url))
+    tw = await buildApp(liveCapi(fake().url))
     await postEvents(tw, { data: [event('m-1'), event('m-2'), event('m-3', DENIED)] })
     await postEvents(tw, { data: [event('m-1')] }) // a repeat: not accepted again, no second consent count
     let m = await scrape(tw)
@@ -65,7 +55,7 @@ describe('GET /tw/_/metrics', () => {
 
     await tw.runtime.dispatcher.flush()
     m = await scrape(tw)
-    expect(fake.received).toHaveLength(2)
+    expect(fake().received).toHaveLength(2)
     expect(m.get('tagwarden_events_sent_total{destination="pinterest-capi"}')).toBe(2)
     expect(m.get('tagwarden_outbox_depth{destination="pinterest-capi"}')).toBe(0)
     expect(m.get('tagwarden_batch_size_count')).toBe(1)
@@ -77,12 +67,12 @@ describe('GET /tw/_/metrics', () => {
   })
 
   it('counts failures by reason and dead letters: 503, 429, a per-event rejection', async () => {
-    tw = await buildApp(liveCapi(fake.url))
-    fake.failNext({ status: 503 }, { status: 429, headers: { 'retry-after': '0' } })
-    fake.rejectEventIds(['f-bad'], 'Invalid parameter')
+    tw = await buildApp(liveCapi(fake().url))
+    fake().failNext({ status: 503 }, { status: 429, headers: { 'retry-after': '0' } })
+    fake().rejectEventIds(['f-bad'], 'Invalid parameter')
     await postEvents(tw, { data: [event('f-ok'), event('f-bad')] })
     for (let i = 0; i < 3; i++) await tw.runtime.dispatcher.flush()
-    fake.rejectEventIds([])
+    fake().rejectEventIds([])
     const m = await scrape(tw)
     expect(m.get('tagwarden_events_failed_total{destination="pinterest-capi",reason="server_error"}')).toBe(2)
     expect(m.get('tagwarden_events_failed_total{destination="pinterest-capi",reason="rate_limited"}')).toBe(2)
@@ -93,8 +83,8 @@ describe('GET /tw/_/metrics', () => {
   })
 
   it('shows a destination paused after a 401, in the gauge and in the inspector', async () => {
-    tw = await buildApp(liveCapi(fake.url))
-    fake.requireToken('a-different-token')
+    tw = await buildApp(liveCapi(fake().url))
+    fake().requireToken('a-different-token')
     await postEvents(tw, { data: [event('p-1')] })
     await tw.runtime.dispatcher.flush()
     const m = await scrape(tw)
@@ -114,7 +104,7 @@ describe('tag path metrics', () => {
     let t = Date.now()
     try {
       tw = await buildApp(
-        { ...liveCapi(fake.url), PINTEREST_SCRIPT_ORIGIN: scripts.url, PINTEREST_BEACON_ORIGIN: beacon.url, PINTEREST_TAG_ID: '2612345678901', TAGWARDEN_DEFAULT_CONSENT: 'granted' },
+        { ...liveCapi(fake().url), PINTEREST_SCRIPT_ORIGIN: scripts.url, PINTEREST_BEACON_ORIGIN: beacon.url, PINTEREST_TAG_ID: '2612345678901', TAGWARDEN_DEFAULT_CONSENT: 'granted' },
         { now: () => t },
       )
       const get = (path: string, headers: Record<string, string> = {}) => tw.fetch(new Request(`http://shop.test${path}`, { headers: { 'user-agent': 'Mozilla/5.0', ...headers } }))

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import type { TagwardenApp } from '../../server/app'
 import { orderEventId } from '../../server/webhooks/order-event'
-import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
+import { fakeCapiSuite } from '../helpers/fake-capi-suite'
 import { buildApp, liveCapi, postEvents } from '../helpers/build-app'
 import { EPIK, GRANTED, NOW_MS, PAID_AT_S, SHOPIFY_SECRET, UA, keysUnder, postShopify, shopifyOrder } from './helpers'
 
@@ -10,20 +10,11 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 const CART_TOKEN = '68778783ad298f1c80c3bafcddeea02f' // the documented order's cart_token
 const EVENT_ID = 'ord_450789469'
 
-let fake: FakeCapi
 let tw: TagwardenApp
-beforeAll(async () => {
-  fake = await startFakeCapi()
-})
-afterAll(() => fake.close())
-afterEach(async () => {
-  await tw?.close()
-  fake.received.length = 0
-  fake.requests.length = 0
-})
+const fake = fakeCapiSuite(() => tw)
 
 const app = (env: Record<string, string> = {}) =>
-  buildApp({ ...liveCapi(fake.url), SHOPIFY_WEBHOOK_SECRET: SHOPIFY_SECRET, ...env }, { now: () => NOW_MS })
+  buildApp({ ...liveCapi(fake().url), SHOPIFY_WEBHOOK_SECRET: SHOPIFY_SECRET, ...env }, { now: () => NOW_MS })
 
 /** What the loader's /tw/ctx stored for the shopper who owned this cart. */
 const storeContext = (tokens: string[], consent: Record<string, unknown> = GRANTED) =>
@@ -31,7 +22,7 @@ const storeContext = (tokens: string[], consent: Record<string, unknown> = GRANT
 
 async function sent() {
   await tw.runtime.dispatcher.flush()
-  return fake.received.map((r) => r.event)
+  return fake().received.map((r) => r.event)
 }
 
 describe('POST /tw/webhooks/shopify', () => {
@@ -92,7 +83,7 @@ describe('POST /tw/webhooks/shopify', () => {
     expect(res.status).toBe(200)
     expect((await res.json()).status).toBe('duplicate')
     await sent()
-    expect(fake.countById(EVENT_ID)).toBe(1)
+    expect(fake().countById(EVENT_ID)).toBe(1)
   })
 
   it('refuses a bad or missing signature with 401 and stores nothing', async () => {
@@ -128,7 +119,7 @@ describe('POST /tw/webhooks/shopify', () => {
     expect(again.status).toBe(200)
     expect((await again.json()).status).toBe('duplicate')
     await sent()
-    expect(fake.countById(EVENT_ID)).toBe(1)
+    expect(fake().countById(EVENT_ID)).toBe(1)
   })
 
   it('without a stored context uses browser_ip / user agent from the order, the default consent, and says so', async () => {
@@ -192,7 +183,7 @@ describe('POST /tw/webhooks/shopify', () => {
     expect(event.custom_data.value).toBe('598.94')
     expect(event.custom_data.content_ids).toEqual(['IPOD2008GREEN', 'IPOD2008RED', 'IPOD2008BLACK'])
     await tw.close()
-    fake.received.length = 0
+    fake().received.length = 0
 
     tw = await app({ TAGWARDEN_DEFAULT_CONSENT: 'granted', TAGWARDEN_CONTENT_ID: 'variant_id' })
     await postShopify(tw, shopifyOrder())
@@ -219,7 +210,7 @@ describe('POST /tw/webhooks/shopify', () => {
     expect(await tw.runtime.outbox.depth('pinterest-capi')).toBe(0)
     await tw.close()
 
-    tw = await buildApp({ ...liveCapi(fake.url) })
+    tw = await buildApp({ ...liveCapi(fake().url) })
     const disabled = await postShopify(tw, shopifyOrder())
     expect(disabled.status).toBe(404)
     expect((await disabled.json()).message).toMatch(/SHOPIFY_WEBHOOK_SECRET/)

@@ -1,31 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import type { TagwardenApp } from '../../server/app'
-import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
+import { fakeCapiSuite } from '../helpers/fake-capi-suite'
 import { buildApp, liveCapi } from '../helpers/build-app'
 import { EPIK, GRANTED, NOW_MS, PAID_AT_S, UA, WOO_SECRET, keysUnder, postWoo, wooOrder } from './helpers'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 const EVENT_ID = 'ord_727'
 
-let fake: FakeCapi
 let tw: TagwardenApp
-beforeAll(async () => {
-  fake = await startFakeCapi()
-})
-afterAll(() => fake.close())
-afterEach(async () => {
-  await tw?.close()
-  fake.received.length = 0
-  fake.requests.length = 0
-})
+const fake = fakeCapiSuite(() => tw)
 
 const app = (env: Record<string, string> = {}) =>
-  buildApp({ ...liveCapi(fake.url), WOOCOMMERCE_WEBHOOK_SECRET: WOO_SECRET, ...env }, { now: () => NOW_MS })
+  buildApp({ ...liveCapi(fake().url), WOOCOMMERCE_WEBHOOK_SECRET: WOO_SECRET, ...env }, { now: () => NOW_MS })
 
 async function sent() {
   await tw.runtime.dispatcher.flush()
-  return fake.received.map((r) => r.event)
+  return fake().received.map((r) => r.event)
 }
 
 /** The documented order 727 with tagwarden's cart token in its meta (the README checkout hook). */
@@ -117,7 +108,7 @@ describe('POST /tw/webhooks/woocommerce', () => {
     answers.push(await (await postWoo(tw, { ...orderWithToken(), status: 'completed', date_completed_gmt: '2025-12-31T23:59:50' }, { topic: 'order.updated' })).json())
     expect(answers.map((a) => a.status)).toEqual(['ignored', 'accepted', 'duplicate'])
     await sent()
-    expect(fake.countById(EVENT_ID)).toBe(1)
+    expect(fake().countById(EVENT_ID)).toBe(1)
   })
 
   it('answers a replayed X-WC-Webhook-Delivery-ID with 200 and sends nothing twice', async () => {
@@ -128,7 +119,7 @@ describe('POST /tw/webhooks/woocommerce', () => {
     expect(replay.status).toBe(200)
     expect(await replay.json()).toMatchObject({ ok: true, status: 'duplicate' })
     await sent()
-    expect(fake.countById(EVENT_ID)).toBe(1)
+    expect(fake().countById(EVENT_ID)).toBe(1)
   })
 
   it('keeps two orders apart that share a delivery id (Woo derives it from webhook id + second)', async () => {
@@ -137,7 +128,7 @@ describe('POST /tw/webhooks/woocommerce', () => {
     const other = { ...orderWithToken(), id: 728, number: '728' }
     expect((await (await postWoo(tw, other, { deliveryId: 'same-second' })).json()).status).toBe('accepted')
     await sent()
-    expect(fake.received.map((r) => r.event.event_id).sort()).toEqual(['ord_727', 'ord_728'])
+    expect(fake().received.map((r) => r.event.event_id).sort()).toEqual(['ord_727', 'ord_728'])
   })
 
   it('refuses a bad or missing signature with 401 and stores nothing', async () => {
@@ -189,7 +180,7 @@ describe('POST /tw/webhooks/woocommerce', () => {
   })
 
   it('is disabled (404 naming the env var) without WOOCOMMERCE_WEBHOOK_SECRET', async () => {
-    tw = await buildApp(liveCapi(fake.url))
+    tw = await buildApp(liveCapi(fake().url))
     const res = await postWoo(tw, wooOrder())
     expect(res.status).toBe(404)
     expect((await res.json()).message).toMatch(/WOOCOMMERCE_WEBHOOK_SECRET/)
