@@ -5,6 +5,8 @@ import type { CanonicalEvent, EventSource } from './event'
 export interface DestinationRecord {
   action: string
   rule: string
+  /** The consent signal that won for this event (tcf, gpc, hook, default, webhook-no-context, …). */
+  consent?: string
   /** queued | duplicate | suppressed | invalid | sent | retrying (with the reason) | dead (dead-lettered, with the reason) | dry-run */
   state: string
   detail?: string

@@ -43,8 +43,12 @@ export function createPipeline({ policy, destinations, outbox, journal, now, met
     for (const dest of destinations) {
       const candidates: { i: number; id: string; payload: unknown }[] = []
       events.forEach((event, i) => {
-        const decision = policy.decide(dest.name, policy.normalize(event.consent))
-        const rec: DestinationRecord = { action: decision.action, rule: decision.rule, state: 'suppressed' }
+        const state = policy.normalize(event.consent)
+        const decision = policy.decide(dest.name, state)
+        // The winning signal, and where the signals came from when that differs (e.g. "default (webhook-no-context)").
+        const from = event.consent?.source
+        const consent = from && from !== state.source ? `${state.source} (${from})` : state.source
+        const rec: DestinationRecord = { action: decision.action, rule: decision.rule, consent, state: 'suppressed' }
         results[i].destinations[dest.name] = rec
         const applied = policy.apply(dest.name, event, decision)
         if (!applied) return

@@ -138,6 +138,8 @@ describe('POST /tw/webhooks/shopify', () => {
     const [event] = await sent()
     expect(event.user_data).toMatchObject({ client_ip_address: '203.0.113.7', client_user_agent: UA, click_id: EPIK })
     expect(event.user_data.external_id).toBeUndefined()
+    // Once sent, the record still says which consent applied and why.
+    expect(tw.runtime.journal.recent().find((e) => e.event_id === EVENT_ID)!.destinations['pinterest-capi']).toMatchObject({ state: 'sent', consent: 'default (webhook-no-context)' })
   })
 
   it('without a context and TAGWARDEN_DEFAULT_CONSENT=denied (the default) suppresses the purchase, and the audit says why', async () => {
