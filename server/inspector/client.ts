@@ -20,7 +20,7 @@ export function inspectorClient(): void {
     client_user_agent: 'ua', partner_id: 'partner_id',
   }
 
-  type Rec = { action: string; rule: string; state: string; detail?: string; at?: number; identifiers?: string[]; attempts?: number }
+  type Rec = { action: string; rule: string; consent?: string; state: string; detail?: string; at?: number; identifiers?: string[]; attempts?: number }
   type Entry = { event_id: string; name: string; source: string; sources?: string[]; time: number; received: number; identifiers: string[]; destinations: Record<string, Rec>; pair: { tag: boolean; capi: boolean } }
   type Summary = {
     perMinute: number[]; window: number
@@ -105,7 +105,7 @@ export function inspectorClient(): void {
     const sent = new Set(r.identifiers ?? e.identifiers)
     const stripped = r.identifiers ? e.identifiers.filter((k) => !sent.has(k)) : []
     return h('td', { class: 'dest' },
-      h('div', { class: 'line' }, badge(r.action, ACTION_TONE[r.action] ?? 'muted', `consent: ${r.action} (rule ${r.rule})`), r.rule !== r.action && h('span', { class: 'rule', title: `rule ${r.rule}` }, r.rule)),
+      h('div', { class: 'line' }, badge(r.action, ACTION_TONE[r.action] ?? 'muted', `consent: ${r.action} (rule ${r.rule}${r.consent ? `; signal: ${r.consent}` : ''})`), r.rule !== r.action && h('span', { class: 'rule', title: `rule ${r.rule}${r.consent ? `; signal: ${r.consent}` : ''}` }, r.rule)),
       h('div', { class: 'line' }, badge(r.state, STATE_TONE[r.state] ?? 'muted'), r.attempts ? h('span', { class: 'attempts' }, `${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`) : undefined),
       r.detail ? h('div', { class: 'detail', title: r.detail }, r.detail) : undefined,
       stripped.length ? h('div', { class: 'stripped', title: 'removed by consent before sending' }, `stripped: ${stripped.map((k) => KEY_LABEL[k] ?? k).join(', ')}`) : undefined,
