@@ -137,5 +137,7 @@ export function beaconToEvent(beacon: Beacon, shopper: Shopper, nowMs: number, s
   }
   const parsed = canonicalEventSchema.safeParse(defined(event))
   if (!parsed.success) return { skip: `not a valid event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` }
-  return { event: parsed.data }
+  // The shopper's own consent object (valid, as the parse just showed): the policy has normalized
+  // it already for the tag's decision and caches by object, so the pipeline does not do it again.
+  return { event: shopper.consent ? { ...parsed.data, consent: shopper.consent } : parsed.data }
 }

@@ -37,7 +37,8 @@ const section = (flat: Obj, nested: Obj, name: string): Obj => ({ ...jsonObject(
 
 function fromParams(params: URLSearchParams): Obj {
   const flat: Obj = Object.fromEntries(params)
-  const nested = parseBracketForm(params)
+  // The JS tag sends JSON sections; only the image tag's bracket form needs nesting.
+  const nested = Object.keys(flat).some((k) => k.includes('[')) ? parseBracketForm(params) : {}
   return { ...flat, ed: section(flat, nested, 'ed'), pd: section(flat, nested, 'pd'), ad: section(flat, nested, 'ad') }
 }
 

@@ -1,3 +1,4 @@
+import { HTTPResponse } from 'h3'
 import type { Runtime } from '../runtime'
 import { editPartnerData, editPartnerDataJson, type PdEdit } from '../pinterest/beacon-pd'
 
@@ -6,8 +7,11 @@ export const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAA
 const UPSTREAM_TIMEOUT_MS = 5_000
 const MAX_UPSTREAM_BYTES = 256 * 1024
 
-export const pixelResponse = (): Response =>
-  new Response(new Uint8Array(PIXEL), { status: 200, headers: { 'content-type': 'image/gif', 'cache-control': 'no-store, max-age=0' } })
+// Answers are h3 HTTPResponses, not web Responses: on Node they are written out as they are,
+// without a ReadableStream built around every beacon's few bytes.
+export const pixelResponse = (): HTTPResponse =>
+  new HTTPResponse(new Uint8Array(PIXEL), { status: 200, headers: { 'content-type': 'image/gif', 'cache-control': 'no-store, max-age=0' } })
+
 
 export interface BeaconRequest {
   /** Path under the beacon origin, validated: `v3/`, `user/`, … */
@@ -47,7 +51,7 @@ function edited(req: BeaconRequest): { query: URLSearchParams | string; body: st
  * upstream fails, the browser still gets a 1×1 GIF with 200 so the page is not affected; `ok`
  * says whether Pinterest took it.
  */
-export async function forwardBeacon(rt: Runtime, req: BeaconRequest): Promise<{ response: Response; ok: boolean }> {
+export async function forwardBeacon(rt: Runtime, req: BeaconRequest): Promise<{ response: HTTPResponse; ok: boolean }> {
   const { query, body } = edited(req)
   const search = query.toString()
   const url = `${rt.config.pinterest.beaconOrigin}/${req.path}${search ? `?${search}` : ''}`
@@ -74,7 +78,7 @@ export async function forwardBeacon(rt: Runtime, req: BeaconRequest): Promise<{ 
     const out = new Headers({ 'cache-control': res.headers.get('cache-control') ?? 'no-store, max-age=0' })
     const type = res.headers.get('content-type')
     if (type) out.set('content-type', type)
-    const response = new Response(res.status === 204 || res.status === 304 ? null : bytes, { status: res.status, headers: out })
+    const response = new HTTPResponse(res.status === 204 || res.status === 304 ? null : bytes, { status: res.status, headers: out })
     return { response, ok: res.ok }
   } catch (error) {
     rt.log.warn('[tagwarden] [pinterest-tag] beacon upstream failed; answered a pixel', { path: req.path, reason: (error as Error).message })

@@ -1,4 +1,4 @@
-import { HTTPError, type H3, type H3Event } from 'h3'
+import { HTTPError, type H3, type H3Event, type HTTPResponse } from 'h3'
 import type { Decision } from '../consent'
 import { TAG_DESTINATION } from '../pipeline'
 import { parseBeacon } from '../pinterest/beacon'
@@ -31,7 +31,7 @@ function partnerDataEdit(decision: Decision, shopper: Shopper): PdEdit | undefin
   return { set: { opt_out_type: 'LDP', ...(country ? { country } : {}) }, remove }
 }
 
-async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<Response> {
+async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<HTTPResponse> {
   const method = event.req.method
   if (method !== 'GET' && method !== 'POST') throw new HTTPError({ status: 405, message: 'beacons are GET or POST', headers: { allow: 'GET, POST' } })
   const path = event.url.pathname.slice(base.length)

@@ -1,4 +1,4 @@
-import { HTTPError, type H3, type H3Event } from 'h3'
+import { HTTPError, HTTPResponse, type H3, type H3Event } from 'h3'
 import type { Runtime } from '../runtime'
 import { createRewriter } from '../scripts/rewrite'
 import { createScriptCache, type ScriptCache } from '../scripts/script-cache'
@@ -7,7 +7,7 @@ import { notModified } from './etag'
 /** A Pinterest library file name (`main.6ae4a9fc.js`, api-and-tag.md §D1): one segment, no escapes, no leading dot. */
 export const SCRIPT_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}\.js$/
 
-async function serve(event: H3Event, cache: ScriptCache, path: string): Promise<Response> {
+async function serve(event: H3Event, cache: ScriptCache, path: string): Promise<HTTPResponse> {
   const r = await cache.get(path)
   if (r.kind === 'not-found') throw new HTTPError({ status: 404, message: `${path} does not exist at PINTEREST_SCRIPT_ORIGIN` })
   if (r.kind === 'busy') {
@@ -22,8 +22,9 @@ async function serve(event: H3Event, cache: ScriptCache, path: string): Promise<
     'content-type': 'application/javascript; charset=utf-8',
     'x-content-type-options': 'nosniff',
   }
-  if (notModified(event, r.script.etag)) return new Response(null, { status: 304, headers })
-  return new Response(r.script.body, { status: 200, headers })
+  // h3 HTTPResponses are written out on Node as they are, without a web stream around the text.
+  if (notModified(event, r.script.etag)) return new HTTPResponse(null, { status: 304, headers })
+  return new HTTPResponse(r.script.body, { status: 200, headers })
 }
 
 /**
