@@ -133,14 +133,14 @@ async function main() {
 
   // 1. Beacon path (signed cookie, consent, forward, CAPI mirror persisted to the outbox) vs a bare forwarding proxy.
   const beacon = await compare(beaconAt(tw.url, beaconHeaders), bareBeacon)
-  const beaconMem = await compare(beaconAt(twMem.url, beaconHeadersMem), bareBeacon, QUICK ? 1 : 2)
+  const beaconMem = await compare(beaconAt(twMem.url, beaconHeadersMem), bareBeacon)
   rows.push(['beacon path (req/s)', beacon.target.rps, beacon.baseline.rps, beacon.target.rps / beacon.baseline.rps, '≥ 0.7', notes(beacon.target)])
   rows.push(['  same, memory storage', beaconMem.target.rps, beaconMem.baseline.rps, beaconMem.target.rps / beaconMem.baseline.rps, '', notes(beaconMem.target)])
   result.beacon = { fs: beacon, memory: beaconMem }
 
   // 2. /v1/events with 1-event bodies vs a bare h3 JSON POST; 100-event bodies as events/s.
   const one = await compare(oneEventAt(tw.url), bareJson)
-  const oneMem = await compare(oneEventAt(twMem.url), bareJson, QUICK ? 1 : 2)
+  const oneMem = await compare(oneEventAt(twMem.url), bareJson)
   rows.push(['/v1/events, 1 event (req/s)', one.target.rps, one.baseline.rps, one.target.rps / one.baseline.rps, '≥ 0.5', notes(one.target)])
   rows.push(['  same, memory storage', oneMem.target.rps, oneMem.baseline.rps, oneMem.target.rps / oneMem.baseline.rps, '', notes(oneMem.target)])
   const hundred = await load({ ...oneEventAt(tw.url), batch: 100, connections: 10 })
@@ -205,7 +205,7 @@ async function main() {
   result.rows = rows
   mkdirSync(join(here, 'results'), { recursive: true })
   writeFileSync(join(here, 'results/latest.json'), JSON.stringify(result, null, 2))
-  console.log(`\nratios: median of ${QUICK ? 1 : 3} interleaved runs of ${DURATION} s each (memory rows: ${QUICK ? 1 : 2})`)
+  console.log(`\nratios: median of ${QUICK ? 1 : 3} interleaved runs of ${DURATION} s each`)
   console.log(`written bench/results/latest.json (${result.machine.cpus} cores, ${result.machine.model}, ${result.machine.memGb} GB, node ${result.machine.node}${QUICK ? ', --quick' : ''})`)
   if (PROFILE) console.log(`CPU profile of the first server in ${profileDir}/ (Chrome DevTools → Performance, or speedscope)`)
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
