@@ -102,3 +102,10 @@ export function loadLoop(urls: () => string[], prefix: string, per = 20, paralle
     },
   }
 }
+
+/** Events a child has recorded as processed by Pinterest (its `tagwarden_events_sent_total`). */
+export async function sentByChild(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/tw/_/metrics`)).text()
+  const m = /^tagwarden_events_sent_total\{destination="pinterest-capi"\} (\d+)/m.exec(text)
+  return m ? Number(m[1]) : 0
+}

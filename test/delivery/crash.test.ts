@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { buildApp, liveCapi, postEvents } from '../helpers/build-app'
 import { createStore } from '../../server/storage/create-store'
-import { assertBuilt, kill9, loadLoop, startChild, type Child } from './child'
+import { assertBuilt, kill9, loadLoop, sentByChild, startChild, type Child } from './child'
 import { FAST, expectExactlyOnce, pageVisit, sleep, waitFor } from './harness'
 
 const dirs: string[] = []
@@ -45,7 +45,12 @@ describe('crash recovery (fs outbox, child process, SIGKILL)', () => {
     // at the instant of the kill (that window is the documented at-least-once case, tested below).
     fake.freeze()
     await waitFor('requests in flight', () => fake.held.length >= 1, 5_000)
-    await sleep(100)
+    // Answers sent just before the freeze may still be on their way or being written down by the
+    // child (on a loaded 2-core machine that can take long): wait until the child has settled every
+    // event Pinterest answered, then a moment for the outcome's write, so the kill never lands in
+    // the documented window.
+    await waitFor('the child settled every answer it got', async () => (await sentByChild(first.url)) >= fake.received.length, 10_000)
+    await sleep(300)
     await kill9(first)
     urls = []
     await load.stop()

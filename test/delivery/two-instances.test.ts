@@ -6,7 +6,7 @@ import Redis from 'ioredis'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { liveCapi } from '../helpers/build-app'
 import { redisAvailability, startRedis, type RedisServer } from '../helpers/redis'
-import { CHILD_DELIVERY, assertBuilt, kill9, loadLoop, postTo, startChild, type Child } from './child'
+import { CHILD_DELIVERY, assertBuilt, kill9, loadLoop, postTo, sentByChild, startChild, type Child } from './child'
 import { expectExactlyOnce, sleep, waitFor } from './harness'
 
 const mode = redisAvailability()
@@ -45,7 +45,11 @@ describe.skipIf(mode === 'skip')('two instances on a real Redis', () => {
     // (that gap is the documented at-least-once window, tested in crash.test.ts).
     fake.freeze()
     await waitFor('a request of the instance to kill in flight', () => fake.held.includes('Bearer pina_instance_a_token'), 10_000)
-    await sleep(100)
+    // Answers sent just before the freeze may still be on their way or being written down: wait until
+    // instance a has settled every event Pinterest answered for it, then a moment for the write.
+    const answeredForA = () => fake.received.filter((r) => r.authorization === 'Bearer pina_instance_a_token').length
+    await waitFor('instance a settled every answer it got', async () => (await sentByChild(a.url)) >= answeredForA(), 10_000)
+    await sleep(300)
     await kill9(a)
     urls = [b.url]
     // Let the fake notice the dead connections before it answers anything again.
