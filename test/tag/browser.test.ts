@@ -14,6 +14,7 @@ import { startFakeBeacon, type FakeBeacon } from '../fakes/fake-beacon'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { startFakeScripts, type BeaconHostStyle, type FakeScripts } from '../fakes/fake-pinterest-scripts'
 import { liveCapiEnv, SHOPPER_IP, TEST_SECRET, UA } from './build'
+import { SNIPPET } from '../client/harness'
 
 const TAG_ID = '2612345678901'
 const EPIK = 'dj0yJnU9b2JDcFFHekV4SHJN'
@@ -157,11 +158,7 @@ describe.skipIf(!loaderBuilt)('the built loader with the fake Pinterest tag', ()
     const page = openPage(`${origin}/products/tote?epik=${EPIK}`, `<!doctype html><html><head>
       <script async src="/tw/loader.js"></script>
       <script>
-        !function (w) {
-          w.pintrk = w.pintrk || function () { w.pintrk.queue.push([].slice.call(arguments)) }
-          w.pintrk.queue = w.pintrk.queue || []
-          w.tagwarden = w.tagwarden || { q: [] }
-        }(window)
+        ${SNIPPET}
         tagwarden.q.push(['consent', ${GRANTED}])
         pintrk('page')
         pintrk('track', 'addtocart', { value: 24, currency: 'USD', order_quantity: 1, line_items: [{ product_id: 'TOTE', product_price: 24, product_quantity: 1 }] })
@@ -190,11 +187,7 @@ describe.skipIf(!loaderBuilt)('the built loader with the fake Pinterest tag', ()
       <script>window.OnetrustActiveGroups = ',C0001,C0004,'</script>
       <script async src="/tw/loader.js"></script>
       <script>
-        !function (w) {
-          w.pintrk = w.pintrk || function () { w.pintrk.queue.push([].slice.call(arguments)) }
-          w.pintrk.queue = w.pintrk.queue || []
-          w.tagwarden = w.tagwarden || { q: [] }
-        }(window)
+        ${SNIPPET}
         pintrk('set', { em: ' Jane.Doe@Example.com ' })
         pintrk('track', 'checkout', { order_id: '555', value: 24, currency: 'USD' })
       </script></head><body></body></html>`)
@@ -226,11 +219,7 @@ describe.skipIf(!loaderBuilt)('the built loader with the fake Pinterest tag', ()
     const page = openPage(`${origin}/thank-you?epik=${EPIK}`, `<!doctype html><html><head>
       <script async src="/tw/loader.js"></script>
       <script>
-        !function (w) {
-          w.pintrk = w.pintrk || function () { w.pintrk.queue.push([].slice.call(arguments)) }
-          w.pintrk.queue = w.pintrk.queue || []
-          w.tagwarden = w.tagwarden || { q: [] }
-        }(window)
+        ${SNIPPET}
         tagwarden.q.push(['consent', ${GRANTED}])
         pintrk('track', 'checkout', { order_id: '777', value: 10, currency: 'USD' })
       </script></head><body></body></html>`)
