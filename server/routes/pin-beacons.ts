@@ -43,10 +43,14 @@ async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<
   const { shopper } = await readShopper(event, rt)
 
   const decision = rt.policy.decide(TAG_DESTINATION, rt.policy.normalize(shopper.consent))
-  const forwarded =
+  // The CAPI copy is persisted first, then the beacon is forwarded. Measured on the bench, doing the
+  // two at once cost about a quarter more CPU per beacon (the forward's socket work interleaved with
+  // every group commit) for no gain: the commit takes one turn of the event loop.
+  const accepted = beacon.event ? await ingestMirror(rt, beaconToEvent(beacon, shopper, rt.now(), 'tag')) : undefined
+  const { response, ok } =
     decision.action === 'suppress'
-      ? Promise.resolve({ response: pixelResponse(), ok: false })
-      : forwardBeacon(rt, {
+      ? { response: pixelResponse(), ok: false }
+      : await forwardBeacon(rt, {
           path,
           search: event.url.search,
           query: event.url.searchParams,
@@ -59,8 +63,6 @@ async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<
           referer: event.req.headers.get('referer') ?? undefined,
           pd: partnerDataEdit(decision, shopper),
         })
-  const mirrored = beacon.event ? ingestMirror(rt, beaconToEvent(beacon, shopper, rt.now(), 'tag')) : Promise.resolve(undefined)
-  const [{ response, ok }, accepted] = await Promise.all([forwarded, mirrored])
   rt.metrics.beacon(decision.action, decision.action === 'suppress' ? 'suppressed' : ok ? 'forwarded' : 'failed')
   if (accepted) {
     rt.journal.update(TAG_DESTINATION, accepted.event_id, {
