@@ -33,14 +33,20 @@ export interface ContextCookie {
  */
 export function createContextCookie(keys: readonly SigningKey[], now: () => number, log: Logger): ContextCookie {
   const ring = createKeyring(keys)
+  /** Claims per verified payload: the keyring returns the same object for a cookie it has seen, so a returning cookie is parsed once. */
+  const parsedClaims = new WeakMap<object, ContextClaims | null>()
 
   async function read(event: H3Event): Promise<ReadContext> {
     const token = getCookie(event, CONTEXT_COOKIE)
     if (!token || token.length > 8192) return {}
     const payload = await ring.verify(token, now())
     if (!payload) return {}
-    const parsed = contextClaimsSchema.safeParse(payload)
-    return parsed.success ? { claims: parsed.data, issuedAt: payload.iat } : {}
+    let claims = parsedClaims.get(payload)
+    if (claims === undefined) {
+      const parsed = contextClaimsSchema.safeParse(payload)
+      parsedClaims.set(payload, (claims = parsed.success ? parsed.data : null))
+    }
+    return claims ? { claims, issuedAt: payload.iat } : {}
   }
 
   async function write(event: H3Event, claims: ContextClaims): Promise<void> {

@@ -5,6 +5,24 @@ import { editPartnerData, editPartnerDataJson, type PdEdit } from '../pinterest/
 /** A transparent 1×1 GIF: what the browser gets when there is nothing better to answer. */
 export const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
 const UPSTREAM_TIMEOUT_MS = 5_000
+
+/**
+ * A timeout signal shared by the requests that start within the same `slotMs`: each one still
+ * times out after `ms` (up to `slotMs` sooner), without a timer and an abort signal per request.
+ */
+export function sharedTimeout(ms: number, slotMs = 100): () => AbortSignal {
+  let until = 0
+  let signal: AbortSignal | undefined
+  return () => {
+    const t = Date.now()
+    if (!signal || t >= until) {
+      signal = AbortSignal.timeout(ms)
+      until = t + slotMs
+    }
+    return signal
+  }
+}
+const upstreamSignal = sharedTimeout(UPSTREAM_TIMEOUT_MS)
 const MAX_UPSTREAM_BYTES = 256 * 1024
 
 // Answers are h3 HTTPResponses, not web Responses: on Node they are written out as they are,
@@ -67,7 +85,7 @@ export async function forwardBeacon(rt: Runtime, req: BeaconRequest): Promise<{ 
       headers,
       body: req.method === 'POST' ? body : undefined,
       redirect: 'manual',
-      signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+      signal: upstreamSignal(),
     })
     const bytes = new Uint8Array(await res.arrayBuffer())
     // A redirect, a 5xx or an oversized answer counts as "upstream failed": the page gets the pixel.

@@ -19,12 +19,18 @@ export function requestLanguage(event: H3Event): string | undefined {
  * No signal at all → undefined, so TAGWARDEN_DEFAULT_CONSENT applies.
  */
 export function requestConsent(event: H3Event, rt: Runtime, claims: ContextClaims | undefined): ConsentSignals | undefined {
-  const signals: ConsentSignals = { ...claims?.consent }
-  if (event.req.headers.get('sec-gpc')?.trim() === '1') signals.gpc = true
+  const gpc = event.req.headers.get('sec-gpc')?.trim() === '1'
   const header = rt.config.countryHeader
-  const country = header ? event.req.headers.get(header)?.trim() : undefined
-  if (country && /^[A-Za-z]{2}$/.test(country)) signals.country = country.toUpperCase()
-  return Object.keys(signals).length ? signals : undefined
+  const raw = header ? event.req.headers.get(header)?.trim() : undefined
+  const country = raw && /^[A-Za-z]{2}$/.test(raw) ? raw.toUpperCase() : undefined
+  const saved = claims?.consent
+  // Nothing added: the cookie's own (verified, cached, never mutated) object, so the consent policy
+  // decodes a returning shopper's signals once rather than on every beacon.
+  if (!gpc && !country) return saved && Object.keys(saved).length ? saved : undefined
+  const signals: ConsentSignals = { ...saved }
+  if (gpc) signals.gpc = true
+  if (country) signals.country = country
+  return signals
 }
 
 /**
