@@ -68,6 +68,18 @@ const envSchema = z.object({
     .min(10, 'TAGWARDEN_FLUSH_INTERVAL_MS must be between 10 and 1000')
     .max(1000, 'TAGWARDEN_FLUSH_INTERVAL_MS must be between 10 and 1000')
     .default(1000),
+  TAGWARDEN_MAX_QUEUE: z.coerce
+    .number({ error: 'TAGWARDEN_MAX_QUEUE must be a number of events' })
+    .int('TAGWARDEN_MAX_QUEUE must be a whole number of events')
+    .min(1, 'TAGWARDEN_MAX_QUEUE must be between 1 and 100000000 events waiting per destination')
+    .max(100_000_000, 'TAGWARDEN_MAX_QUEUE must be between 1 and 100000000 events waiting per destination')
+    .default(1_000_000),
+  TAGWARDEN_IDEMPOTENCY_MAX_IDS: z.coerce
+    .number({ error: 'TAGWARDEN_IDEMPOTENCY_MAX_IDS must be a number of event_ids' })
+    .int('TAGWARDEN_IDEMPOTENCY_MAX_IDS must be a whole number of event_ids')
+    .min(1000, 'TAGWARDEN_IDEMPOTENCY_MAX_IDS must be between 1000 and 100000000 (≈ 100 bytes each)')
+    .max(100_000_000, 'TAGWARDEN_IDEMPOTENCY_MAX_IDS must be between 1000 and 100000000 (≈ 100 bytes each)')
+    .default(2_000_000),
   TAGWARDEN_ONETRUST_GROUP: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'TAGWARDEN_ONETRUST_GROUP must be a OneTrust group id like C0004')
@@ -121,6 +133,10 @@ export interface Config {
     maxInFlight: number
     /** A partial batch waits at most this long before it is sent. */
     flushIntervalMs: number
+    /** Events waiting per destination beyond which new events are refused (503); local and Redis outboxes. */
+    maxQueue: number
+    /** Local outbox: at most this many delivered/dead event_ids remembered; the oldest are forgotten early beyond it. */
+    idempotencyMaxIds: number
   }
   /** OneTrust group id meaning "targeting/marketing", inlined into the loader. */
   onetrustGroup: string
@@ -226,7 +242,13 @@ export function parseConfig(env: Record<string, string | undefined>, file: Recor
     defaultConsent: e.TAGWARDEN_DEFAULT_CONSENT,
     eventIdTemplate: e.TAGWARDEN_EVENT_ID_TEMPLATE,
     logLevel: e.TAGWARDEN_LOG_LEVEL,
-    delivery: { maxEventAgeDays: e.TAGWARDEN_MAX_EVENT_AGE_DAYS, maxInFlight: e.TAGWARDEN_MAX_IN_FLIGHT, flushIntervalMs: e.TAGWARDEN_FLUSH_INTERVAL_MS },
+    delivery: {
+      maxEventAgeDays: e.TAGWARDEN_MAX_EVENT_AGE_DAYS,
+      maxInFlight: e.TAGWARDEN_MAX_IN_FLIGHT,
+      flushIntervalMs: e.TAGWARDEN_FLUSH_INTERVAL_MS,
+      maxQueue: e.TAGWARDEN_MAX_QUEUE,
+      idempotencyMaxIds: e.TAGWARDEN_IDEMPOTENCY_MAX_IDS,
+    },
     onetrustGroup: e.TAGWARDEN_ONETRUST_GROUP,
     countryHeader: e.TAGWARDEN_COUNTRY_HEADER,
     rateLimit: e.TAGWARDEN_RATE_LIMIT,

@@ -57,7 +57,15 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
   const destinations = deps.destinations ?? defaultDestinations
   const keys = await resolveSecrets(config, store.storage, log)
   const policy = createConsentPolicy({ ...config.consent, defaultConsent: config.defaultConsent })
-  const outbox = createOutbox(store.storage, { now, redis: store.redis, maxEventAgeMs: config.delivery.maxEventAgeDays * 86_400_000 })
+  const outbox = createOutbox(store.storage, {
+    now,
+    redis: store.redis,
+    dir: store.dir,
+    maxEventAgeMs: config.delivery.maxEventAgeDays * 86_400_000,
+    maxQueue: config.delivery.maxQueue,
+    maxRememberedIds: config.delivery.idempotencyMaxIds,
+    log,
+  })
   const journal = createJournal(store.storage)
   const metrics = createMetrics({ now, destinations: destinations.map((d) => d.name), outboxDepth: (d) => outbox.depth(d), deliveryState: () => dispatcher.status() })
   await journal.load()

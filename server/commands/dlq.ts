@@ -31,7 +31,7 @@ export async function dlqCommand(args: string[]): Promise<void> {
   if (values.dest && !names.includes(values.dest)) throw new Error(`[tagwarden] [dlq] unknown destination "${values.dest}" (known: ${names.join(', ')})`)
   const store = createStore(config.storage)
   try {
-    const outbox = createOutbox(store.storage, { redis: store.redis, passive: true, maxEventAgeMs: config.delivery.maxEventAgeDays * 86_400_000 })
+    const outbox = createOutbox(store.storage, { redis: store.redis, dir: store.dir, passive: true, maxEventAgeMs: config.delivery.maxEventAgeDays * 86_400_000 })
     for (const dest of values.dest ? [values.dest] : names) {
       if (action === 'list') print(await outbox.queue.deadLetters(dest), !!values.json)
       else {
@@ -40,6 +40,7 @@ export async function dlqCommand(args: string[]): Promise<void> {
         if (result.skipped.length && !result.replayed.length) process.exitCode = 1
       }
     }
+    await outbox.queue.close()
   } finally {
     await store.close()
   }

@@ -2,57 +2,66 @@ import type { Storage } from 'unstorage'
 import { randomUUID } from 'node:crypto'
 import { createMarks } from './idempotency'
 import { createDoneLog } from './done-log'
+import { createFileLog, createKeyLog, type Chunk, type SegmentLog } from './segment-log'
 import type { DeadLetter, Lease, OutboxItem, QueueStore, ReplayResult, Settlement } from './types'
 import { SENT_TTL_MS } from './types'
+
+export { segmentKey } from './segment-log'
 
 export interface LocalQueueOptions {
   /** For a second process on the same storage (the `dlq` CLI next to a running server): never delete or compact. */
   passive?: boolean
+  /**
+   * The directory of an `fs:` store: commits are then appended to segment files there (one write
+   * per group commit, no new file). Without it, one storage key per commit (any driver).
+   */
+  dir?: string
+  /** At most this many finished (sent/dead) event_ids are remembered; the oldest are forgotten early beyond it. */
+  maxRememberedIds?: number
 }
 
+/** One group commit in memory: the unit of leasing. */
 interface Seg { items: Map<string, OutboxItem>; notBefore: number; token?: string; until: number }
 
 /** Key of the marker a `tagwarden dlq replay` in another process touches so the server rescans. */
 const RESCAN_KEY = 'outbox-rescan'
-export const segmentKey = (dest: string, at: number, seq: number) =>
-  `outbox:${dest}:${Math.floor(at).toString(36).padStart(9, '0')}${(seq % 1296).toString(36).padStart(2, '0')}${randomUUID().slice(0, 8)}`
-const segmentTime = (key: string) => parseInt(key.slice(key.lastIndexOf(':') + 1, key.lastIndexOf(':') + 10), 36)
 const dlqKey = (dest: string, id: string) => `dlq:${dest}:${encodeURIComponent(id)}`
 
 /**
- * The outbox on any unstorage driver (fs, memory), for ONE process. Durable state: one segment key
- * per group commit (never rewritten in place, so a kill -9 cannot truncate acknowledged events),
- * append-only done logs (sent/dead ids) and one key per dead letter. Leases, retry delays and
- * idempotency marks live in memory and are rebuilt from storage at start.
+ * The outbox on any unstorage driver (fs, memory), for ONE process. Durable state: the commits in a
+ * segment log (append-only files on `fs:`, one key per commit otherwise — never rewritten in place,
+ * so a kill -9 cannot damage an acknowledged commit), append-only done logs (sent/dead ids) and one
+ * key per dead letter. Leases, retry delays and idempotency marks live in memory and are rebuilt
+ * from storage at start.
  */
-export function createLocalQueue(storage: Storage, now: () => number = Date.now, { passive = false }: LocalQueueOptions = {}): QueueStore {
-  const marks = createMarks(now, SENT_TTL_MS)
+export function createLocalQueue(storage: Storage, now: () => number = Date.now, { passive = false, dir, maxRememberedIds }: LocalQueueOptions = {}): QueueStore {
+  const marks = createMarks(now, SENT_TTL_MS, maxRememberedIds)
   const done = createDoneLog(storage, now, SENT_TTL_MS, !passive)
+  const log: SegmentLog = dir ? createFileLog(dir, storage, { passive, now }) : createKeyLog(storage, { passive, now })
   const segs = new Map<string, Map<string, Seg>>()
+  /** Items waiting per destination (kept up to date so depth() is O(1) on the accept path). */
+  const counts = new Map<string, number>()
   const holds = new Map<string, number>()
-  /** Segment keys being written right now: a rescan must not mistake them for stray copies. */
-  const writing = new Set<string>()
-  let seq = 0
   let rescanSeen: unknown = null
   const destSegs = (dest: string) => segs.get(dest) ?? segs.set(dest, new Map()).get(dest)!
+  const count = (dest: string, delta: number) => counts.set(dest, (counts.get(dest) ?? 0) + delta)
 
-  async function loadSegments(keys: string[]): Promise<void> {
-    for (const key of keys.filter((k) => k.startsWith('outbox:')).sort()) {
-      const dest = key.split(':')[1]
-      if (destSegs(dest).has(key) || writing.has(key)) continue
-      const value = await storage.getItem<{ items?: OutboxItem[] }>(key)
+  async function load(chunks: Chunk[]): Promise<void> {
+    for (const c of chunks) {
       const items = new Map<string, OutboxItem>()
-      for (const item of value?.items ?? []) {
-        const m = marks.get(dest, item.id)
-        // Sent is final; a dead mark older than this segment means the segment is a replay.
-        if (m?.state === 'sent' || m?.state === 'queued' || (m?.state === 'dead' && m.at >= segmentTime(key))) continue
-        marks.set(dest, item.id, 'queued', item.at)
+      for (const item of c.items) {
+        const m = marks.get(c.dest, item.id)
+        // Sent is final; a dead mark older than this commit means the commit is a replay.
+        if (m?.state === 'sent' || m?.state === 'queued' || (m?.state === 'dead' && m.at >= c.t)) continue
+        marks.set(c.dest, item.id, 'queued', item.at)
         items.set(item.id, item)
       }
-      if (items.size) destSegs(dest).set(key, { items, notBefore: 0, until: 0 })
-      // Every item is finished or queued elsewhere: the copy is redundant. (An unreadable segment is
-      // a write cut by a crash — never acknowledged — and is left alone.)
-      else if (!passive && Array.isArray(value?.items)) await storage.removeItem(key)
+      if (items.size) {
+        destSegs(c.dest).set(c.key, { items, notBefore: 0, until: 0 })
+        count(c.dest, items.size)
+      }
+      // Every item is finished or queued elsewhere: the copy is redundant.
+      else await log.release(c.dest, c.key)
     }
   }
 
@@ -61,7 +70,7 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
     for (const e of await done.load(keys)) {
       for (const id of e.ids) if (marks.get(e.dest, id)?.state !== 'sent') marks.set(e.dest, id, e.state, e.at)
     }
-    await loadSegments(keys)
+    await load(await log.scan())
     rescanSeen = await storage.getItem(RESCAN_KEY)
   })()
 
@@ -70,7 +79,7 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
     const marker = await storage.getItem(RESCAN_KEY)
     if (marker === rescanSeen) return
     rescanSeen = marker
-    await loadSegments(await storage.getKeys('outbox'))
+    await load(await log.scan())
   }
 
   async function commit(dest: string, items: OutboxItem[], mode: 'claim' | 'replay' = 'claim'): Promise<boolean[]> {
@@ -85,17 +94,15 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
     })
     const kept = items.filter((_, i) => fresh[i])
     if (!kept.length) return fresh
-    const key = segmentKey(dest, now(), seq++)
-    writing.add(key)
+    let key: string
     try {
-      await storage.setItem(key, { items: kept })
+      key = await log.append(dest, kept, now())
     } catch (error) {
       for (const [id, m] of prior) m ? marks.set(dest, id, m.state, m.at) : marks.delete(dest, id)
       throw error
-    } finally {
-      writing.delete(key)
     }
     destSegs(dest).set(key, { items: new Map(kept.map((i) => [i.id, i])), notBefore: 0, until: 0 })
+    count(dest, kept.length)
     return fresh
   }
 
@@ -104,16 +111,28 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
     await rescanIfTouched()
     const t = now()
     const out: Lease[] = []
+    const emptied: string[] = []
     let total = 0
     for (const [key, seg] of destSegs(dest)) {
       if (total >= maxItems) break
       if ((seg.token && seg.until > t) || seg.notBefore > before) continue
-      for (const id of seg.items.keys()) if (marks.get(dest, id)?.state === 'sent') seg.items.delete(id)
-      if (!seg.items.size) continue
+      for (const id of seg.items.keys()) {
+        if (marks.get(dest, id)?.state !== 'sent') continue
+        seg.items.delete(id)
+        count(dest, -1)
+      }
+      if (!seg.items.size) {
+        emptied.push(key)
+        continue
+      }
       seg.token = randomUUID()
       seg.until = t + leaseMs
       out.push({ key, token: seg.token, items: [...seg.items.values()].map((i) => ({ ...i })) })
       total += seg.items.size
+    }
+    for (const key of emptied) {
+      destSegs(dest).delete(key)
+      await log.release(dest, key)
     }
     return out
   }
@@ -136,13 +155,13 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
     for (const id of deadIds) marks.set(dest, id, 'dead')
     const seg = destSegs(dest).get(l.key)
     if (!seg) return
-    for (const id of [...o.sent, ...deadIds]) seg.items.delete(id)
+    for (const id of [...o.sent, ...deadIds]) if (seg.items.delete(id)) count(dest, -1)
     for (const item of o.retry) if (seg.items.has(item.id)) seg.items.set(item.id, item)
     if (o.retry.length) seg.notBefore = o.notBefore
     if (seg.token === l.token) seg.token = undefined
     if (!seg.items.size) {
       destSegs(dest).delete(l.key)
-      await storage.removeItem(l.key)
+      await log.release(dest, l.key)
     }
     marks.sweep()
   }
@@ -190,14 +209,14 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
     },
     async depth(dest) {
       await ready
-      let n = 0
-      for (const seg of destSegs(dest).values()) n += seg.items.size
-      return n
+      return counts.get(dest) ?? 0
     },
     deadLetters,
     replay,
+    forgottenEarly: () => marks.droppedEarly(),
     async close() {
       await ready
+      await log.close()
     },
   }
 }

@@ -2,9 +2,25 @@ import type { Storage } from 'unstorage'
 import type Redis from 'ioredis'
 import { createLocalQueue } from './local-queue'
 import { createRedisQueue } from './redis-queue'
+import type { Logger } from '../log'
 import type { OutboxItem, QueueStore } from './types'
 
 export type { OutboxItem } from './types'
+
+/** Default cap on events waiting per destination (TAGWARDEN_MAX_QUEUE). */
+export const DEFAULT_MAX_QUEUE = 1_000_000
+
+/** Thrown by `enqueue` when a destination already has `max` events waiting: nothing of that call was stored. */
+export class OutboxFullError extends Error {
+  constructor(
+    readonly dest: string,
+    readonly depth: number,
+    readonly max: number,
+  ) {
+    super(`[tagwarden] [${dest}] outbox full: ${depth} events waiting (TAGWARDEN_MAX_QUEUE=${max}); new events are refused until delivery catches up`)
+    this.name = 'OutboxFullError'
+  }
+}
 
 export interface Outbox {
   /**
@@ -29,7 +45,19 @@ export interface OutboxOptions {
   maxEventAgeMs?: number
   /** A second process on a local store (the `dlq` CLI): read and replay, never compact or delete. */
   passive?: boolean
+  /** The directory of an `fs:` store: the local outbox appends to segment files there. */
+  dir?: string
+  /** Events waiting per destination beyond which enqueue throws OutboxFullError (default 1,000,000). */
+  maxQueue?: number
+  /** Local stores: cap on remembered sent/dead event_ids (default 2,000,000). */
+  maxRememberedIds?: number
+  /** Where a warning goes (at most hourly) when finished event_ids are forgotten early because of the cap. */
+  log?: Logger
 }
+
+/** How stale a Redis depth may be before enqueue reads it again (a local depth is read every time: it is O(1)). */
+const REDIS_DEPTH_MAX_AGE_MS = 1_000
+const HOUR = 3_600_000
 
 /**
  * A durable outbox: on Redis when a client is given (many instances), otherwise on the unstorage
@@ -40,7 +68,33 @@ export function createOutbox(storage: Storage, options: OutboxOptions = {}): Out
   const now = options.now ?? Date.now
   const queue = options.redis
     ? createRedisQueue(options.redis, { now, queuedTtlMs: (options.maxEventAgeMs ?? 7 * 86_400_000) + 48 * 3_600_000 })
-    : createLocalQueue(storage, now, { passive: options.passive })
+    : createLocalQueue(storage, now, { passive: options.passive, dir: options.dir, maxRememberedIds: options.maxRememberedIds })
+  const maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE
+  /** Redis depth as last read, plus what this instance added since. */
+  const depths = new Map<string, { n: number; at: number }>()
+  let forgottenReported = 0
+  let forgottenWarnedAt = -Infinity
+
+  async function depthNow(dest: string): Promise<number> {
+    if (queue.kind === 'local') return queue.depth(dest)
+    const cached = depths.get(dest)
+    if (cached && now() - cached.at < REDIS_DEPTH_MAX_AGE_MS) return cached.n
+    const n = await queue.depth(dest)
+    depths.set(dest, { n, at: now() })
+    return n
+  }
+
+  /** Finished ids forgotten early (the memory cap): one warning, then at most one per hour, with counts only. */
+  function reportForgotten(): void {
+    const total = queue.forgottenEarly?.() ?? 0
+    if (total <= forgottenReported || now() - forgottenWarnedAt < HOUR) return
+    options.log?.warn('[tagwarden] [outbox] idempotency cap reached: the oldest delivered event_ids were forgotten before 48 h; a repeat of one would be sent again (raise TAGWARDEN_IDEMPOTENCY_MAX_IDS or use Redis)', {
+      forgotten: total - forgottenReported,
+      forgotten_total: total,
+    })
+    forgottenReported = total
+    forgottenWarnedAt = now()
+  }
   const groups = new Map<string, { items: OutboxItem[]; done: Promise<boolean[]> }>()
   /** The commit being written per destination (settled either way): the next group fills while it runs. */
   const writing = new Map<string, Promise<void>>()
@@ -48,6 +102,9 @@ export function createOutbox(storage: Storage, options: OutboxOptions = {}): Out
 
   async function enqueue(dest: string, items: Omit<OutboxItem, 'attempts'>[]): Promise<boolean[]> {
     if (!items.length) return []
+    const depth = await depthNow(dest)
+    const pending = groups.get(dest)?.items.length ?? 0
+    if (depth + pending + items.length > maxQueue) throw new OutboxFullError(dest, depth + pending, maxQueue)
     let group = groups.get(dest)
     if (!group) {
       const g = { items: [] as OutboxItem[], done: Promise.resolve([] as boolean[]) }
@@ -69,6 +126,9 @@ export function createOutbox(storage: Storage, options: OutboxOptions = {}): Out
           void settled.then(() => writing.get(dest) === settled && writing.delete(dest))
           commit.then((fresh) => {
             const added = fresh.filter(Boolean).length
+            const cached = depths.get(dest)
+            if (cached) cached.n += added
+            reportForgotten()
             if (added) for (const l of listeners) l(dest, added)
             resolve(fresh)
           }, reject)

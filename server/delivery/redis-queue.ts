@@ -1,7 +1,7 @@
 import type Redis from 'ioredis'
 import { randomUUID } from 'node:crypto'
 import { COMMIT, LEASE, RENEW, SETTLE } from './redis-scripts'
-import { segmentKey } from './local-queue'
+import { segmentKey } from './segment-log'
 import type { DeadLetter, Lease, OutboxItem, QueueStore, ReplayResult } from './types'
 import { SENT_TTL_MS } from './types'
 

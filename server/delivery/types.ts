@@ -71,6 +71,8 @@ export interface QueueStore {
   deadLetters(dest: string): Promise<DeadLetter[]>
   /** Move dead letters back into the outbox, keeping their event_id; never one already sent. */
   replay(dest: string, ids: string[] | 'all'): Promise<ReplayResult>
+  /** Local stores: finished event_ids forgotten before their 48 h because of the cap on remembered ids (total so far). */
+  forgottenEarly?(): number
   close(): Promise<void>
 }
 

@@ -3,7 +3,9 @@ import fsLiteDriver from 'unstorage/drivers/fs-lite'
 import memoryDriver from 'unstorage/drivers/memory'
 import redisDriver from 'unstorage/drivers/redis'
 import type Redis from 'ioredis'
+import { basename } from 'node:path'
 import type { StorageSpec } from '../config'
+import { OUTBOX_LOG_DIR } from '../delivery/segment-log'
 
 /** The storage every part shares, plus the raw Redis client where one exists (for atomic ops). */
 export interface Store {
@@ -11,6 +13,8 @@ export interface Store {
   kind: StorageSpec['kind']
   /** The ioredis client behind a `redis://` store (leases, SET NX); undefined otherwise. */
   redis?: Redis
+  /** The directory of an `fs:` store (the outbox keeps its segment files there); undefined otherwise. */
+  dir?: string
   close(): Promise<void>
 }
 
@@ -24,8 +28,9 @@ export function createStore(spec: StorageSpec): Store {
     return { storage, kind: 'memory', close: () => storage.dispose() }
   }
   if (spec.kind === 'fs') {
-    const storage = createStorage({ driver: fsLiteDriver({ base: spec.dir }) })
-    return { storage, kind: 'fs', close: () => storage.dispose() }
+    // The outbox's segment files (outbox-log/) are not storage keys: listing keys skips them.
+    const storage = createStorage({ driver: fsLiteDriver({ base: spec.dir, ignore: (path: string) => basename(path) === OUTBOX_LOG_DIR }) })
+    return { storage, kind: 'fs', dir: spec.dir, close: () => storage.dispose() }
   }
   const driver = redisDriver({ url: spec.url, base: 'tagwarden', lazyConnect: false, maxRetriesPerRequest: 3 })
   const storage = createStorage({ driver })

@@ -14,7 +14,7 @@ const problems = (env: Record<string, string>) => {
 describe('delivery configuration', () => {
   it('defaults to the production values', () => {
     const config = parseConfig({})
-    expect(config.delivery).toEqual({ maxEventAgeDays: 7, maxInFlight: 4, flushIntervalMs: 1000 })
+    expect(config.delivery).toEqual({ maxEventAgeDays: 7, maxInFlight: 4, flushIntervalMs: 1000, maxQueue: 1_000_000, idempotencyMaxIds: 2_000_000 })
     expect(deliveryOptions(config)).toMatchObject({
       maxEventAgeMs: 7 * 86_400_000,
       maxInFlight: 4,
@@ -27,8 +27,8 @@ describe('delivery configuration', () => {
   })
 
   it('reads TAGWARDEN_MAX_EVENT_AGE_DAYS, TAGWARDEN_MAX_IN_FLIGHT and TAGWARDEN_FLUSH_INTERVAL_MS', () => {
-    const config = parseConfig({ TAGWARDEN_MAX_EVENT_AGE_DAYS: '3', TAGWARDEN_MAX_IN_FLIGHT: '8', TAGWARDEN_FLUSH_INTERVAL_MS: '250' })
-    expect(config.delivery).toEqual({ maxEventAgeDays: 3, maxInFlight: 8, flushIntervalMs: 250 })
+    const config = parseConfig({ TAGWARDEN_MAX_EVENT_AGE_DAYS: '3', TAGWARDEN_MAX_IN_FLIGHT: '8', TAGWARDEN_FLUSH_INTERVAL_MS: '250', TAGWARDEN_MAX_QUEUE: '5000', TAGWARDEN_IDEMPOTENCY_MAX_IDS: '10000' })
+    expect(config.delivery).toEqual({ maxEventAgeDays: 3, maxInFlight: 8, flushIntervalMs: 250, maxQueue: 5000, idempotencyMaxIds: 10_000 })
   })
 
   it('lists every bad value with a message naming the variable', () => {
@@ -37,5 +37,10 @@ describe('delivery configuration', () => {
       'TAGWARDEN_MAX_IN_FLIGHT must be a number',
       'TAGWARDEN_FLUSH_INTERVAL_MS must be between 10 and 1000',
     ])
+    expect(problems({ TAGWARDEN_MAX_QUEUE: '0', TAGWARDEN_IDEMPOTENCY_MAX_IDS: '2e9' })).toEqual([
+      'TAGWARDEN_MAX_QUEUE must be between 1 and 100000000 events waiting per destination',
+      'TAGWARDEN_IDEMPOTENCY_MAX_IDS must be between 1000 and 100000000 (≈ 100 bytes each)',
+    ])
+    expect(problems({ TAGWARDEN_MAX_QUEUE: 'many' })).toEqual(['TAGWARDEN_MAX_QUEUE must be a number of events'])
   })
 })

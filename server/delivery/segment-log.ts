@@ -1,0 +1,254 @@
+import type { Storage } from 'unstorage'
+import { randomUUID } from 'node:crypto'
+import { mkdir, open, readdir, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { OutboxItem } from './types'
+
+/** One group commit as persisted: its items and when it was written. */
+export interface Chunk {
+  dest: string
+  /** Identifies the commit (the lease key of its items). */
+  key: string
+  /** When it was written (ms). */
+  t: number
+  items: OutboxItem[]
+}
+
+/**
+ * Where the local outbox persists its commits. The queue keeps leases, retry delays and idempotency
+ * marks in memory; the log only has to keep every acknowledged commit until all its items are
+ * finished (sent, dead-lettered or queued elsewhere) and forget it after.
+ */
+export interface SegmentLog {
+  /** Persist one commit; resolves with its key once written (the commit is acknowledged after that). */
+  append(dest: string, items: OutboxItem[], t: number): Promise<string>
+  /** Every persisted commit not seen before by this log (all of them on the first call), oldest first. */
+  scan(): Promise<Chunk[]>
+  /** All items of this commit are finished: its storage may go (never in passive mode). */
+  release(dest: string, key: string): Promise<void>
+  close(): Promise<void>
+}
+
+export interface SegmentLogOptions {
+  /** A second process on the same storage (the `dlq` CLI): never delete. */
+  passive?: boolean
+  now?: () => number
+}
+
+/** The legacy layout (and the one on `memory:`): one unstorage key per group commit, removed when finished. */
+export const segmentKey = (dest: string, at: number, seq: number) =>
+  `outbox:${dest}:${Math.floor(at).toString(36).padStart(9, '0')}${(seq % 1296).toString(36).padStart(2, '0')}${randomUUID().slice(0, 8)}`
+const segmentTime = (key: string) => parseInt(key.slice(key.lastIndexOf(':') + 1, key.lastIndexOf(':') + 10), 36)
+
+/**
+ * One unstorage key per group commit (never rewritten in place, so a kill -9 cannot truncate an
+ * acknowledged commit). Works on any driver; used for `memory:`, and read once at start on `fs:` to
+ * pick up commits written by an older version.
+ */
+export function createKeyLog(storage: Storage, { passive = false, now = Date.now }: SegmentLogOptions = {}): SegmentLog {
+  /** Keys this log has written or read: a rescan skips them (also while their write is in progress). */
+  const known = new Set<string>()
+  let seq = 0
+  return {
+    async append(dest, items, t) {
+      const key = segmentKey(dest, now(), seq++)
+      known.add(key)
+      try {
+        await storage.setItem(key, { items })
+      } catch (error) {
+        known.delete(key)
+        throw error
+      }
+      void t
+      return key
+    },
+    async scan() {
+      const out: Chunk[] = []
+      for (const key of (await storage.getKeys('outbox')).filter((k) => k.startsWith('outbox:')).sort()) {
+        if (known.has(key)) continue
+        const value = await storage.getItem<{ items?: OutboxItem[] }>(key)
+        // An unreadable key is a write cut by a crash — never acknowledged — and is left alone.
+        if (!Array.isArray(value?.items)) continue
+        known.add(key)
+        out.push({ dest: key.split(':')[1], key, t: segmentTime(key), items: value.items })
+      }
+      return out
+    },
+    async release(_dest, key) {
+      known.delete(key)
+      if (!passive) await storage.removeItem(key)
+    },
+    async close() {},
+  }
+}
+
+/** A segment is closed (a new one opened) after this many items… */
+export const SEGMENT_MAX_ITEMS = 10_000
+/** …or this long after it was opened. */
+export const SEGMENT_MAX_AGE_MS = 60_000
+const SUFFIX = '.ndjson'
+/** The folder of segment files inside an `fs:` store. */
+export const OUTBOX_LOG_DIR = 'outbox-log'
+
+interface SegFile { live: number; closed: boolean }
+interface OpenSeg { name: string; fh: FileHandle; items: number; lines: number; opened: number }
+
+/**
+ * The `fs:` outbox as append-only segment files, `<dir>/outbox-log/<dest>/<segment>.ndjson`: one
+ * open file per destination, one `write` of one JSON line (`{"t":…,"items":[…]}`) per group commit,
+ * acknowledged once the write resolved (survives a kill -9 of the process, not a power loss: no
+ * fsync). A segment is closed after SEGMENT_MAX_ITEMS items or SEGMENT_MAX_AGE_MS, and deleted once
+ * closed and every commit in it is finished. A torn last line (a crash mid-write) was never
+ * acknowledged and is skipped when read. A passive process (the `dlq` CLI) never appends to the
+ * server's file: each of its commits is a new segment written to a temporary name and renamed into
+ * place, so a reader never sees it half-written.
+ */
+export function createFileLog(dir: string, storage: Storage, { passive = false, now = Date.now }: SegmentLogOptions = {}): SegmentLog {
+  const root = join(dir, OUTBOX_LOG_DIR)
+  const legacy = createKeyLog(storage, { passive, now })
+  /** Per destination: segment name → live commits (known to this process). */
+  const files = new Map<string, Map<string, SegFile>>()
+  const open_ = new Map<string, OpenSeg>()
+  /** Appends and rotations of one destination run one after another. */
+  const chains = new Map<string, Promise<unknown>>()
+  const made = new Set<string>()
+  let seq = 0
+  let legacyRead = false
+
+  const filesOf = (dest: string) => files.get(dest) ?? files.set(dest, new Map()).get(dest)!
+  const destDir = (dest: string) => join(root, encodeURIComponent(dest))
+  const newName = () => `${Math.floor(now()).toString(36).padStart(9, '0')}${(seq++ % 1296).toString(36).padStart(2, '0')}${randomUUID().slice(0, 8)}`
+  function serial<T>(dest: string, run: () => Promise<T>): Promise<T> {
+    const next = (chains.get(dest) ?? Promise.resolve()).then(run, run)
+    const settled = next.then(() => undefined, () => undefined)
+    chains.set(dest, settled)
+    void settled.then(() => chains.get(dest) === settled && chains.delete(dest))
+    return next
+  }
+  async function ensureDir(dest: string) {
+    if (made.has(dest)) return
+    await mkdir(destDir(dest), { recursive: true })
+    made.add(dest)
+  }
+  async function remove(dest: string, name: string) {
+    filesOf(dest).delete(name)
+    if (!passive) await unlink(join(destDir(dest), name + SUFFIX)).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })
+  }
+  /** Close the open segment of a destination (it is deleted at once when nothing in it waits). */
+  async function rotate(dest: string) {
+    const seg = open_.get(dest)
+    if (!seg) return
+    open_.delete(dest)
+    const f = filesOf(dest).get(seg.name)
+    if (f) f.closed = true
+    await seg.fh.close().catch(() => {})
+    if (f && f.live <= 0) await remove(dest, seg.name)
+  }
+
+  async function writeAll(fh: FileHandle, buf: Buffer) {
+    let off = 0
+    while (off < buf.length) off += (await fh.write(buf, off, buf.length - off)).bytesWritten
+  }
+
+  function append(dest: string, items: OutboxItem[], t: number): Promise<string> {
+    const line = Buffer.from(`${JSON.stringify({ t, items })}\n`)
+    if (passive) {
+      return (async () => {
+        await ensureDir(dest)
+        const name = newName()
+        const tmp = join(destDir(dest), `${name}.tmp`)
+        await writeFile(tmp, line)
+        await rename(tmp, join(destDir(dest), name + SUFFIX))
+        filesOf(dest).set(name, { live: 1, closed: true })
+        return `${name}#0`
+      })()
+    }
+    return serial(dest, async () => {
+      let seg = open_.get(dest)
+      if (seg && (seg.items >= SEGMENT_MAX_ITEMS || now() - seg.opened >= SEGMENT_MAX_AGE_MS)) {
+        await rotate(dest)
+        seg = undefined
+      }
+      if (!seg) {
+        await ensureDir(dest)
+        const name = newName()
+        const fh = await open(join(destDir(dest), name + SUFFIX), 'a')
+        seg = { name, fh, items: 0, lines: 0, opened: now() }
+        open_.set(dest, seg)
+        filesOf(dest).set(name, { live: 0, closed: false })
+      }
+      try {
+        await writeAll(seg.fh, line)
+      } catch (error) {
+        // A failed write may have left part of a line: nothing more is appended after it.
+        await rotate(dest)
+        throw error
+      }
+      seg.items += items.length
+      filesOf(dest).get(seg.name)!.live++
+      return `${seg.name}#${seg.lines++}`
+    })
+  }
+
+  async function scan(): Promise<Chunk[]> {
+    const out: Chunk[] = []
+    if (!legacyRead) {
+      legacyRead = true
+      out.push(...(await legacy.scan()))
+    }
+    const dests = await readdir(root).catch(() => [] as string[])
+    for (const d of dests.sort()) {
+      const dest = decodeURIComponent(d)
+      const known = filesOf(dest)
+      const names = (await readdir(join(root, d)).catch(() => [] as string[])).filter((n) => n.endsWith(SUFFIX)).map((n) => n.slice(0, -SUFFIX.length))
+      for (const name of names.sort()) {
+        if (known.has(name)) continue
+        const text = await readFile(join(root, d, name + SUFFIX), 'utf8').catch(() => undefined)
+        if (text === undefined) continue
+        const lines = text.split('\n')
+        let live = 0
+        lines.forEach((line, n) => {
+          if (!line) return
+          let rec: { t?: unknown; items?: unknown }
+          try {
+            rec = JSON.parse(line)
+          } catch {
+            return // a torn line: the write was cut by a crash and never acknowledged
+          }
+          if (typeof rec?.t !== 'number' || !Array.isArray(rec.items)) return
+          out.push({ dest, key: `${name}#${n}`, t: rec.t, items: rec.items as OutboxItem[] })
+          live++
+        })
+        known.set(name, { live, closed: true })
+        if (!live) await remove(dest, name)
+      }
+    }
+    return out
+  }
+
+  async function release(dest: string, key: string): Promise<void> {
+    if (key.startsWith('outbox:')) return legacy.release(dest, key)
+    const name = key.slice(0, key.indexOf('#'))
+    const f = filesOf(dest).get(name)
+    if (!f) return
+    f.live--
+    if (f.live > 0) return
+    if (f.closed) return remove(dest, name)
+    // The open segment is empty and old enough: close it now rather than keep it around idle.
+    const seg = open_.get(dest)
+    if (seg?.name === name && now() - seg.opened >= SEGMENT_MAX_AGE_MS) {
+      await serial(dest, async () => {
+        if (open_.get(dest)?.name === name && (filesOf(dest).get(name)?.live ?? 0) <= 0) await rotate(dest)
+      })
+    }
+  }
+
+  return {
+    append,
+    scan,
+    release,
+    async close() {
+      await Promise.all([...open_.keys()].map((dest) => serial(dest, () => rotate(dest))))
+    },
+  }
+}
