@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { HashedUserField } from '../event'
 
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/
@@ -7,7 +7,7 @@ const SHA256_HEX = /^[0-9a-fA-F]{64}$/
 export const isSha256 = (value: string): boolean => SHA256_HEX.test(value)
 
 /** Lowercase hex SHA-256 of a UTF-8 string ("The string should be in the UTF-8 format", v5/openapi.yaml user_data). */
-export const sha256 = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex')
+export const sha256 = (value: string): string => hash('sha256', value, 'hex')
 
 const lower = (v: string) => v.trim().toLowerCase()
 const noSpaceOrPunct = (v: string) => lower(v).replace(/[\s\p{P}\p{S}]+/gu, '')

@@ -1,5 +1,5 @@
 import { HTTPError, getRequestIP, type H3Event } from 'h3'
-import { timingSafeEqual, createHash } from 'node:crypto'
+import { timingSafeEqual, hash } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { isIP } from 'node:net'
 import type { z } from 'zod'
@@ -106,7 +106,7 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.outp
   throw new HTTPError({ status: 400, message: problems[0], data: { problems } })
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest()
+const digest = (s: string) => hash('sha256', s, 'buffer')
 /** Digests of the configured secrets (API keys, admin token): hashed once, not on every request. */
 const allowedDigests = new WeakMap<readonly string[], Buffer[]>()
 
