@@ -2,11 +2,28 @@ import { HTTPError, type H3 } from 'h3'
 import { apiBodySchema, apiToCanonical, toSeconds } from '../pinterest/api-input'
 import { bearerToken, isLoopback, matchesSecret, parseJson, readBodyText, validate } from './http'
 import type { Runtime } from '../runtime'
+import { OutboxFullError } from '../delivery/outbox'
 
 /** 1,000 events of a few kB each; a bigger body is refused before it is read. */
 export const EVENTS_BODY_LIMIT = 4 * 1024 * 1024
 /** Clock skew tolerated for event_time in the future ("cannot be in the future", Pinterest). */
 const FUTURE_SKEW_S = 300
+
+/**
+ * Rethrow a full outbox (TAGWARDEN_MAX_QUEUE) as 503 + Retry-After: nothing of the request was
+ * stored, so the sender should keep the events and try again later. Other errors pass through.
+ * @example const results = await rt.ingest(events).catch(outboxFullTo503)
+ */
+export function outboxFullTo503(error: unknown): never {
+  if (error instanceof OutboxFullError) {
+    throw new HTTPError({
+      status: 503,
+      message: `the outbox for ${error.dest} is full (at most ${error.max} events may wait, TAGWARDEN_MAX_QUEUE): nothing was stored; retry later`,
+      headers: { 'retry-after': '60' },
+    })
+  }
+  throw error
+}
 
 /**
  * `POST {prefix}/v1/events` — Pinterest-shaped server events with a bearer key: hashed,
@@ -44,7 +61,7 @@ export function eventsRoutes(app: H3, rt: Runtime): void {
     })
     if (problems.length) throw new HTTPError({ status: 400, message: problems[0], data: { problems } })
 
-    const results = await rt.ingest(events)
+    const results = await rt.ingest(events).catch(outboxFullTo503)
     event.res.status = 202
     return {
       accepted: results.filter((r) => r.status === 'accepted').length,

@@ -4,6 +4,7 @@ import { createWebhookLedgers, ingestOrder } from '../webhooks/ingest-order'
 import { shopifyOrderFacts, shopifyOrderSchema } from '../webhooks/shopify'
 import { verifyWebhook } from '../webhooks/verify'
 import { isWooOrderPaid, wooOrderFacts, wooOrderSchema } from '../webhooks/woocommerce'
+import { outboxFullTo503 } from './events'
 import { parseJson, readBodyText, validate } from './http'
 
 /** A Shopify order with hundreds of line items runs to a few hundred kB; a refused delivery is retried and can cost the subscription, so the limit is generous. */
@@ -50,7 +51,7 @@ export function webhooksRoutes(app: H3, rt: Runtime): void {
     }
 
     const order = validate(shopifyOrderSchema, parseJson(raw))
-    const outcome = await ingestOrder(rt, ledgers, shopifyOrderFacts(order, webhooks.orderValue), 'shopify')
+    const outcome = await ingestOrder(rt, ledgers, shopifyOrderFacts(order, webhooks.orderValue), 'shopify').catch(outboxFullTo503)
     if (webhookId) await ledgers.deliveries.shopify.add(webhookId)
     return { ok: true, ...outcome }
   })
@@ -83,7 +84,7 @@ export function webhooksRoutes(app: H3, rt: Runtime): void {
       return { ok: true, status: 'ignored', reason: `order ${order.id} is not paid (status ${order.status.slice(0, 32)})` }
     }
 
-    const outcome = await ingestOrder(rt, ledgers, wooOrderFacts(order, webhooks.orderValue), 'woocommerce')
+    const outcome = await ingestOrder(rt, ledgers, wooOrderFacts(order, webhooks.orderValue), 'woocommerce').catch(outboxFullTo503)
     if (deliveryKey) await ledgers.deliveries.woocommerce.add(deliveryKey)
     return { ok: true, ...outcome }
   })

@@ -1,0 +1,37 @@
+// A full outbox (TAGWARDEN_MAX_QUEUE) answers 503 + Retry-After: nothing of the request is stored, the sender retries.
+import { describe, expect, it } from 'vitest'
+import { buildApp, postEvents } from '../helpers/build-app'
+import { NOW_MS, SHOPIFY_SECRET, postShopify, shopifyOrder } from '../webhooks/helpers'
+import { DEST, pageVisit } from './harness'
+
+describe('outbox full → 503', () => {
+  it('POST /v1/events: 202 until TAGWARDEN_MAX_QUEUE events wait, then 503 with Retry-After: 60', async () => {
+    const tw = await buildApp({ TAGWARDEN_MAX_QUEUE: '3' })
+    const ok = await postEvents(tw, { data: ['f1', 'f2'].map((id) => pageVisit(id)) })
+    expect(ok.status).toBe(202)
+    const full = await postEvents(tw, { data: ['f3', 'f4'].map((id) => pageVisit(id)) })
+    expect(full.status).toBe(503)
+    expect(full.headers.get('retry-after')).toBe('60')
+    expect((await full.json()).message).toMatch(/outbox for pinterest-capi is full \(at most 3 events may wait, TAGWARDEN_MAX_QUEUE\): nothing was stored; retry later/)
+    expect(await tw.runtime.outbox.depth(DEST)).toBe(2)
+    // The refused events were not claimed: once there is room they are accepted, not "duplicate".
+    const one = await postEvents(tw, { data: [pageVisit('f3')] })
+    expect(one.status).toBe(202)
+    expect((await one.json()).events).toEqual([{ event_id: 'f3', status: 'accepted' }])
+    await tw.close(0)
+  })
+
+  it('a Shopify order webhook gets 503 too, and its redelivery is accepted once there is room', async () => {
+    const tw = await buildApp({ TAGWARDEN_MAX_QUEUE: '1', SHOPIFY_WEBHOOK_SECRET: SHOPIFY_SECRET, TAGWARDEN_DEFAULT_CONSENT: 'granted' }, { now: () => NOW_MS })
+    expect((await postEvents(tw, { data: [pageVisit('fill')] })).status).toBe(202)
+    const full = await postShopify(tw, shopifyOrder(), { webhookId: 'wh-full-1' })
+    expect(full.status).toBe(503)
+    expect(full.headers.get('retry-after')).toBe('60')
+    const [lease] = await tw.runtime.outbox.queue.lease(DEST, 10, 60_000)
+    await tw.runtime.outbox.queue.settle(DEST, lease, { sent: ['fill'], dead: [], retry: [], notBefore: 0 })
+    const again = await postShopify(tw, shopifyOrder(), { webhookId: 'wh-full-1' })
+    expect(again.status).toBe(200)
+    expect(await again.json()).toMatchObject({ ok: true, status: 'accepted' })
+    await tw.close(0)
+  })
+})
