@@ -3,9 +3,12 @@ import { applyDecision } from './apply'
 import type { ConsentOptions, ConsentRule } from './config'
 import { normalizeConsent } from './normalize'
 import { DEFAULT_RULES, evaluateRules, FALLBACK_DESTINATION } from './rules'
-import type { ConsentPolicy, ConsentState } from './types'
+import type { ConsentPolicy, ConsentState, Decision } from './types'
 
 /** Region defaults when the config names none: opt-in law countries start denied. */
+/** Distinct plain Consent Mode states remembered (a handful in practice; the table is emptied when full). */
+const PLAIN_STATES = 1024
+
 export const DEFAULT_REGIONS = { EEA: 'denied' } as const
 
 /**
@@ -18,18 +21,39 @@ export function createConsentPolicy(options: ConsentOptions): ConsentPolicy {
   const regions = options.regions ?? DEFAULT_REGIONS
   const rules: Record<string, readonly ConsentRule[]> = { ...DEFAULT_RULES, ...options.rules }
   const normalizeOptions = { regions, defaultConsent: options.defaultConsent }
-  // The pipeline normalizes once per destination; the signals object of an event is decoded once.
-  const cache = new WeakMap<ConsentSignals, ConsentState>()
+  // Decoding is pure, so results are shared: signals carrying consent strings (TC, GPP, US
+  // Privacy) are decoded once per signals object; plain Consent Mode flags — the common case, one
+  // new object per API event — map through a small table keyed by their values. Nothing downstream
+  // mutates a state, and a state's decisions are kept with it.
+  const decoded = new WeakMap<ConsentSignals, ConsentState>()
+  const plain = new Map<string, ConsentState>()
+  const decisions = new WeakMap<ConsentState, Map<string, Decision>>()
+  const none = normalizeConsent(undefined, normalizeOptions)
+
+  function normalize(s: ConsentSignals | undefined): ConsentState {
+    if (!s) return none
+    if (s.tcf === undefined && s.gpp === undefined && s.us_privacy === undefined) {
+      const key = `${s.ad_storage}|${s.ad_user_data}|${s.ad_personalization}|${s.analytics_storage}|${s.gpc}|${s.sale_opt_out}|${s.gdpr_applies}|${s.country}|${s.source}`
+      let state = plain.get(key)
+      if (!state) {
+        if (plain.size >= PLAIN_STATES) plain.clear()
+        plain.set(key, (state = normalizeConsent(s, normalizeOptions)))
+      }
+      return state
+    }
+    let state = decoded.get(s)
+    if (!state) decoded.set(s, (state = normalizeConsent(s, normalizeOptions)))
+    return state
+  }
 
   return {
-    normalize(signals) {
-      if (!signals) return normalizeConsent(undefined, normalizeOptions)
-      let state = cache.get(signals)
-      if (!state) cache.set(signals, (state = normalizeConsent(signals, normalizeOptions)))
-      return state
-    },
+    normalize,
     decide(destination, state) {
-      return evaluateRules(rules[destination] ?? rules[FALLBACK_DESTINATION], state)
+      let byDest = decisions.get(state)
+      if (!byDest) decisions.set(state, (byDest = new Map()))
+      let decision = byDest.get(destination)
+      if (!decision) byDest.set(destination, (decision = evaluateRules(rules[destination] ?? rules[FALLBACK_DESTINATION], state)))
+      return decision
     },
     apply: applyDecision,
   }
