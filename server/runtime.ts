@@ -12,11 +12,14 @@ import { resolveSecrets } from './context/secrets'
 import { createCartContextStore, joinContext, type CartContextStore } from './context/cart-store'
 import { createContextCookie, type ContextCookie } from './context/cookie'
 import { createStore, type Store } from './storage/create-store'
+import { createHttpForward, fetchForward, UPSTREAM_ANSWER_LIMIT, type Forward } from './upstream/http-forward'
 
 /** What the server needs from the outside world; tests inject each one. */
 export interface Deps {
   store?: Store
   fetch?: typeof fetch
+  /** How beacons reach Pinterest's beacon origin. Default: Node's http/https with keep-alive, or `fetch` when one is injected. */
+  forward?: Forward
   /** Clock in milliseconds. */
   now?: () => number
   log?: Logger
@@ -30,6 +33,8 @@ export interface Runtime {
   config: Config
   store: Store
   fetch: typeof fetch
+  /** The beacon forward (the hot path's one upstream request). */
+  forward: Forward
   now: () => number
   log: Logger
   keys: SigningKey[]
@@ -54,6 +59,7 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
   const store = deps.store ?? createStore(config.storage)
   const now = deps.now ?? Date.now
   const fetchFn = deps.fetch ?? globalThis.fetch
+  const forward = deps.forward ?? (deps.fetch ? fetchForward(deps.fetch, UPSTREAM_ANSWER_LIMIT) : createHttpForward({ maxBytes: UPSTREAM_ANSWER_LIMIT }))
   const destinations = deps.destinations ?? defaultDestinations
   const keys = await resolveSecrets(config, store.storage, log)
   const policy = createConsentPolicy({ ...config.consent, defaultConsent: config.defaultConsent })
@@ -86,5 +92,5 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
     return pipeline.accept(joined)
   }
 
-  return { config, store, fetch: fetchFn, now, log, keys, policy, destinations, outbox, journal, metrics, pipeline, dispatcher, carts, context, ingest }
+  return { config, store, fetch: fetchFn, forward, now, log, keys, policy, destinations, outbox, journal, metrics, pipeline, dispatcher, carts, context, ingest }
 }

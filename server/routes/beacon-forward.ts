@@ -23,7 +23,6 @@ export function sharedTimeout(ms: number, slotMs = 100): () => AbortSignal {
   }
 }
 const upstreamSignal = sharedTimeout(UPSTREAM_TIMEOUT_MS)
-const MAX_UPSTREAM_BYTES = 256 * 1024
 
 // Answers are h3 HTTPResponses, not web Responses: on Node they are written out as they are,
 // without a ReadableStream built around every beacon's few bytes.
@@ -80,24 +79,16 @@ export async function forwardBeacon(rt: Runtime, req: BeaconRequest): Promise<{ 
   if (req.referer) headers.referer = req.referer
   if (req.method === 'POST') headers['content-type'] = req.contentType || 'text/plain;charset=UTF-8'
   try {
-    const res = await rt.fetch(url, {
-      method: req.method,
-      headers,
-      body: req.method === 'POST' ? body : undefined,
-      redirect: 'manual',
-      signal: upstreamSignal(),
-    })
-    const bytes = new Uint8Array(await res.arrayBuffer())
+    const res = await rt.forward(url, { method: req.method, headers, body: req.method === 'POST' ? body : undefined, signal: upstreamSignal() })
     // A redirect, a 5xx or an oversized answer counts as "upstream failed": the page gets the pixel.
-    if (bytes.byteLength > MAX_UPSTREAM_BYTES || (res.status >= 300 && res.status < 400) || res.status >= 500) {
+    if (res.oversized || (res.status >= 300 && res.status < 400) || res.status >= 500) {
       rt.log.warn('[tagwarden] [pinterest-tag] beacon upstream answered badly; answered a pixel', { path: req.path, status: res.status })
       return { response: pixelResponse(), ok: false }
     }
-    const out = new Headers({ 'cache-control': res.headers.get('cache-control') ?? 'no-store, max-age=0' })
-    const type = res.headers.get('content-type')
-    if (type) out.set('content-type', type)
-    const response = new HTTPResponse(res.status === 204 || res.status === 304 ? null : bytes, { status: res.status, headers: out })
-    return { response, ok: res.ok }
+    const out: Record<string, string> = { 'cache-control': res.cacheControl ?? 'no-store, max-age=0' }
+    if (res.contentType) out['content-type'] = res.contentType
+    const response = new HTTPResponse(res.status === 204 || res.status === 304 ? null : res.body, { status: res.status, headers: out })
+    return { response, ok: res.status >= 200 && res.status < 300 }
   } catch (error) {
     rt.log.warn('[tagwarden] [pinterest-tag] beacon upstream failed; answered a pixel', { path: req.path, reason: (error as Error).message })
     return { response: pixelResponse(), ok: false }
