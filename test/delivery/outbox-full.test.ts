@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { buildApp, postEvents } from '../helpers/build-app'
 import { NOW_MS, SHOPIFY_SECRET, postShopify, shopifyOrder } from '../webhooks/helpers'
 import { DEST, pageVisit } from './harness'
+import { buildTagApp, call, beaconQuery } from '../tag/build'
+import { createLogger } from '../../server/log'
 
 describe('outbox full → 503', () => {
   it('POST /v1/events: 202 until TAGWARDEN_MAX_QUEUE events wait, then 503 with Retry-After: 60', async () => {
@@ -32,6 +34,29 @@ describe('outbox full → 503', () => {
     const again = await postShopify(tw, shopifyOrder(), { webhookId: 'wh-full-1' })
     expect(again.status).toBe(200)
     expect(await again.json()).toMatchObject({ ok: true, status: 'accepted' })
+    await tw.close(0)
+  })
+})
+
+describe('outbox full on the beacon path', () => {
+  it('the beacon is still answered; dropped server-side copies are warned about once a minute, not once per beacon', async () => {
+    const lines: { level: string; msg: string; dropped?: number }[] = []
+    let clock = NOW_MS
+    const tw = await buildTagApp(
+      { TAGWARDEN_MAX_QUEUE: '1', TAGWARDEN_DEFAULT_CONSENT: 'granted' },
+      { now: () => clock, log: createLogger('warn', (l) => lines.push(JSON.parse(l))), forward: async () => ({ status: 200, contentType: 'image/gif', body: new Uint8Array(0), oversized: false }) },
+    )
+    const beacon = (id: string) => call(tw, `/tw/pin/ct/v3/?${beaconQuery('checkout', { event_id: id, value: 10, currency: 'USD' })}`)
+    for (const id of ['b1', 'b2', 'b3', 'b4']) expect((await beacon(id)).status).toBe(200)
+    expect(await tw.runtime.outbox.depth(DEST)).toBe(1)
+    const full = () => lines.filter((l) => /outbox full/.test(l.msg))
+    expect(full()).toHaveLength(1)
+    expect(full()[0]).toMatchObject({ level: 'warn', dropped: 1 })
+    expect(lines.filter((l) => l.level === 'error')).toEqual([])
+    clock += 61_000
+    expect((await beacon('b5')).status).toBe(200)
+    expect(full()).toHaveLength(2)
+    expect(full()[1]).toMatchObject({ dropped: 3 })
     await tw.close(0)
   })
 })
