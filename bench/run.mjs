@@ -126,17 +126,22 @@ async function main() {
   const beaconAt = (url, headers) => ({ kind: 'beacon', url, path: '/tw/pin/ct/v3/', headers })
   const oneEventAt = (url) => ({ kind: 'events', batch: 1, method: 'POST', url, path: '/tw/v1/events', headers: jsonHeaders })
   const bareBeacon = { kind: 'beacon', url: baseUrl, path: '/beacon/v3/', headers: beaconHeaders }
+  const bareBeaconHttp = { kind: 'beacon', url: baseUrl, path: '/beacon-http/v3/', headers: beaconHeaders }
   const bareJson = { kind: 'events', batch: 1, method: 'POST', url: baseUrl, path: '/json', headers: jsonHeaders }
 
   // Warm everything up (JIT, connection pools, the script cache) before anything is measured.
-  for (const s of [beaconAt(tw.url, beaconHeaders), oneEventAt(tw.url), beaconAt(twMem.url, beaconHeadersMem), oneEventAt(twMem.url), bareBeacon, bareJson]) await load({ ...s, duration: 2 })
+  for (const s of [beaconAt(tw.url, beaconHeaders), oneEventAt(tw.url), beaconAt(twMem.url, beaconHeadersMem), oneEventAt(twMem.url), bareBeacon, bareBeaconHttp, bareJson]) await load({ ...s, duration: 2 })
 
   // 1. Beacon path (signed cookie, consent, forward, CAPI mirror persisted to the outbox) vs a bare forwarding proxy.
   const beacon = await compare(beaconAt(tw.url, beaconHeaders), bareBeacon)
   const beaconMem = await compare(beaconAt(twMem.url, beaconHeadersMem), bareBeacon)
   rows.push(['beacon path (req/s)', beacon.target.rps, beacon.baseline.rps, beacon.target.rps / beacon.baseline.rps, '≥ 0.7', notes(beacon.target)])
   rows.push(['  same, memory storage', beaconMem.target.rps, beaconMem.baseline.rps, beaconMem.target.rps / beaconMem.baseline.rps, '', notes(beaconMem.target)])
-  result.beacon = { fs: beacon, memory: beaconMem }
+  // tagwarden forwards over node:http (keep-alive), not fetch: the same comparison against a bare
+  // proxy using that transport shows what the proxy's own work costs.
+  const beaconHttp = await compare(beaconAt(tw.url, beaconHeaders), bareBeaconHttp)
+  rows.push(['  vs a bare node:http forwarding proxy', beaconHttp.target.rps, beaconHttp.baseline.rps, beaconHttp.target.rps / beaconHttp.baseline.rps, '', notes(beaconHttp.target)])
+  result.beacon = { fs: beacon, memory: beaconMem, vsNodeHttp: beaconHttp }
 
   // 2. /v1/events with 1-event bodies vs a bare h3 JSON POST; 100-event bodies as events/s.
   const one = await compare(oneEventAt(tw.url), bareJson)
