@@ -74,7 +74,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   // Up to 1,000 events per request (ConversionEvents.data maxItems, v5/openapi.yaml).
   const batchSize = registry.histogram('tagwarden_batch_size', 'Events per request sent to a destination.', [1, 5, 10, 50, 100, 250, 500, 1000])
   const latency = registry.histogram('tagwarden_delivery_latency_seconds', 'Seconds from accepting an event to Pinterest processing it.', [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600])
-  const scripts = registry.counter('tagwarden_script_cache', 'Pinterest script requests by cache state (hit, stale, miss, error).', ['state'])
+  const scripts = registry.counter('tagwarden_script_cache_total', 'Pinterest script requests by cache state (hit, stale, miss, error).', ['state'])
   registry.gauge('tagwarden_destination_paused', '1 while a destination is paused (credentials rejected, events kept).', ['destination'], (g) => {
     const now = new Set(paused())
     for (const d of new Set([...opts.destinations, ...now])) g.labels(d).set(now.has(d) ? 1 : 0)

@@ -35,11 +35,11 @@ describe('GET /tw/_/metrics', () => {
     for (const name of [
       'tagwarden_events_accepted_total', 'tagwarden_events_sent_total', 'tagwarden_events_failed_total', 'tagwarden_events_dead_lettered_total',
       'tagwarden_consent_actions_total', 'tagwarden_outbox_depth', 'tagwarden_batch_size', 'tagwarden_delivery_latency_seconds',
-      'tagwarden_script_cache', 'tagwarden_destination_paused',
+      'tagwarden_script_cache_total', 'tagwarden_destination_paused',
     ]) expect(text).toMatch(new RegExp(`^# TYPE ${name} (counter|gauge|histogram)$`, 'm'))
     const m = parseProm(text)
     expect(m.get('tagwarden_destination_paused{destination="pinterest-capi"}')).toBe(0)
-    expect(m.get('tagwarden_script_cache{state="stale"}')).toBe(0)
+    expect(m.get('tagwarden_script_cache_total{state="stale"}')).toBe(0)
   })
 
   it('counts accepted events by source, consent actions, outbox depth, sends, batch sizes and latency', async () => {
@@ -124,7 +124,7 @@ describe('tag path metrics', () => {
       beacon.failWith(0)
       await get(`/tw/pin/ct/v3/?tid=2612345678901&event=addtocart&ed=${ed('b-4')}&cb=4`, { 'sec-gpc': '1' })
       const m = await scrape(tw)
-      expect(['hit', 'stale', 'miss', 'error'].map((s) => m.get(`tagwarden_script_cache{state="${s}"}`))).toEqual([1, 1, 1, 1])
+      expect(['hit', 'stale', 'miss', 'error'].map((s) => m.get(`tagwarden_script_cache_total{state="${s}"}`))).toEqual([1, 1, 1, 1])
       expect(m.get('tagwarden_events_accepted_total{source="tag",destination="pinterest-tag"}')).toBe(2)
       expect(m.get('tagwarden_events_failed_total{destination="pinterest-tag",reason="network"}')).toBe(1)
       expect(m.get('tagwarden_consent_actions_total{destination="pinterest-tag",action="allow"}')).toBe(2)
