@@ -25,6 +25,8 @@ export interface MetricsOptions {
   outboxDepth?: (dest: string) => Promise<number>
   /** Delivery state per destination (`paused` after a 401/403), read at scrape time. */
   deliveryState?: () => Record<string, { state: string }>
+  /** Event_ids a local outbox forgot before 48 h (TAGWARDEN_IDEMPOTENCY_MAX_IDS reached), read at scrape time. */
+  forgottenEarly?: () => number
 }
 
 /**
@@ -41,6 +43,8 @@ export interface Metrics {
   delivered(dest: string, acceptedAt: number): void
   /** Events handed to the dead-letter store. */
   deadLettered(dest: string, count?: number): void
+  /** Events refused (API, webhooks) or server-side copies dropped (beacons) because the outbox was full. */
+  refused(dest: string, count: number): void
   /** One Pinterest script request answered from the cache (tag path, `/pin/*`). */
   scriptCache(state: ScriptCacheState): void
   /** A tag beacon judged for `pinterest-tag`: its consent action, and whether Pinterest took the forward. */
@@ -68,6 +72,10 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const failed = registry.counter('tagwarden_events_failed_total', 'Events not delivered, per event and failed attempt, by reason.', ['destination', 'reason'])
   const dead = registry.counter('tagwarden_events_dead_lettered_total', 'Events moved to the dead-letter store.', ['destination'])
   const consent = registry.counter('tagwarden_consent_actions_total', 'Consent decisions per event and destination (allow, strip, ldp, suppress).', ['destination', 'action'])
+  const refused = registry.counter('tagwarden_events_refused_total', 'Events not taken because the outbox was full (TAGWARDEN_MAX_QUEUE).', ['destination'])
+  registry.gauge('tagwarden_event_ids_forgotten_early', 'Event_ids forgotten before 48 h since start because TAGWARDEN_IDEMPOTENCY_MAX_IDS was reached (local stores).', [], (g) => {
+    g.labels().set(opts.forgottenEarly?.() ?? 0)
+  })
   registry.gauge('tagwarden_outbox_depth', 'Events waiting in the outbox.', ['destination'], async (g) => {
     if (opts.outboxDepth) for (const d of opts.destinations) g.labels(d).set(await opts.outboxDepth(d))
   })
@@ -82,6 +90,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   for (const d of opts.destinations) {
     sent.labels(d)
     dead.labels(d)
+    refused.labels(d)
   }
   for (const s of ['hit', 'stale', 'miss', 'error']) scripts.labels(s)
 
@@ -123,6 +132,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       latency.labels().observe(Math.max(0, now() - acceptedAt) / 1000)
     },
     deadLettered: (dest, count = 1) => dead.labels(dest).inc(count),
+    refused: (dest, count) => refused.labels(dest).inc(count),
     scriptCache: (state) => scripts.labels(state).inc(),
     beacon(action, outcome) {
       consent.labels(TAG, action).inc()

@@ -3,7 +3,7 @@ import type { CanonicalEvent } from './event'
 import { createConsentPolicy, type ConsentPolicy } from './consent'
 import { destinations as defaultDestinations, type Destination } from './destinations'
 import { createDispatcher, type DeliveryOptions, type Dispatcher } from './delivery/dispatcher'
-import { createOutbox, type Outbox } from './delivery/outbox'
+import { createOutbox, OutboxFullError, type Outbox } from './delivery/outbox'
 import { createJournal, type Journal } from './journal'
 import { createLogger, type Logger } from './log'
 import { createMetrics, type Metrics } from './metrics'
@@ -73,15 +73,23 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
     log,
   })
   const journal = createJournal(store.storage)
-  const metrics = createMetrics({ now, destinations: destinations.map((d) => d.name), outboxDepth: (d) => outbox.depth(d), deliveryState: () => dispatcher.status() })
+  const metrics = createMetrics({ now, destinations: destinations.map((d) => d.name), outboxDepth: (d) => outbox.depth(d), deliveryState: () => dispatcher.status(), forgottenEarly: () => outbox.queue.forgottenEarly?.() ?? 0 })
   await journal.load()
   const pipeline = createPipeline({ policy, destinations, outbox, journal, now, metrics })
   const dispatcher = createDispatcher({ config, outbox, destinations, fetch: fetchFn, journal, log, now, redis: store.redis, options: deps.delivery, metrics })
   const carts = createCartContextStore(store.storage, now)
   const context = createContextCookie(keys, now, log)
 
+  /** Accept events; a refusal because the outbox is full is counted (`tagwarden_events_refused_total`). */
+  function ingest(events: CanonicalEvent[]): Promise<AcceptResult[]> {
+    return accept(events).catch((error: unknown) => {
+      if (error instanceof OutboxFullError) metrics.refused(error.dest, events.length)
+      throw error
+    })
+  }
+
   /** Events carrying a `context` token are joined to the browser context stored for it. */
-  async function ingest(events: CanonicalEvent[]): Promise<AcceptResult[]> {
+  async function accept(events: CanonicalEvent[]): Promise<AcceptResult[]> {
     if (!events.some((e) => e.context)) return pipeline.accept(events)
     const joined = await Promise.all(
       events.map(async (e) => {

@@ -9,6 +9,7 @@ import { OutboxFullError, createOutbox } from '../../server/delivery/outbox'
 import { createLocalQueue } from '../../server/delivery/local-queue'
 import { createLogger } from '../../server/log'
 import { item } from './queue-contract'
+import { createMetrics } from '../../server/metrics'
 
 const D = 'pinterest-capi'
 
@@ -54,6 +55,18 @@ describe('idempotency cap', () => {
     expect(warned()).toHaveLength(2)
     expect(warned()[1]).toMatch(/"forgotten":1,"forgotten_total":2/)
     expect(warned().join('')).not.toMatch(/"a"|"b"/)
+  })
+
+  it('the count is exposed as tagwarden_event_ids_forgotten_early', async () => {
+    const storage = createStorage({ driver: memoryDriver() })
+    const outbox = createOutbox(storage, { maxRememberedIds: 1, log: createLogger('silent') })
+    const metrics = createMetrics({ now: Date.now, destinations: [D], forgottenEarly: () => outbox.queue.forgottenEarly?.() ?? 0 })
+    for (const id of ['a', 'b', 'c']) {
+      await outbox.enqueue(D, [{ id, payload: {}, at: Date.now() }])
+      const [l] = await outbox.queue.lease(D, 10, 1000, Infinity)
+      await outbox.queue.settle(D, l, { sent: [id], dead: [], retry: [], notBefore: 0 })
+    }
+    expect(await metrics.registry.render()).toMatch(/^tagwarden_event_ids_forgotten_early 2$/m)
   })
 })
 

@@ -16,6 +16,7 @@ describe('outbox full → 503', () => {
     expect(full.headers.get('retry-after')).toBe('60')
     expect((await full.json()).message).toMatch(/outbox for pinterest-capi is full \(at most 3 events may wait, TAGWARDEN_MAX_QUEUE\): nothing was stored; retry later/)
     expect(await tw.runtime.outbox.depth(DEST)).toBe(2)
+    expect(await tw.runtime.metrics.registry.render()).toMatch(/tagwarden_events_refused_total\{destination="pinterest-capi"\} 2/)
     // The refused events were not claimed: once there is room they are accepted, not "duplicate".
     const one = await postEvents(tw, { data: [pageVisit('f3')] })
     expect(one.status).toBe(202)
