@@ -95,23 +95,24 @@ export function toUserData(input: z.output<typeof userInput>): UserData {
 }
 
 export function toCustomData(input: z.output<typeof customInput> | undefined): CustomData {
-  if (!input) return {}
-  const ids = input.content_ids === undefined ? undefined : ([] as string[]).concat(input.content_ids)
-  const out: CustomData = {
-    value: toMoneyString(input.value),
-    currency: input.currency?.toUpperCase(),
-    content_ids: ids,
-    contents: input.contents?.map((c) => ({ ...c, item_price: toMoneyString(c.item_price) })),
-    num_items: input.num_items,
-    order_id: input.order_id,
-    search_string: input.search_string,
-    content_name: input.content_name,
-    content_category: input.content_category,
-    content_brand: input.content_brand,
-    opt_out_type: input.opt_out_type,
-    predicted_ltv: toMoneyString(input.predicted_ltv),
-  }
-  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as CustomData
+  const out: CustomData = {}
+  if (!input) return out
+  // Keys are set one by one in a fixed order (no filtered copy): every result shares few shapes.
+  const value = toMoneyString(input.value)
+  if (value !== undefined) out.value = value
+  if (input.currency !== undefined) out.currency = input.currency.toUpperCase()
+  if (input.content_ids !== undefined) out.content_ids = ([] as string[]).concat(input.content_ids)
+  if (input.contents !== undefined) out.contents = input.contents.map((c) => ({ ...c, item_price: toMoneyString(c.item_price) }))
+  if (input.num_items !== undefined) out.num_items = input.num_items
+  if (input.order_id !== undefined) out.order_id = input.order_id
+  if (input.search_string !== undefined) out.search_string = input.search_string
+  if (input.content_name !== undefined) out.content_name = input.content_name
+  if (input.content_category !== undefined) out.content_category = input.content_category
+  if (input.content_brand !== undefined) out.content_brand = input.content_brand
+  if (input.opt_out_type !== undefined) out.opt_out_type = input.opt_out_type
+  const ltv = toMoneyString(input.predicted_ltv)
+  if (ltv !== undefined) out.predicted_ltv = ltv
+  return out
 }
 
 /** One validated API event → the canonical event (source `api`). */
