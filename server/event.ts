@@ -41,6 +41,13 @@ export const userDataSchema = z
   .strict() as z.ZodType<UserData>
 export type UserData = { [K in HashedUserField]?: string[] } & { [K in RawUserField]?: string }
 
+/** Names of the identifiers an event carries (for records; never their values). */
+export function identifierNames(user: UserData): string[] {
+  const names: string[] = []
+  for (const k in user) if (user[k as keyof UserData] !== undefined) names.push(k)
+  return names
+}
+
 export const contentSchema = z
   .object({
     id: z.string().max(1024).optional(),

@@ -1,5 +1,5 @@
 import type { Storage } from 'unstorage'
-import type { CanonicalEvent, EventSource } from './event'
+import { identifierNames, type CanonicalEvent, type EventSource } from './event'
 
 /** Per-destination outcome of one event, as the inspector and the dry-run record show it. */
 export interface DestinationRecord {
@@ -68,7 +68,7 @@ export function createJournal(storage: Storage, size = 500): Journal {
         source: event.source,
         time: event.time,
         received,
-        identifiers: Object.keys(event.user).filter((k) => event.user[k as keyof typeof event.user] !== undefined),
+        identifiers: identifierNames(event.user),
         destinations,
         sources: [event.source],
       })

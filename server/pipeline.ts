@@ -1,4 +1,4 @@
-import type { CanonicalEvent } from './event'
+import { identifierNames, type CanonicalEvent } from './event'
 import type { Destination } from './destinations/define-destination'
 import type { ConsentPolicy } from './consent'
 import type { Outbox } from './delivery/outbox'
@@ -52,7 +52,7 @@ export function createPipeline({ policy, destinations, outbox, journal, now, met
         results[i].destinations[dest.name] = rec
         const applied = policy.apply(dest.name, event, decision)
         if (!applied) return
-        rec.identifiers = Object.entries(applied.user).flatMap(([k, v]) => (v === undefined ? [] : [k]))
+        rec.identifiers = identifierNames(applied.user)
         const payload = dest.toPayload(applied)
         const problem = dest.validate(payload)
         if (problem) {

@@ -80,8 +80,12 @@ export function hashUserValue(field: HashedUserField, value: string): string | u
  */
 export function hashUserValues(field: HashedUserField, input: string | readonly string[] | undefined): string[] | undefined {
   if (input === undefined) return undefined
+  if (typeof input === 'string') {
+    const h = hashUserValue(field, input)
+    return h ? [h] : undefined
+  }
   const out = new Set<string>()
-  for (const v of typeof input === 'string' ? [input] : input) {
+  for (const v of input) {
     const h = hashUserValue(field, v)
     if (h) out.add(h)
   }
