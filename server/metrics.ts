@@ -27,6 +27,8 @@ export interface MetricsOptions {
   deliveryState?: () => Record<string, { state: string }>
   /** Event_ids a local outbox forgot before 48 h (TAGWARDEN_IDEMPOTENCY_MAX_IDS reached), read at scrape time. */
   forgottenEarly?: () => number
+  /** Events the inspector's journal did not record (sampled out under load), read at scrape time. */
+  journalSkipped?: () => number
 }
 
 /**
@@ -75,6 +77,9 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const refused = registry.counter('tagwarden_events_refused_total', 'Events not taken because the outbox was full (TAGWARDEN_MAX_QUEUE).', ['destination'])
   registry.gauge('tagwarden_event_ids_forgotten_early', 'Event_ids forgotten before 48 h since start because TAGWARDEN_IDEMPOTENCY_MAX_IDS was reached (local stores).', [], (g) => {
     g.labels().set(opts.forgottenEarly?.() ?? 0)
+  })
+  registry.gauge('tagwarden_inspector_events_skipped', 'Events not shown in the inspector since start: above 500 new events a second it keeps a sample.', [], (g) => {
+    g.labels().set(opts.journalSkipped?.() ?? 0)
   })
   registry.gauge('tagwarden_outbox_depth', 'Events waiting in the outbox.', ['destination'], async (g) => {
     if (opts.outboxDepth) for (const d of opts.destinations) g.labels(d).set(await opts.outboxDepth(d))

@@ -72,8 +72,8 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
     maxRememberedIds: config.delivery.idempotencyMaxIds,
     log,
   })
-  const journal = createJournal(store.storage)
-  const metrics = createMetrics({ now, destinations: destinations.map((d) => d.name), outboxDepth: (d) => outbox.depth(d), deliveryState: () => dispatcher.status(), forgottenEarly: () => outbox.queue.forgottenEarly?.() ?? 0 })
+  const journal = createJournal(store.storage, { now })
+  const metrics = createMetrics({ now, destinations: destinations.map((d) => d.name), outboxDepth: (d) => outbox.depth(d), deliveryState: () => dispatcher.status(), forgottenEarly: () => outbox.queue.forgottenEarly?.() ?? 0, journalSkipped: () => journal.skipped() })
   await journal.load()
   const pipeline = createPipeline({ policy, destinations, outbox, journal, now, metrics })
   const dispatcher = createDispatcher({ config, outbox, destinations, fetch: fetchFn, journal, log, now, redis: store.redis, options: deps.delivery, metrics })
