@@ -63,7 +63,7 @@ const KEY = 'journal:recent'
  * the dry-run record and the inspector's data. Never grows past `size` entries. Under load it is a
  * sample: new entries come from a token bucket (a burst of 1,000, then 500 a second), because at
  * thousands of events a second every entry would be replaced within a fraction of a second anyway,
- * and keeping each one that long measurably costs throughput (≈ 5 µs per event in GC on the bench).
+ * and keeping each one that long measurably costs throughput (≈ 3 µs per event on the bench).
  */
 export function createJournal(storage: Storage, options: JournalOptions = {}): Journal {
   const { size = 500, now = Date.now, perSecond = 500, burst = 1000 } = options

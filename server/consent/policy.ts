@@ -5,10 +5,10 @@ import { normalizeConsent } from './normalize'
 import { DEFAULT_RULES, evaluateRules, FALLBACK_DESTINATION } from './rules'
 import type { ConsentPolicy, ConsentState, Decision } from './types'
 
-/** Region defaults when the config names none: opt-in law countries start denied. */
 /** Distinct plain Consent Mode states remembered (a handful in practice; the table is emptied when full). */
 const PLAIN_STATES = 1024
 
+/** Region defaults when the config names none: opt-in law countries start denied. */
 export const DEFAULT_REGIONS = { EEA: 'denied' } as const
 
 /**
