@@ -1,7 +1,7 @@
 import { HTTPError, type H3, type H3Event } from 'h3'
 import type { Runtime } from '../runtime'
 import { createWebhookLedgers, ingestOrder } from '../webhooks/ingest-order'
-import { shopifyOrderFacts, shopifyOrderSchema } from '../webhooks/shopify'
+import { shopifyOrderFacts, shopifyOrderId, shopifyOrderSchema } from '../webhooks/shopify'
 import { verifyWebhook } from '../webhooks/verify'
 import { isWooOrderPaid, wooOrderFacts, wooOrderSchema } from '../webhooks/woocommerce'
 import { outboxFullTo503 } from './events'
@@ -51,6 +51,11 @@ export function webhooksRoutes(app: H3, rt: Runtime): void {
     }
 
     const order = validate(shopifyOrderSchema, parseJson(raw))
+    if (order.test === true) {
+      // A test checkout (Bogus Gateway, test mode of a payment provider) is no conversion: Pinterest would count it as one.
+      if (webhookId) await ledgers.deliveries.shopify.add(webhookId)
+      return { ok: true, status: 'ignored', reason: `order ${shopifyOrderId(order)} is a Shopify test order (test: true): not sent to Pinterest` }
+    }
     const outcome = await ingestOrder(rt, ledgers, shopifyOrderFacts(order, webhooks.orderValue), 'shopify').catch(outboxFullTo503)
     if (webhookId) await ledgers.deliveries.shopify.add(webhookId)
     return { ok: true, ...outcome }

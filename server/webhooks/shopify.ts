@@ -36,6 +36,8 @@ export const shopifyOrderSchema = z.object({
   subtotal_price: money,
   total_price: money,
   taxes_included: z.boolean().nullish(),
+  // "Whether this is a test order." (Order resource): placed with Shopify's Bogus Gateway or a test payment.
+  test: z.boolean().nullish(),
   processed_at: text,
   created_at: text,
   customer_locale: text,

@@ -167,6 +167,18 @@ describe('POST /tw/webhooks/shopify', () => {
     expect((await (await postShopify(tw, shopifyOrder(), { topic: 'orders/create' })).json()).status).toBe('accepted')
   })
 
+  it('ignores Shopify test orders (test: true): nothing is queued, the delivery is acknowledged', async () => {
+    tw = await app({ TAGWARDEN_DEFAULT_CONSENT: 'granted' })
+    const order = { ...shopifyOrder(), test: true }
+    const res = await postShopify(tw, order, { webhookId: 'wh-test-order' })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ ok: true, status: 'ignored', reason: expect.stringContaining('test order') })
+    expect(await tw.runtime.outbox.depth('pinterest-capi')).toBe(0)
+    expect(tw.runtime.journal.recent()).toEqual([])
+    // The same order as a real one (test: false) is a conversion.
+    expect((await (await postShopify(tw, { ...shopifyOrder(), test: false })).json()).status).toBe('accepted')
+  })
+
   it('joins by a tagwarden cart attribute first, then checkout_token, then cart_token', async () => {
     tw = await app()
     await tw.runtime.carts.put([CART_TOKEN], { ip: '192.0.2.1', ua: 'old', consent: GRANTED as any, at: NOW_MS })
