@@ -1,5 +1,6 @@
 import type { CanonicalEvent, Content, HashedUserField, UserData } from '../event'
-import { hashUserValues, toMoneyString } from '../pinterest/normalize'
+import { hashUserValues, isSha256, toMoneyString } from '../pinterest/normalize'
+import { internationalPhone } from './phone'
 
 /** Which product identifier becomes `content_ids` / `contents[].id` (TAGWARDEN_CONTENT_ID). */
 export type ContentIdPolicy = 'sku' | 'product_id' | 'variant_id'
@@ -109,7 +110,9 @@ const MAX_ITEMS = 1000
 export function buildCheckoutEvent(facts: OrderFacts, options: BuildOptions, nowMs: number): CanonicalEvent {
   const user: UserData = {}
   for (const field of HASHED) {
-    const values = (facts.identity[field] ?? []).filter((v): v is string => typeof v === 'string' && v.trim() !== '')
+    let values = (facts.identity[field] ?? []).filter((v): v is string => typeof v === 'string' && v.trim() !== '')
+    // ph needs the country calling code; order systems keep what the shopper typed.
+    if (field === 'ph') values = values.map((v) => (isSha256(v.trim()) ? v : internationalPhone(v, facts.country)))
     const hashed = hashUserValues(field, values)
     if (hashed) user[field] = hashed.slice(0, 100)
   }

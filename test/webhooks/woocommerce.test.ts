@@ -62,7 +62,7 @@ describe('POST /tw/webhooks/woocommerce', () => {
         event_id: EVENT_ID,
         user_data: {
           em: [sha('john.doe@example.com')],
-          ph: [sha('5555555555')],
+          ph: [sha('15555555555')], // "(555) 555-5555" in a US order: with the country code, as user_data.ph asks
           fn: [sha('john')],
           ln: [sha('doe')],
           ct: [sha('sanfrancisco')],
