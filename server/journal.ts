@@ -10,7 +10,7 @@ export interface DestinationRecord {
   /** queued | duplicate | suppressed | invalid | sent | retrying (with the reason) | dead (dead-lettered, with the reason) | dry-run */
   state: string
   detail?: string
-  /** The wire payload, recorded only in dry-run (hashed identifiers only, never raw PII). */
+  /** The wire payload, recorded only in dry-run and kept in memory only: it holds the raw IP, user agent and click id Pinterest would get. */
   payload?: unknown
   at?: number
   /** Names of the identifiers this destination gets after consent (never their values). */
@@ -126,7 +126,9 @@ export function createJournal(storage: Storage, options: JournalOptions = {}): J
   async function save(): Promise<void> {
     if (!dirty) return
     dirty = false
-    await storage.setItem(KEY, [...entries.values()])
+    // Dry-run payloads carry the raw IP, user agent and click id Pinterest would get: shown by the
+    // admin routes while the process runs, never written to storage.
+    await storage.setItem(KEY, [...entries.values()].map(withoutPayloads))
   }
 
   async function load(): Promise<void> {
@@ -135,6 +137,16 @@ export function createJournal(storage: Storage, options: JournalOptions = {}): J
   }
 
   return { add, update, recent, version: () => version, save, load, skipped: () => skipped }
+}
+
+function withoutPayloads(e: JournalEntry): JournalEntry {
+  let destinations = e.destinations
+  for (const [d, r] of Object.entries(e.destinations)) {
+    if (r.payload === undefined) continue
+    const { payload: _, ...rest } = r
+    destinations = { ...destinations, [d]: rest }
+  }
+  return destinations === e.destinations ? e : { ...e, destinations }
 }
 
 /** States in which a destination's copy of the event exists (made now or earlier, whatever became of it). */

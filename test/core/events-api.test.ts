@@ -207,6 +207,13 @@ describe('dry-run (no Pinterest credentials)', () => {
     expect(capi.payload.user_data.em).toEqual(['86e0b9e56c17cc4d12387e1949b85053fbe73bc3ce5a1188713a9d300cc6133d'])
     // No raw PII in the record.
     expect(JSON.stringify(events)).not.toMatch(/jane|Menlo|555/i)
+    // The payload (raw IP, UA and click id, as Pinterest would get them) stays in memory: the saved journal has none.
+    expect(capi.payload.user_data.client_ip_address).toBeDefined()
+    await tw.runtime.journal.save()
+    const saved = JSON.stringify(await tw.runtime.store.storage.getItem('journal:recent'))
+    expect(saved).toContain(checkout().event_id)
+    expect(saved).not.toContain('"payload"')
+    expect(saved).not.toContain(capi.payload.user_data.client_ip_address)
   })
 })
 
