@@ -65,6 +65,8 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
     }
   }
 
+  /** Set once storage has been read at start: from then on the counts are exact. */
+  let loaded = false
   const ready = (async () => {
     const keys = await storage.getKeys()
     for (const e of await done.load(keys)) {
@@ -72,6 +74,7 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
     }
     await load(await log.scan())
     rescanSeen = await storage.getItem(RESCAN_KEY)
+    loaded = true
   })()
 
   /** A replay written by another process (the CLI) is picked up through the marker key. */
@@ -211,6 +214,7 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
       await ready
       return counts.get(dest) ?? 0
     },
+    knownDepth: (dest) => (loaded ? (counts.get(dest) ?? 0) : undefined),
     deadLetters,
     replay,
     forgottenEarly: () => marks.droppedEarly(),

@@ -75,13 +75,17 @@ export function createOutbox(storage: Storage, options: OutboxOptions = {}): Out
   let forgottenReported = 0
   let forgottenWarnedAt = -Infinity
 
-  async function depthNow(dest: string): Promise<number> {
+  /** The depth for the cap, without an await when it is known (local: exact; Redis: read at most once a second). */
+  function depthNow(dest: string): number | Promise<number> {
+    const known = queue.knownDepth?.(dest)
+    if (known !== undefined) return known
     if (queue.kind === 'local') return queue.depth(dest)
     const cached = depths.get(dest)
     if (cached && now() - cached.at < REDIS_DEPTH_MAX_AGE_MS) return cached.n
-    const n = await queue.depth(dest)
-    depths.set(dest, { n, at: now() })
-    return n
+    return queue.depth(dest).then((n) => {
+      depths.set(dest, { n, at: now() })
+      return n
+    })
   }
 
   /** Finished ids forgotten early (the memory cap): one warning, then at most one per hour, with counts only. */
@@ -102,7 +106,8 @@ export function createOutbox(storage: Storage, options: OutboxOptions = {}): Out
 
   async function enqueue(dest: string, items: Omit<OutboxItem, 'attempts'>[]): Promise<boolean[]> {
     if (!items.length) return []
-    const depth = await depthNow(dest)
+    const known = depthNow(dest)
+    const depth = typeof known === 'number' ? known : await known
     const pending = groups.get(dest)?.items.length ?? 0
     if (depth + pending + items.length > maxQueue) throw new OutboxFullError(dest, depth + pending, maxQueue)
     let group = groups.get(dest)

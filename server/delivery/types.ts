@@ -68,6 +68,8 @@ export interface QueueStore {
   hold(dest: string, until: number): Promise<void>
   holdUntil(dest: string): Promise<number>
   depth(dest: string): Promise<number>
+  /** The depth without waiting, where the store keeps it in memory (local stores, once loaded); undefined otherwise. */
+  knownDepth?(dest: string): number | undefined
   deadLetters(dest: string): Promise<DeadLetter[]>
   /** Move dead letters back into the outbox, keeping their event_id; never one already sent. */
   replay(dest: string, ids: string[] | 'all'): Promise<ReplayResult>
