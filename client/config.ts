@@ -9,10 +9,6 @@ export interface LoaderConfig {
   t: string
   /** event_id template for a checkout with an order_id, e.g. `ord_{order_id}` (DESIGN §3 event_id contract). */
   o: string
-  /** Beacon origin rerouted to `{p}/pin/ct`, e.g. `https://ct.pinterest.com` (api-and-tag.md §D2). */
-  b: string
-  /** Script origin whose `/ct/…` is rerouted to `{p}/pin/…`, e.g. `https://s.pinimg.com` (§D1). */
-  s: string
   /** OneTrust group id that means "marketing/targeting", e.g. `C0004` (consent.md §5). */
   g: string
   /** Browser-tag consent when no CMP, hook or GPC signal exists. */

@@ -2,12 +2,16 @@ import { C } from './config'
 import { W } from './env'
 
 /**
- * Map Pinterest's hosts to first-party paths; other URLs unchanged, a `Request` object left alone:
+ * Map Pinterest's public hosts to first-party paths; other URLs unchanged, a `Request` object left alone:
  * `https://ct.pinterest.com/v3/?…` → `{p}/pin/ct/v3/?…` (beacons, api-and-tag.md §D2),
- * `https://s.pinimg.com/ct/lib/main.x.js` → `{p}/pin/lib/main.x.js` (scripts, §D1).
+ * `https://s.pinimg.com/ct/lib/main.x.js` → `{p}/pin/lib/main.x.js` (scripts, §D1). Pinterest's
+ * script always names these hosts, whatever upstream the server forwards to (an egress proxy, a
+ * test fake): that is the server's business (PINTEREST_BEACON_ORIGIN / PINTEREST_SCRIPT_ORIGIN).
+ * (A longer host such as `ct.pinterest.com.evil.example` is rerouted too: to the shop's own origin,
+ * where the proxy forwards nothing but its fixed upstream — harmless, and cheaper than checking.)
  */
 export const rewrite = (u: unknown): unknown =>
-  (u as Request)?.url ? u : ('' + u).replace(C.b, C.p + '/pin/ct').replace(C.s + '/ct', C.p + '/pin')
+  (u as Request)?.url ? u : ('' + u).replace(/^https:\/\/ct\.pinterest\.com/, C.p + '/pin/ct').replace(/^https:\/\/s\.pinimg\.com\/ct/, C.p + '/pin')
 
 /** Replace method `k` of `o` by one that rewrites argument `i` first. */
 const wrap = (o: Record<string, Function>, k: string, i = 0) => {

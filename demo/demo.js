@@ -97,11 +97,41 @@
     }
   }
 
+  // --- Pinterest's tag unreachable (offline, or the server cannot reach s.pinimg.com) ---------
+  // The loader adds <script src="…/pin/core.js">; when that answers an error the browser logs a bare
+  // failed request. Say what it means: the loader then sends each call to /tw/e, the CAPI copies still appear.
+  var TAG_DOWN = "Pinterest's tag could not be loaded: " + D.prefix + '/pin/core.js answered an error (offline, or the server cannot reach ' +
+    "Pinterest's script host). The loader sends each call to " + D.prefix + '/e instead, so the Conversions API copies below still appear.'
+  document.addEventListener('error', function (e) {
+    var t = e.target
+    if (!t || t.tagName !== 'SCRIPT' || !/\/pin\/core\.js/.test(t.src || '')) return
+    console.info('[tagwarden demo] ' + TAG_DOWN)
+    var p = $('tag-down') || document.createElement('p')
+    p.id = 'tag-down'
+    p.className = 'warn'
+    p.textContent = TAG_DOWN
+    $('log').insertBefore(p, $('log').querySelector('ol'))
+  }, true)
+
   // --- the dry-run record, live --------------------------------------------------------------
   var log = $('log')
+  var open = {}
+  function payloadBlock(id, dest, r) {
+    var d = document.createElement('details')
+    var key = id + ' ' + dest
+    d.open = !!open[key]
+    d.addEventListener('toggle', function () { open[key] = d.open })
+    var s = document.createElement('summary')
+    s.textContent = dest + ' payload'
+    var pre = document.createElement('pre')
+    pre.textContent = JSON.stringify(r.payload, null, 2)
+    d.appendChild(s)
+    d.appendChild(pre)
+    return d
+  }
   function render(events) {
     var ol = log.querySelector('ol')
-    log.querySelector('.note').textContent = D.dryRun ? 'Dry-run: CAPI payloads are built and validated, not sent.' : 'Live: CAPI events are sent to Pinterest.'
+    log.querySelector('.note').textContent = D.dryRun ? 'Dry-run: CAPI payloads are built and validated, not sent.' : 'Live: CAPI events are sent to Pinterest (payloads are recorded in dry-run only).'
     ol.innerHTML = ''
     events.slice(0, 8).forEach(function (e) {
       var li = document.createElement('li')
@@ -109,8 +139,11 @@
       li.innerHTML = '<strong></strong> <code></code> <span class="note"></span><br><small></small>'
       li.querySelector('strong').textContent = e.name
       li.querySelector('code').textContent = e.event_id
-      li.querySelector('.note').textContent = 'via ' + e.source
+      li.querySelector('.note').textContent = 'via ' + (e.sources || [e.source]).join(', ')
       li.querySelector('small').textContent = dests.join(' · ')
+      // Each destination's wire payload, exactly as it would go to Pinterest (hashed identifiers, money as strings).
+      Object.keys(e.destinations).forEach(function (d) { if (e.destinations[d].payload) li.appendChild(payloadBlock(e.event_id, d, e.destinations[d])) })
+      ;(e.notes || []).forEach(function (n) { var p = document.createElement('p'); p.className = 'note'; p.textContent = n; li.appendChild(p) })
       ol.appendChild(li)
     })
   }

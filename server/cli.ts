@@ -5,17 +5,7 @@ import { consentCommand } from './commands/consent'
 import { dlqCommand } from './commands/dlq'
 import { sendTestEventCommand } from './commands/send-test-event'
 import { serveCommand } from './commands/serve'
-
-const USAGE = `usage: tagwarden <command>
-
-  serve              run the proxy (PORT, HOST, TAGWARDEN_* and PINTEREST_* from the environment)
-  check              validate the configuration and print it without secrets
-  send-test-event    send one test event to Pinterest (?test=true) and print the answer
-  consent explain    print the normalized consent and each destination's decision for given signals
-                     [--tcf <s>] [--gpp <s>] [--gpp-sid N] [--gpc] [--country XX] [--consent <json>]
-  dlq list           list dead letters (reason, last response, attempts) [--dest <name>] [--json]
-  dlq replay         put dead letters back into the outbox, same event_id: --id <event_id> ... | --all
-`
+import { COMMAND_USAGE, USAGE } from './commands/usage'
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   serve: serveCommand,
@@ -24,16 +14,40 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   consent: consentCommand,
   dlq: dlqCommand,
 }
+/** Commands configured only by the environment: an argument is a mistake worth naming. */
+const NO_ARGUMENTS = new Set(['serve', 'check', 'send-test-event'])
+const HELP = new Set(['--help', '-h', 'help'])
+
+/** What a user who typed a flag probably meant, in the environment's terms. */
+const hint = (arg: string) =>
+  /^--?(p|port)(=|$)/i.test(arg) ? ' (set PORT in the environment: PORT=3000 tagwarden serve)'
+  : /^--?host(=|$)/i.test(arg) ? ' (set HOST in the environment: HOST=0.0.0.0 tagwarden serve)'
+  : ' (settings come from the environment; see README "Configuration")'
 
 async function main(argv: string[]): Promise<void> {
-  const [name = 'serve', ...args] = argv
-  if (name === '--help' || name === '-h' || name === 'help') {
+  const [name, ...args] = argv
+  if (name === undefined) {
+    // No command: say what there is rather than start a server nobody asked for.
     process.stdout.write(USAGE)
+    process.exitCode = 2
+    return
+  }
+  if (HELP.has(name)) {
+    process.stdout.write((args[0] && COMMAND_USAGE[args[0]]) || USAGE)
     return
   }
   const command = COMMANDS[name]
   if (!command) {
     process.stderr.write(`[tagwarden] unknown command "${name}"\n\n${USAGE}`)
+    process.exitCode = 2
+    return
+  }
+  if (args.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(COMMAND_USAGE[name])
+    return
+  }
+  if (NO_ARGUMENTS.has(name) && args.length) {
+    process.stderr.write(`[tagwarden] ${name} takes no arguments, got "${args[0]}"${hint(args[0])}\n\n${COMMAND_USAGE[name]}`)
     process.exitCode = 2
     return
   }

@@ -203,13 +203,19 @@ function parseStorage(raw: string, problems: string[]): StorageSpec {
  */
 export function parseConfig(env: Record<string, string | undefined>, file: Record<string, unknown> = {}): Config {
   const problems: string[] = []
-  const parsed = envSchema.safeParse(emptyToUndefined(env))
+  const input = emptyToUndefined(env)
+  let parsed = envSchema.safeParse(input)
   if (!parsed.success) {
+    const bad = new Set<string>()
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '')
+      bad.add(name)
       problems.push(issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`)
     }
-    throw new ConfigError(problems)
+    // Read on without the bad values (their defaults stand in) so that the checks below — secrets,
+    // storage, credentials, the config file — report their problems in the same message.
+    parsed = envSchema.safeParse(Object.fromEntries(Object.entries(input).filter(([name]) => !bad.has(name))))
+    if (!parsed.success) throw new ConfigError(problems)
   }
   const e = parsed.data
   const production = e.NODE_ENV === 'production'

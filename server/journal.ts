@@ -30,12 +30,16 @@ export interface JournalEntry {
   destinations: Record<string, DestinationRecord>
   /** Every path this event_id arrived on (tag beacon, loader fallback, webhook, API), first first. */
   sources?: EventSource[]
+  /** What happened to the event after it was accepted (an order cancelled or refunded later), oldest first. */
+  notes?: string[]
 }
 
 export interface Journal {
   /** Record an event (or merge into its entry); under load new events are sampled (see JournalOptions). */
   add(event: CanonicalEvent, received: number, destinations: Record<string, DestinationRecord>): void
   update(dest: string, eventId: string, patch: Partial<DestinationRecord>): void
+  /** Add a note to a recorded event (the inspector shows it); false when the event is no longer among the recent ones. */
+  note(eventId: string, text: string): boolean
   recent(limit?: number): JournalEntry[]
   /** Changes on every add or update: a cheap freshness token (ETag) for the inspector. */
   version(): number
@@ -121,6 +125,15 @@ export function createJournal(storage: Storage, options: JournalOptions = {}): J
     dirty = true
   }
 
+  function note(eventId: string, text: string): boolean {
+    const e = entries.get(eventId)
+    if (!e) return false
+    version++
+    e.notes = [...(e.notes ?? []), text].slice(-10)
+    dirty = true
+    return true
+  }
+
   const recent = (limit = size) => [...entries.values()].slice(-limit).reverse()
 
   async function save(): Promise<void> {
@@ -136,7 +149,7 @@ export function createJournal(storage: Storage, options: JournalOptions = {}): J
     if (Array.isArray(saved)) for (const e of saved.slice(-size)) entries.set(e.event_id, e)
   }
 
-  return { add, update, recent, version: () => version, save, load, skipped: () => skipped }
+  return { add, update, note, recent, version: () => version, save, load, skipped: () => skipped }
 }
 
 function withoutPayloads(e: JournalEntry): JournalEntry {

@@ -1,5 +1,6 @@
 import { createConsentPolicy, explainConsent, parseExplainArgs } from '../consent'
 import { loadConfig } from './load-config'
+import { COMMAND_USAGE } from './usage'
 
 /**
  * `tagwarden consent explain --tcf <s> --gpp <s> [--gpc] [--country XX] [--consent <json>]` — the
@@ -7,7 +8,7 @@ import { loadConfig } from './load-config'
  */
 export async function consentCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args
-  if (sub !== 'explain') throw new Error('[tagwarden] usage: tagwarden consent explain [--tcf <s>] [--gpp <s>] [--gpp-sid 7] [--gpc] [--country XX] [--consent <json>]')
+  if (sub !== 'explain') throw new Error(`[tagwarden] [consent] ${sub ? `unknown action "${sub}"` : 'missing action'}: the one action is explain\n\n${COMMAND_USAGE.consent}`)
   const config = await loadConfig()
   const policy = createConsentPolicy({ ...config.consent, defaultConsent: config.defaultConsent })
   process.stdout.write(`${JSON.stringify(explainConsent(policy, parseExplainArgs(rest)), null, 2)}\n`)

@@ -2,15 +2,12 @@ import { parseArgs } from 'node:util'
 import { createOutbox } from '../delivery/outbox'
 import type { DeadLetter } from '../delivery/types'
 import { destinations } from '../destinations'
+import type { StorageSpec } from '../config'
 import { createStore } from '../storage/create-store'
 import { loadConfig } from './load-config'
+import { COMMAND_USAGE } from './usage'
 
-const USAGE = `usage: tagwarden dlq list [--dest <name>] [--json]
-       tagwarden dlq replay (--id <event_id> ... | --all) [--dest <name>]
-
-Dead letters are events that will not be retried on their own (a payload Pinterest refused, an
-event older than TAGWARDEN_MAX_EVENT_AGE_DAYS). Replay puts them back into the outbox with their
-original event_id; one already delivered is never sent again.`
+const USAGE = COMMAND_USAGE.dlq
 
 /**
  * `tagwarden dlq list|replay` — inspect and replay dead letters in the configured storage
@@ -33,7 +30,7 @@ export async function dlqCommand(args: string[]): Promise<void> {
   try {
     const outbox = createOutbox(store.storage, { redis: store.redis, dir: store.dir, passive: true, maxEventAgeMs: config.delivery.maxEventAgeDays * 86_400_000 })
     for (const dest of values.dest ? [values.dest] : names) {
-      if (action === 'list') print(await outbox.queue.deadLetters(dest), !!values.json)
+      if (action === 'list') print(await outbox.queue.deadLetters(dest), !!values.json, `${dest} in ${storageName(config.storage)}`)
       else {
         const result = await outbox.queue.replay(dest, values.all ? 'all' : values.id!)
         process.stdout.write(`${JSON.stringify({ dest, ...result })}\n`)
@@ -46,12 +43,15 @@ export async function dlqCommand(args: string[]): Promise<void> {
   }
 }
 
-function print(letters: DeadLetter[], json: boolean): void {
+/** The storage a listing came from, as the user configured it (Redis credentials left out). */
+const storageName = (s: StorageSpec) => (s.kind === 'fs' ? `fs:${s.dir}` : s.kind === 'redis' ? s.url.replace(/\/\/[^@/]*@/, '//<credentials>@') : 'memory:')
+
+function print(letters: DeadLetter[], json: boolean, where: string): void {
   if (json) {
     for (const d of letters) process.stdout.write(`${JSON.stringify(d)}\n`)
     return
   }
-  if (!letters.length) return
+  if (!letters.length) return void process.stdout.write(`[tagwarden] [dlq] no dead letters for ${where}\n`)
   for (const d of letters) {
     const last = d.response ? (d.response.status ? `HTTP ${d.response.status}` : d.response.error ?? '') : '—'
     process.stdout.write(`${d.dest}  ${d.item.id}  dead ${new Date(d.deadAt).toISOString()}  attempts ${d.item.attempts}  last ${last}\n    ${d.reason}\n`)

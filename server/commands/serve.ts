@@ -9,9 +9,15 @@ export async function serveCommand(): Promise<void> {
   const config = await loadConfig()
   const running = await startServer(config)
   const log = running.tw.runtime.log
-  log.info(`[tagwarden] listening on ${running.url}${config.prefix}/`, {
+  // Links a person can open: a wildcard listen address is reached through localhost.
+  const base = running.url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//localhost')
+  const demo = config.demo ? `${base}/demo/` : undefined
+  const inspector = `${base}${config.prefix}/_/inspect${config.adminToken ? '?token=<TAGWARDEN_ADMIN_TOKEN>' : ''}`
+  log.info(`[tagwarden] listening on ${running.url}${config.prefix}/ — ${demo ? `demo ${demo}, ` : ''}inspector ${inspector}${config.pinterest.dryRun ? ' (dry-run: nothing is sent to Pinterest)' : ''}`, {
     storage: config.storage.kind,
     dry_run: config.pinterest.dryRun,
+    demo,
+    inspector,
   })
   const stop = (signal: string) => {
     log.info(`[tagwarden] ${signal}: shutting down`)

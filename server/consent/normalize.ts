@@ -1,5 +1,5 @@
 import type { ConsentSignals } from '../event'
-import { decodeGpp, uspOptOut } from './gpp'
+import { decodeGpp, uspAnswered, uspOptOut } from './gpp'
 import { normalizeCountry, regionDefault } from './regions'
 import { decodeTcf, tcfToFlags, type TcfInfo } from './tcf'
 import { CONSENT_FLAGS, type ConsentFlag, type ConsentFlagName, type ConsentState } from './types'
@@ -26,7 +26,9 @@ const cmpSource = (source: string | undefined) => (!source ? 'consent-mode' : so
  *    a Consent Mode `denied` from the same page still wins; invalid (bad, v1, CMP id 0/1,
  *    pre-2.2 policy) → all denied. `gdpr_applies` with no TC string at all → all denied;
  * 2. Consent Mode values from a CMP adapter / the hook; a type it did not set stays `unset`;
- * 3. the region default for the country; 4. `defaultConsent`.
+ * 3. a GPP US section or US Privacy string that answered the opt-out question → all granted (the
+ *    US opt-out regime; the opt-out itself is `sale_opt_out` below);
+ * 4. the region default for the country (shipped: US granted, EEA denied); 5. `defaultConsent`.
  * Opt-out of sale/sharing: GPC (header or JS, or a GPP GPC sub-section) cannot be overridden;
  * GPP US sections, uspv1 and a CMP's `sale_opt_out` add to it, none can clear it.
  */
@@ -56,6 +58,11 @@ export function normalizeConsent(signals: ConsentSignals | undefined, options: N
     flags = all('unset')
     for (const f of consentMode) flags[f] = s[f]!
     flagSource = fromSignals
+  } else if (gpp?.usRegime || uspAnswered(s.us_privacy)) {
+    // US state privacy laws are opt-out regimes (docs/us-consent.md): a US section or US Privacy
+    // string that answered the opt-out question allows processing; an opt-out sets sale_opt_out (LDP).
+    flags = all('granted')
+    flagSource = gpp?.usRegime ? 'gpp' : 'us-privacy'
   } else {
     const region = regionDefault(options.regions, country)
     flags = all(region ?? options.defaultConsent)

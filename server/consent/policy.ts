@@ -8,8 +8,12 @@ import type { ConsentPolicy, ConsentState, Decision } from './types'
 /** Distinct plain Consent Mode states remembered (a handful in practice; the table is emptied when full). */
 const PLAIN_STATES = 1024
 
-/** Region defaults when the config names none: opt-in law countries start denied. */
-export const DEFAULT_REGIONS = { EEA: 'denied' } as const
+/**
+ * Region defaults when the config names none: opt-in law countries (EEA, UK, CH) start denied; the
+ * US, where state privacy laws are opt-out regimes, starts granted — an opt-out (GPC, a GPP or US
+ * Privacy opt-out) then means Limited Data Processing (docs/us-consent.md).
+ */
+export const DEFAULT_REGIONS = { EEA: 'denied', US: 'granted' } as const
 
 /**
  * Build the consent policy from the parsed `consent` config section and TAGWARDEN_DEFAULT_CONSENT.

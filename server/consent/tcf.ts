@@ -15,6 +15,21 @@ const ids = (vector: { has(id: number): boolean }): number[] =>
   Array.from({ length: PURPOSE_BITS }, (_, i) => i + 1).filter((id) => vector.has(id))
 
 /**
+ * Why a TC string does not decode, in words a shop owner can act on (the decoder's own message is
+ * a programming error text such as "invalid bit length").
+ * @example tcfDecodeReason('hello world', e) // 'not a TC string: it has characters other than letters, digits, "-", "_" and "."'
+ */
+function tcfDecodeReason(tcString: string, error: unknown): string {
+  const s = tcString.trim()
+  if (!s) return 'empty TC string'
+  if (!/^[A-Za-z0-9_.-]+$/.test(s)) return 'not a TC string: it has characters other than letters, digits, "-", "_" and "."'
+  const bad = /invalid value (\S+) passed for (\w+)/.exec(String((error as Error)?.message ?? ''))
+  if (bad?.[2] === 'cmpId') return `CMP id ${bad[1]} is not a registered CMP`
+  if (bad) return `the TC string's ${bad[2]} field holds an invalid value (${bad[1].slice(0, 20)})`
+  return 'the TC string is cut short or corrupted: its core segment does not decode'
+}
+
+/**
  * Decode a TC string with `@iabtechlabtcf/core` (`TCString.decode` needs no GVL). Never throws:
  * a string that fails to decode, is v1, has no registered CMP id or a pre-2.2 policy version
  * after the cutoff comes back `valid: false` with the reason — it counts as no consent.
@@ -27,7 +42,7 @@ export function decodeTcf(tcString: string): TcfInfo {
     // also accepts a lone Disclosed Vendors / Publisher TC segment, which carries no consent.
     model = TCString.decode(tcString.trim())
   } catch (error) {
-    return { valid: false, purposes: [], reason: `does not decode: ${(error as Error).message}` }
+    return { valid: false, purposes: [], reason: tcfDecodeReason(tcString, error) }
   }
   const version = Number(model.version)
   const cmpId = Number(model.cmpId)

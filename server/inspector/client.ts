@@ -21,7 +21,7 @@ export function inspectorClient(): void {
   }
 
   type Rec = { action: string; rule: string; consent?: string; state: string; detail?: string; at?: number; identifiers?: string[]; attempts?: number }
-  type Entry = { event_id: string; name: string; source: string; sources?: string[]; time: number; received: number; identifiers: string[]; destinations: Record<string, Rec>; pair: { tag: boolean; capi: boolean } }
+  type Entry = { event_id: string; name: string; source: string; sources?: string[]; time: number; received: number; identifiers: string[]; destinations: Record<string, Rec>; pair: { tag: boolean; capi: boolean }; notes?: string[] }
   type Summary = {
     perMinute: number[]; window: number
     matchKeys: { total: number; em: number; click_id: number; ip_ua: number; external_id: number }
@@ -118,7 +118,7 @@ export function inspectorClient(): void {
     const rows = d.events.map((e) =>
       h('tr', { 'data-event-id': e.event_id },
         h('td', { class: 'c-time', title: `event_time ${new Date(e.time * 1000).toISOString()}` }, clock(e.received)),
-        h('td', { class: 'c-event' }, h('div', { class: 'name' }, e.name), h('div', { class: 'id' }, e.event_id)),
+        h('td', { class: 'c-event' }, h('div', { class: 'name' }, e.name), h('div', { class: 'id' }, e.event_id), ...(e.notes ?? []).map((n) => h('div', { class: 'detail note', title: n }, n))),
         h('td', { class: 'c-source' }, ...(e.sources ?? [e.source]).map((s) => badge(s === 'loader' ? 'fallback' : s, 'src', s === 'loader' ? 'loader fallback (/e)' : s))),
         ...dests.map((x) => destCell(e, x)),
         h('td', { class: 'c-ids' }, ...(e.identifiers.length ? e.identifiers.map((k) => h('span', { class: 'key', title: k }, KEY_LABEL[k] ?? k)) : [h('span', { class: 'none' }, 'none')])),

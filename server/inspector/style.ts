@@ -57,6 +57,7 @@ table.events { width: 100%; min-width: 1080px; border-collapse: collapse; table-
 .attempts { font-size: 11px; color: var(--muted); }
 .detail { font-size: 11.5px; color: var(--bad); display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
 .stripped { font-size: 11.5px; color: var(--warn); }
+.detail.note { color: var(--warn); }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 11.5px; line-height: 17px; white-space: nowrap; background: var(--mut-bg); color: var(--muted); }
 .badge + .badge { margin-left: 4px; }
 .c-source .badge, .c-pair .badge { margin: 0 4px 3px 0; }

@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { HASHED_USER_FIELDS, consentSignalsSchema, type CanonicalEvent, type CustomData, type HashedUserField, type UserData } from '../event'
 import { toCapiEventName } from './event-names'
-import { hashUserValues, toMoneyString } from './normalize'
+import { MONEY_TEXT, toMoneyString } from './money'
+import { hashUserValues } from './normalize'
 
 // The body of POST /v1/events: Pinterest's own `{ "data": [ … ] }` shape (v5/openapi.yaml
 // ConversionEvents), accepted leniently — plaintext or hashed identifiers, string or array, number
@@ -9,7 +10,10 @@ import { hashUserValues, toMoneyString } from './normalize'
 // `context` fields. Unknown keys are refused here, as Pinterest refuses them.
 
 const stringOrList = z.union([z.string().max(1024), z.array(z.string().max(1024)).max(100)])
-const money = z.union([z.number().finite(), z.string().regex(/^\s*-?\d+(\.\d+)?\s*$/, 'must be a number')])
+// Money: a number or a decimal string, never negative (a conversion has no negative value; docs/money.md).
+const money = z
+  .union([z.number().finite(), z.string().regex(MONEY_TEXT, 'must be a number')])
+  .refine((v) => !(Number(v) < 0), 'must not be negative: a conversion has no negative value (docs/money.md)')
 const idLike = z.union([z.string().max(1024), z.number().finite()]).transform(String)
 
 const userInput = z
@@ -113,11 +117,13 @@ export function toCustomData(input: z.output<typeof customInput> | undefined): C
   const out: CustomData = {}
   if (!input) return out
   // Keys are set one by one in a fixed order (no filtered copy): every result shares few shapes.
-  const value = toMoneyString(input.value)
+  const currency = input.currency?.toUpperCase()
+  // Money is rounded to the minor units of the event's currency (JPY 0 places, USD 2, KWD 3).
+  const value = toMoneyString(input.value, currency)
   if (value !== undefined) out.value = value
-  if (input.currency !== undefined) out.currency = input.currency.toUpperCase()
+  if (currency !== undefined) out.currency = currency
   if (input.content_ids !== undefined) out.content_ids = ([] as string[]).concat(input.content_ids)
-  if (input.contents !== undefined) out.contents = input.contents.map((c) => ({ ...c, item_price: toMoneyString(c.item_price) }))
+  if (input.contents !== undefined) out.contents = input.contents.map((c) => ({ ...c, item_price: toMoneyString(c.item_price, currency) }))
   if (input.num_items !== undefined) out.num_items = input.num_items
   if (input.order_id !== undefined) out.order_id = input.order_id
   if (input.search_string !== undefined) out.search_string = input.search_string
@@ -125,7 +131,7 @@ export function toCustomData(input: z.output<typeof customInput> | undefined): C
   if (input.content_category !== undefined) out.content_category = input.content_category
   if (input.content_brand !== undefined) out.content_brand = input.content_brand
   if (input.opt_out_type !== undefined) out.opt_out_type = input.opt_out_type
-  const ltv = toMoneyString(input.predicted_ltv)
+  const ltv = toMoneyString(input.predicted_ltv, currency)
   if (ltv !== undefined) out.predicted_ltv = ltv
   return out
 }

@@ -1,7 +1,8 @@
 import { canonicalEventSchema, type CanonicalEvent, type ConsentSignals, type Content, type CustomData, type EventSource, type UserData } from '../event'
 import type { Beacon } from './beacon'
 import { toCapiEventName } from './event-names'
-import { hashUserValue, hashUserValues, isSha256, toMoneyString } from './normalize'
+import { toMoneyString } from './money'
+import { hashUserValue, hashUserValues, isSha256 } from './normalize'
 
 type Obj = Record<string, unknown>
 
@@ -33,19 +34,25 @@ const count = (v: unknown): number | undefined => {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() ? Number(v) : NaN
   return Number.isFinite(n) && n >= 0 ? Math.trunc(n) : undefined
 }
-const money = (v: unknown) => (typeof v === 'number' || typeof v === 'string' ? toMoneyString(v) : undefined)
+/** Money in the event's currency; a negative amount is left out (docs/money.md). */
+const money = (v: unknown, currency: string | undefined) => (typeof v === 'number' || typeof v === 'string' ? toMoneyString(v, currency) : undefined)
 const defined = <T extends Obj>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 
-/** `line_items[]` with the tag's `product_*` keys → CAPI `contents[]` (api-and-tag.md §E; other keys dropped: `contents` rejects unknown keys). */
-function toContents(items: unknown): Content[] | undefined {
-  if (!Array.isArray(items)) return undefined
-  const contents = items
-    .filter((i): i is Obj => !!i && typeof i === 'object')
+/**
+ * `line_items` with the tag's `product_*` keys → CAPI `contents[]` (api-and-tag.md §E; other keys
+ * dropped: `contents` rejects unknown keys). A single object, as some themes write a one-product
+ * event, is a list of one: its product id and price still count.
+ */
+function toContents(items: unknown, currency: string | undefined): Content[] | undefined {
+  const list = Array.isArray(items) ? items : items && typeof items === 'object' ? [items] : undefined
+  if (!list) return undefined
+  const contents = list
+    .filter((i): i is Obj => !!i && typeof i === 'object' && !Array.isArray(i))
     .slice(0, 1000)
     .map((i) =>
       defined({
         id: str(i.product_id),
-        item_price: money(i.product_price),
+        item_price: money(i.product_price, currency),
         quantity: count(i.product_quantity),
         item_name: str(i.product_name),
         item_category: str(i.product_category),
@@ -58,12 +65,13 @@ function toContents(items: unknown): Content[] | undefined {
 
 /** The tag's event data → CAPI `custom_data` (api-and-tag.md §E); keys CAPI does not know are dropped. */
 function toCustom(ed: Obj, pd: Obj): CustomData {
-  const contents = toContents(ed.line_items)
+  const code = str(ed.currency)
+  const currency = code && /^[A-Za-z]{3}$/.test(code) ? code.toUpperCase() : undefined
+  const contents = toContents(ed.line_items, currency)
   const ids = contents?.map((c) => c.id).filter((id): id is string => !!id)
-  const currency = str(ed.currency)
   return defined({
-    value: money(ed.value),
-    currency: currency && /^[A-Za-z]{3}$/.test(currency) ? currency.toUpperCase() : undefined,
+    value: money(ed.value, currency),
+    currency,
     order_id: str(ed.order_id),
     num_items: count(ed.order_quantity),
     search_string: str(ed.search_query),

@@ -1,7 +1,15 @@
+import { rewriteJsonExact } from '../json-exact'
+
 /** Changes to a beacon's partner data (`pd`): keys to set, keys to remove. */
 export interface PdEdit {
   set?: Record<string, string>
   remove?: string[]
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v)
+
+const fail = (): never => {
+  throw new TypeError('pd is not an object')
 }
 
 function editObject(pd: Record<string, unknown>, edit: PdEdit): Record<string, unknown> {
@@ -24,11 +32,8 @@ export function editPartnerData(params: URLSearchParams, edit: PdEdit): URLSearc
   const json = out.get('pd')
   if (json !== null) {
     try {
-      const pd: unknown = JSON.parse(json || '{}')
-      if (pd && typeof pd === 'object' && !Array.isArray(pd)) {
-        out.set('pd', JSON.stringify(editObject(pd as Record<string, unknown>, edit)))
-        return out
-      }
+      out.set('pd', rewriteJsonExact(json || '{}', (pd) => editObject(isObject(pd) ? pd : fail(), edit)))
+      return out
     } catch {
       // not JSON: edit the bracket form below
     }
@@ -45,18 +50,20 @@ export function editPartnerData(params: URLSearchParams, edit: PdEdit): URLSearc
   return out
 }
 
-/** The same edit on a JSON beacon body (`{"event":…,"pd":{…}}` or `"pd":"{…}"`); undefined when the body is not a JSON object. */
+/**
+ * The same edit on a JSON beacon body (`{"event":…,"pd":{…}}` or `"pd":"{…}"`); undefined when the
+ * body is not a JSON object. Everything else is written back as it came, numbers digit for digit.
+ */
 export function editPartnerDataJson(body: string, edit: PdEdit): string | undefined {
   try {
-    const o: unknown = JSON.parse(body)
-    if (!o || typeof o !== 'object' || Array.isArray(o)) return undefined
-    const b = o as Record<string, unknown>
-    const asString = typeof b.pd === 'string'
-    const pd: unknown = asString ? JSON.parse(b.pd as string) : b.pd ?? {}
-    if (!pd || typeof pd !== 'object' || Array.isArray(pd)) return undefined
-    const edited = editObject(pd as Record<string, unknown>, edit)
-    return JSON.stringify({ ...b, pd: asString ? JSON.stringify(edited) : edited })
+    return rewriteJsonExact(body, (b) => {
+      if (!isObject(b)) throw new TypeError('not a JSON object')
+      if (typeof b.pd === 'string') return { ...b, pd: rewriteJsonExact(b.pd, (pd) => editObject(isObject(pd) ? pd : fail(), edit)) }
+      const pd = b.pd ?? {}
+      return { ...b, pd: editObject(isObject(pd) ? pd : fail(), edit) }
+    })
   } catch {
     return undefined
   }
 }
+

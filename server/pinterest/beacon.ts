@@ -1,3 +1,4 @@
+import { parseJsonExact } from '../json-exact'
 import { hasLoneSurrogate } from '../lone-surrogate'
 import { parseBracketForm } from './bracket-form'
 
@@ -18,12 +19,12 @@ export interface Beacon {
 
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v)
 
-/** A JSON object given as a string (the JS tag's `ed={"value":…}`), or undefined. */
+/** A JSON object given as a string (the JS tag's `ed={"value":…}`), or undefined. Integers beyond 2^53 keep their digits (an order id). */
 function jsonObject(v: unknown): Obj | undefined {
   if (isObj(v)) return v
   if (typeof v !== 'string' || !v.trim().startsWith('{')) return undefined
   try {
-    const parsed: unknown = JSON.parse(v)
+    const parsed: unknown = parseJsonExact(v)
     return isObj(parsed) && !hasLoneSurrogate(v, parsed) ? parsed : undefined
   } catch {
     return undefined

@@ -12,6 +12,20 @@ export const sha256 = (value: string): string => hash('sha256', value, 'hex')
 const lower = (v: string) => v.trim().toLowerCase()
 const noSpaceOrPunct = (v: string) => lower(v).replace(/[\s\p{P}\p{S}]+/gu, '')
 
+/** An extension after the number: `x12`, `ext. 12`, `extension 12`, `#12`. */
+const PHONE_EXTENSION = /\s*(?:ext(?:ension)?\.?|x|#)\s*\d{1,6}\s*$/i
+
+/**
+ * A phone number as typed, without an extension; undefined when letters are left (`555-555-SHIP`):
+ * a number spelled in letters has no reliable digits, and hashing what digits it has would match
+ * nobody (the spec's "remove … letters" is about stray letters, not about guessing a number).
+ * @example phoneText('+1 555 123 4567 ext. 89') // '+1 555 123 4567'
+ */
+export function phoneText(value: string): string | undefined {
+  const number = value.replace(PHONE_EXTENSION, '')
+  return /\p{L}/u.test(number) ? undefined : number
+}
+
 const GENDERS: Record<string, string> = {
   f: 'f', female: 'f', woman: 'f', w: 'f',
   m: 'm', male: 'm', man: 'm',
@@ -30,7 +44,7 @@ export const NORMALIZERS: Record<HashedUserField, (value: string) => string | un
     return s.includes('@') ? s : undefined
   },
   // ph: "only digits with country code, area code, and number. Remove any symbols, letters, spaces and leading zeros."
-  ph: (v) => v.replace(/\D/g, '').replace(/^0+/, '') || undefined,
+  ph: (v) => phoneText(v)?.replace(/\D/g, '').replace(/^0+/, '') || undefined,
   // fn: "first name, in lowercase"
   fn: (v) => lower(v) || undefined,
   // ln: "last name, in lowercase"
@@ -90,14 +104,4 @@ export function hashUserValues(field: HashedUserField, input: string | readonly 
     if (h) out.add(h)
   }
   return out.size ? [...out] : undefined
-}
-
-/**
- * Money as the string Pinterest wants ("Accepted as a string in the request; it will be parsed
- * into a double", v5/openapi.yaml custom_data.value / contents[].item_price).
- */
-export function toMoneyString(value: number | string | undefined | null): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined
-  const n = typeof value === 'number' ? value : Number(String(value).trim())
-  return Number.isFinite(n) ? String(n) : undefined
 }

@@ -3,6 +3,7 @@ import { timingSafeEqual, hash } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { isIP } from 'node:net'
 import type { z } from 'zod'
+import { parseJsonExact } from '../json-exact'
 import { hasLoneSurrogate } from '../lone-surrogate'
 
 /**
@@ -77,12 +78,15 @@ async function readWebBody(event: H3Event, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-/** Parse JSON text or answer 400 saying so (lone UTF-16 surrogates included: valid JSON, not valid Unicode). */
+/**
+ * Parse JSON text or answer 400 saying so (lone UTF-16 surrogates included: valid JSON, not valid
+ * Unicode). Integers beyond 2^53 − 1 (order ids) come back as strings of their exact digits.
+ */
 export function parseJson(text: string): unknown {
   if (!text.trim()) throw new HTTPError({ status: 400, message: 'empty body: expected JSON' })
   let value: unknown
   try {
-    value = JSON.parse(text)
+    value = parseJsonExact(text)
   } catch (error) {
     throw new HTTPError({ status: 400, message: `body is not valid JSON: ${(error as Error).message}` })
   }

@@ -44,6 +44,7 @@ const view = (e: JournalEntry) => ({
   identifiers: e.identifiers,
   destinations: Object.fromEntries(Object.entries(e.destinations).map(([d, { payload: _payload, ...r }]) => [d, r])),
   pair: dedupPair(e),
+  notes: e.notes,
 })
 
 /**

@@ -7,14 +7,18 @@ import { notModified } from './etag'
 /** A Pinterest library file name (`main.6ae4a9fc.js`, api-and-tag.md §D1): one segment, no escapes, no leading dot. */
 export const SCRIPT_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}\.js$/
 
-async function serve(event: H3Event, cache: ScriptCache, path: string): Promise<HTTPResponse> {
+async function serve(event: H3Event, cache: ScriptCache, path: string, prefix: string): Promise<HTTPResponse> {
   const r = await cache.get(path)
   if (r.kind === 'not-found') throw new HTTPError({ status: 404, message: `${path} does not exist at PINTEREST_SCRIPT_ORIGIN` })
   if (r.kind === 'busy') {
     throw new HTTPError({ status: 503, message: `too many Pinterest scripts are being fetched at once; ${path} was not looked up, retry shortly`, headers: { 'retry-after': '5' } })
   }
   if (r.kind === 'unavailable') {
-    throw new HTTPError({ status: 502, message: `could not fetch ${path} from PINTEREST_SCRIPT_ORIGIN and no cached copy exists (${r.reason})` })
+    // Offline (the demo on a laptop) or an origin this server cannot reach: say what the shop sees.
+    throw new HTTPError({
+      status: 502,
+      message: `could not fetch ${path} from PINTEREST_SCRIPT_ORIGIN and no cached copy exists (${r.reason}): offline, or that origin is unreachable from this server. The page runs without Pinterest's tag; the loader sends its calls to ${prefix}/e, so the server copies are still made`,
+    })
   }
   const headers = {
     etag: r.script.etag,
@@ -44,12 +48,12 @@ export function pinScriptRoutes(app: H3, rt: Runtime): void {
     onLookup: (state) => rt.metrics.scriptCache(state),
   })
   const lib = `${prefix}/pin/lib/`
-  app.get(`${prefix}/pin/core.js`, (event) => serve(event, cache, '/ct/core.js'))
+  app.get(`${prefix}/pin/core.js`, (event) => serve(event, cache, '/ct/core.js', prefix))
   app.get(`${lib}**`, (event) => {
     const name = event.url.pathname.slice(lib.length)
     if (!SCRIPT_NAME.test(name)) {
       throw new HTTPError({ status: 400, message: 'refused: only Pinterest library file names like main.1a2b3c4d.js are served (one path segment, letters, digits, . _ -)' })
     }
-    return serve(event, cache, `/ct/lib/${name}`)
+    return serve(event, cache, `/ct/lib/${name}`, prefix)
   })
 }

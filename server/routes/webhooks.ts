@@ -1,14 +1,18 @@
 import { HTTPError, type H3, type H3Event } from 'h3'
 import type { Runtime } from '../runtime'
-import { createWebhookLedgers, ingestOrder } from '../webhooks/ingest-order'
-import { shopifyOrderFacts, shopifyOrderId, shopifyOrderSchema } from '../webhooks/shopify'
+import { createWebhookLedgers, ingestOrder, recordReversal } from '../webhooks/ingest-order'
+import { shopifyCancellation, shopifyOrderFacts, shopifyOrderId, shopifyOrderSchema, shopifyRefundDetail, shopifyRefundSchema } from '../webhooks/shopify'
 import { verifyWebhook } from '../webhooks/verify'
-import { isWooOrderPaid, wooOrderFacts, wooOrderSchema } from '../webhooks/woocommerce'
+import { wooOrderFacts, wooOrderSchema, wooOrderState } from '../webhooks/woocommerce'
 import { outboxFullTo503 } from './events'
 import { parseJson, readBodyText, validate } from './http'
 
 /** A Shopify order with hundreds of line items runs to a few hundred kB; a refused delivery is retried and can cost the subscription, so the limit is generous. */
 export const WEBHOOK_BODY_LIMIT = 4 * 1024 * 1024
+
+/** Shopify topics that can tell of an order taken back (docs/order-webhooks.md "Cancellations"). */
+const SHOPIFY_CANCEL_TOPICS = new Set(['orders/cancelled', 'orders/updated'])
+const SHOPIFY_REFUND_TOPIC = 'refunds/create'
 
 /** The WooCommerce topics that carry an order; the purchase is made once, when the order is paid. */
 const WOO_ORDER_TOPICS = new Set(['order.created', 'order.updated'])
@@ -46,19 +50,36 @@ export function webhooksRoutes(app: H3, rt: Runtime): void {
     const webhookId = header(event, 'x-shopify-webhook-id')
     if (webhookId && (await ledgers.deliveries.shopify.has(webhookId))) return { ok: true, status: 'duplicate', reason: 'this X-Shopify-Webhook-Id was processed before' }
     const topic = header(event, 'x-shopify-topic')
-    if (topic !== webhooks.shopifyPurchaseTopic) {
-      return { ok: true, status: 'ignored', reason: `topic ${topic ?? '(none)'} is not the purchase trigger ${webhooks.shopifyPurchaseTopic} (SHOPIFY_PURCHASE_TOPIC)` }
+    const done = async <T>(answer: T): Promise<T> => {
+      if (webhookId) await ledgers.deliveries.shopify.add(webhookId)
+      return answer
     }
 
-    const order = validate(shopifyOrderSchema, parseJson(raw))
-    if (order.test === true) {
-      // A test checkout (Bogus Gateway, test mode of a payment provider) is no conversion: Pinterest would count it as one.
-      if (webhookId) await ledgers.deliveries.shopify.add(webhookId)
-      return { ok: true, status: 'ignored', reason: `order ${shopifyOrderId(order)} is a Shopify test order (test: true): not sent to Pinterest` }
+    if (topic === webhooks.shopifyPurchaseTopic) {
+      const order = validate(shopifyOrderSchema, parseJson(raw))
+      if (order.test === true) {
+        // A test checkout (Bogus Gateway, test mode of a payment provider) is no conversion: Pinterest would count it as one.
+        return done({ ok: true, status: 'ignored', reason: `order ${shopifyOrderId(order)} is a Shopify test order (test: true): not sent to Pinterest` })
+      }
+      // Paid, then cancelled or voided before this delivery (or fully refunded): no purchase.
+      const cancelled = shopifyCancellation(order)
+      if (cancelled) return done({ ok: true, ...(await recordReversal(rt, ledgers, shopifyOrderId(order), 'shopify', 'cancelled', cancelled)) })
+      const outcome = await ingestOrder(rt, ledgers, shopifyOrderFacts(order, webhooks.orderValue), 'shopify').catch(outboxFullTo503)
+      return done({ ok: true, ...outcome })
     }
-    const outcome = await ingestOrder(rt, ledgers, shopifyOrderFacts(order, webhooks.orderValue), 'shopify').catch(outboxFullTo503)
-    if (webhookId) await ledgers.deliveries.shopify.add(webhookId)
-    return { ok: true, ...outcome }
+    if (topic && SHOPIFY_CANCEL_TOPICS.has(topic)) {
+      const order = validate(shopifyOrderSchema, parseJson(raw))
+      const cancelled = order.test === true ? undefined : shopifyCancellation(order)
+      if (cancelled) return done({ ok: true, ...(await recordReversal(rt, ledgers, shopifyOrderId(order), 'shopify', 'cancelled', cancelled)) })
+    } else if (topic === SHOPIFY_REFUND_TOPIC) {
+      const refund = validate(shopifyRefundSchema, parseJson(raw))
+      return done({ ok: true, ...(await recordReversal(rt, ledgers, String(refund.order_id), 'shopify', 'refunded', shopifyRefundDetail(refund))) })
+    }
+    return {
+      ok: true,
+      status: 'ignored',
+      reason: `topic ${topic ?? '(none)'} is not the purchase trigger ${webhooks.shopifyPurchaseTopic} (SHOPIFY_PURCHASE_TOPIC)${topic && SHOPIFY_CANCEL_TOPICS.has(topic) ? ' and the order is not cancelled, voided or refunded' : ''}`,
+    }
   })
 
   app.post(`${prefix}/webhooks/woocommerce`, async (event) => {
@@ -85,8 +106,12 @@ export function webhooksRoutes(app: H3, rt: Runtime): void {
     const deliveryId = header(event, 'x-wc-webhook-delivery-id')
     const deliveryKey = deliveryId ? `${deliveryId}:${order.id}` : undefined
     if (deliveryKey && (await ledgers.deliveries.woocommerce.has(deliveryKey))) return { ok: true, status: 'duplicate', reason: 'this X-WC-Webhook-Delivery-ID was processed before' }
-    if (!isWooOrderPaid(order)) {
-      return { ok: true, status: 'ignored', reason: `order ${order.id} is not paid (status ${order.status.slice(0, 32)})` }
+    const state = wooOrderState(order)
+    if (state === 'not-paid') return { ok: true, status: 'not-paid', reason: `order ${order.id} is not paid (status ${order.status.slice(0, 32)})` }
+    if (state === 'cancelled') {
+      const outcome = await recordReversal(rt, ledgers, String(order.id), 'woocommerce', 'cancelled', `status ${order.status.trim().slice(0, 32)}`)
+      if (deliveryKey) await ledgers.deliveries.woocommerce.add(deliveryKey)
+      return { ok: true, ...outcome }
     }
 
     const outcome = await ingestOrder(rt, ledgers, wooOrderFacts(order, webhooks.orderValue), 'woocommerce').catch(outboxFullTo503)

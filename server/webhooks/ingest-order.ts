@@ -2,7 +2,7 @@ import type { CanonicalEvent } from '../event'
 import { joinContext, type CartContextStore } from '../context/cart-store'
 import type { Runtime } from '../runtime'
 import { createWebhookLedger, DELIVERY_TTL_MS, ORDER_TTL_MS, type WebhookLedger } from './ledger'
-import { buildCheckoutEvent, epikFrom, usableIp, type OrderFacts } from './order-event'
+import { buildCheckoutEvent, epikFrom, orderEventId, usableIp, type OrderFacts } from './order-event'
 
 /** Consent `source` recorded when an order matched no stored browser context (the audit trail). */
 export const NO_CONTEXT_SOURCE = 'webhook-no-context'
@@ -54,6 +54,8 @@ export interface WebhookLedgers {
   deliveries: Record<Platform, WebhookLedger>
   /** Orders already turned into a purchase, by event_id (shared: the event_id is the same whichever way it came). */
   orders: WebhookLedger
+  /** Cancellations and refunds already recorded on a counted purchase (so a repeat is not noted twice). */
+  reversals: WebhookLedger
 }
 
 /** The ledgers the webhook routes share, on the runtime's storage and clock. */
@@ -65,6 +67,7 @@ export function createWebhookLedgers(rt: Pick<Runtime, 'store' | 'now'>): Webhoo
       woocommerce: createWebhookLedger(storage, 'wh:delivery:woocommerce', DELIVERY_TTL_MS, rt.now),
     },
     orders: createWebhookLedger(storage, 'wh:order', ORDER_TTL_MS, rt.now),
+    reversals: createWebhookLedger(storage, 'wh:reversal', ORDER_TTL_MS, rt.now),
   }
 }
 
@@ -92,4 +95,45 @@ export async function ingestOrder(rt: Runtime, ledgers: WebhookLedgers, facts: O
     }
   }
   return { event_id: event.event_id, status: result.status, context }
+}
+
+export interface ReversalOutcome {
+  event_id: string
+  /** cancelled: the order is cancelled, voided or fully refunded; refunded: a (partial) refund; ignored: nothing was counted to record it on. */
+  status: 'cancelled' | 'refunded' | 'ignored'
+  /** True when a purchase for this order had been accepted before: it stays counted at Pinterest. */
+  counted: boolean
+  reason: string
+}
+
+/**
+ * An order taken back after the fact: cancelled, voided or refunded. Pinterest's Conversions API
+ * has no way to retract or reduce a conversion (docs/order-webhooks.md "Cancellations"), so a
+ * purchase already accepted stays counted; the cancellation is recorded where the purchase is
+ * audited — a note on the event in the inspector and `/_/events`, and an info log line — once per
+ * order and kind. An order never counted is answered as cancelled and nothing is sent.
+ * @example await recordReversal(rt, ledgers, '450789469', 'shopify', 'cancelled', 'cancelled at 2026-01-02T10:00:00Z (customer)')
+ */
+export async function recordReversal(
+  rt: Runtime,
+  ledgers: WebhookLedgers,
+  orderId: string,
+  platform: Platform,
+  kind: 'cancelled' | 'refunded',
+  detail: string,
+): Promise<ReversalOutcome> {
+  const event_id = orderEventId(rt.config.eventIdTemplate, orderId)
+  if (!(await ledgers.orders.has(event_id))) {
+    return kind === 'cancelled'
+      ? { event_id, status: 'cancelled', counted: false, reason: `order ${orderId} is ${detail}: no purchase, nothing sent to Pinterest` }
+      : { event_id, status: 'ignored', counted: false, reason: `refund for order ${orderId}, which tagwarden never counted as a purchase: nothing to record` }
+  }
+  const note = `${platform} order ${orderId} ${kind === 'cancelled' ? `was taken back after its purchase was counted: ${detail}` : `got a refund after its purchase was counted: ${detail}`}. Pinterest has no retraction, so the conversion stays counted`
+  const key = `${event_id}:${kind}:${detail}`
+  if (!(await ledgers.reversals.has(key))) {
+    await ledgers.reversals.add(key)
+    const inInspector = rt.journal.note(event_id, note)
+    rt.log.info(`[tagwarden] [webhooks] [${platform}] ${kind} after the purchase was counted; it stays counted at Pinterest`, { event_id, detail, in_inspector: inInspector })
+  }
+  return { event_id, status: kind, counted: true, reason: note }
 }

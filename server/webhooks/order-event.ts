@@ -1,5 +1,6 @@
 import type { CanonicalEvent, Content, HashedUserField, UserData } from '../event'
-import { hashUserValues, isSha256, toMoneyString } from '../pinterest/normalize'
+import { toMoneyString } from '../pinterest/money'
+import { hashUserValues, isSha256 } from '../pinterest/normalize'
 import { internationalPhone } from './phone'
 
 /** Which product identifier becomes `content_ids` / `contents[].id` (TAGWARDEN_CONTENT_ID). */
@@ -49,9 +50,6 @@ export interface OrderFacts {
  */
 export const orderEventId = (template: string, orderId: string | number): string =>
   template.replace('{order_id}', () => String(orderId).trim())
-
-/** Money arithmetic on floats, rounded back to cents before it becomes a string. */
-export const cents = (n: number): number => Math.round(n * 100) / 100
 
 /** A number from the string or number money fields order systems send; undefined when not one. */
 export function toAmount(v: string | number | null | undefined): number | undefined {
@@ -112,15 +110,16 @@ export function buildCheckoutEvent(facts: OrderFacts, options: BuildOptions, now
   for (const field of HASHED) {
     let values = (facts.identity[field] ?? []).filter((v): v is string => typeof v === 'string' && v.trim() !== '')
     // ph needs the country calling code; order systems keep what the shopper typed.
-    if (field === 'ph') values = values.map((v) => (isSha256(v.trim()) ? v : internationalPhone(v, facts.country)))
+    if (field === 'ph') values = values.flatMap((v) => (isSha256(v.trim()) ? v : (internationalPhone(v, facts.country) ?? [])))
     const hashed = hashUserValues(field, values)
     if (hashed) user[field] = hashed.slice(0, 100)
   }
 
+  const currency = facts.currency && /^[A-Za-z]{3}$/.test(facts.currency) ? facts.currency.toUpperCase() : undefined
   const contents: Content[] = []
   for (const item of facts.items.slice(0, MAX_ITEMS)) {
     const id = contentId(item, options.contentId)
-    const price = item.price === undefined ? undefined : toMoneyString(cents(item.price))
+    const price = toMoneyString(item.price, currency)
     contents.push({
       ...(id ? { id: id.slice(0, 1024) } : {}),
       ...(price ? { item_price: price } : {}),
@@ -129,8 +128,8 @@ export function buildCheckoutEvent(facts: OrderFacts, options: BuildOptions, now
     })
   }
   const ids = [...new Set(contents.map((c) => c.id).filter((id): id is string => !!id))]
-  const value = facts.value === undefined ? undefined : toMoneyString(cents(facts.value))
-  const currency = facts.currency && /^[A-Za-z]{3}$/.test(facts.currency) ? facts.currency.toUpperCase() : undefined
+  // Rounded to the currency's minor units; a negative value (a discount larger than the items) is left out (docs/money.md).
+  const value = toMoneyString(facts.value, currency)
 
   const nowS = Math.floor(nowMs / 1000)
   // event_time: "Unix timestamp in seconds"; an event in the future is rejected (api-and-tag.md §E).

@@ -1,3 +1,5 @@
+import { phoneText } from '../pinterest/normalize'
+
 // Country calling codes (ITU-T E.164 assignments) by ISO 3166-1 alpha-2 code, as "code:CC CC …".
 const TABLE =
   '1:US CA PR GU VI AS MP AG AI BB BM BS DM DO GD JM KN KY LC MS SX TC TT VC VG|7:RU KZ|20:EG|27:ZA|30:GR|31:NL|32:BE|33:FR|34:ES|36:HU|39:IT VA|' +
@@ -33,11 +35,12 @@ const MIN_NATIONAL_DIGITS = 8
  * to the number: Italy). Digits that already begin with the country's code and are long enough
  * to hold a national number after it are taken as international written without `+` (a national
  * number that happens to begin with those digits is then misread; rare). Without a known country
- * the digits are returned as they are.
+ * the digits are returned as they are. A number with letters (`555-555-SHIP`) is undefined (dropped).
  * @example internationalPhone('020 7946 0958', 'GB') // '442079460958'
  */
-export function internationalPhone(phone: string, country: string | undefined): string {
-  const trimmed = phone.trim()
+export function internationalPhone(phone: string, country: string | undefined): string | undefined {
+  const trimmed = phoneText(phone)?.trim()
+  if (trimmed === undefined) return undefined
   const digits = trimmed.replace(/\D/g, '')
   if (trimmed.startsWith('+')) return digits
   if (digits.startsWith('00')) return digits.slice(2)

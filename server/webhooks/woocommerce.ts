@@ -1,5 +1,6 @@
+import { decodeHTML } from 'entities'
 import { z } from 'zod'
-import { cents, parseTime, toAmount, type OrderFacts } from './order-event'
+import { parseTime, toAmount, type OrderFacts } from './order-event'
 
 // The WooCommerce order as `order.created` / `order.updated` webhooks deliver it: the REST API
 // order (`/wc/v3/orders/<id>`, WC_Webhook::get_wp_api_payload). Only what the mapping reads is
@@ -7,12 +8,14 @@ import { cents, parseTime, toAmount, type OrderFacts } from './order-event'
 
 const text = z.string().nullish()
 const money = z.union([z.string(), z.number()]).nullish()
+/** A WordPress id: a number, or the exact digits of one beyond 2^53 (json-exact.ts reads those as strings). */
+const wpId = z.union([z.number().int(), z.string().regex(/^\d{1,20}$/)])
 
 const address = z.object({ first_name: text, last_name: text, city: text, state: text, postcode: text, country: text, email: text, phone: text }).nullish()
 
 const lineItem = z.object({
-  product_id: z.number().int().nullish(),
-  variation_id: z.number().int().nullish(),
+  product_id: wpId.nullish(),
+  variation_id: wpId.nullish(),
   sku: text,
   name: text,
   quantity: z.number({ error: 'must be a number' }).int().nonnegative(),
@@ -22,7 +25,7 @@ const lineItem = z.object({
 })
 
 export const wooOrderSchema = z.object({
-  id: z.number({ error: 'must be the numeric order id' }).int().positive(),
+  id: z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d{0,19}$/)], { error: 'must be the numeric order id' }),
   status: z.string({ error: 'must be the order status' }),
   currency: text,
   total: money,
@@ -46,22 +49,39 @@ const WOO_LANDING_META = '_wc_order_attribution_session_entry'
 // Order statuses: pending, processing, on-hold, completed, cancelled, refunded, failed, trash
 // (REST API docs, "Order properties"). processing = paid and awaiting fulfilment; completed = done.
 const PAID_STATUSES = new Set(['processing', 'completed'])
-const UNPAID_STATUSES = new Set(['pending', 'failed', 'on-hold', 'cancelled', 'refunded', 'trash', 'draft', 'checkout-draft', 'auto-draft'])
+/** Not paid (yet): no purchase. */
+const UNPAID_STATUSES = new Set(['pending', 'failed', 'on-hold', 'draft', 'checkout-draft', 'auto-draft'])
+/** Taken back: no purchase, and one already counted is recorded as cancelled (docs/order-webhooks.md "Cancellations"). */
+const CANCELLED_STATUSES = new Set(['cancelled', 'refunded', 'trash'])
+
+const statusOf = (order: Pick<WooOrder, 'status'>) => order.status.trim().toLowerCase().replace(/^wc-/, '')
 
 /**
- * True when the order counts as a purchase: status processing/completed, or a payment date on a
- * status that is not one of the unpaid ones (custom statuses of paid orders). Never for pending,
- * failed, on-hold, cancelled or refunded orders.
- * @example isWooOrderPaid({ status: 'on-hold', date_paid_gmt: null, … }) // false
+ * What the order is: `paid` when it counts as a purchase (status processing/completed, or a payment
+ * date on a custom status that is none of the others), `cancelled` (cancelled, refunded, trashed),
+ * else `not-paid` (pending, failed, on-hold, drafts).
+ * @example wooOrderState({ status: 'on-hold', date_paid_gmt: null }) // 'not-paid'
  */
-export function isWooOrderPaid(order: Pick<WooOrder, 'status' | 'date_paid_gmt'>): boolean {
-  const status = order.status.trim().toLowerCase().replace(/^wc-/, '')
-  if (UNPAID_STATUSES.has(status)) return false
-  return PAID_STATUSES.has(status) || !!order.date_paid_gmt
+export function wooOrderState(order: Pick<WooOrder, 'status' | 'date_paid_gmt'>): 'paid' | 'not-paid' | 'cancelled' {
+  const status = statusOf(order)
+  if (CANCELLED_STATUSES.has(status)) return 'cancelled'
+  if (UNPAID_STATUSES.has(status)) return 'not-paid'
+  return PAID_STATUSES.has(status) || !!order.date_paid_gmt ? 'paid' : 'not-paid'
 }
 
+/** True when the order counts as a purchase ({@link wooOrderState} is `paid`). */
+export const isWooOrderPaid = (order: Pick<WooOrder, 'status' | 'date_paid_gmt'>): boolean => wooOrderState(order) === 'paid'
+
 const str = (v: unknown): string | undefined => (typeof v === 'number' ? String(v) : typeof v === 'string' && v.trim() ? v.trim() : undefined)
-const positiveId = (v: number | null | undefined): string | undefined => (v && v > 0 ? String(v) : undefined)
+const positiveId = (v: number | string | null | undefined): string | undefined => (v && Number(v) > 0 ? String(v) : undefined)
+/**
+ * Product names come HTML-escaped from WordPress (`Ship Your Idea &ndash; Color: Black`, the REST
+ * API docs' own example; docs/order-webhooks.md "WooCommerce names"): decoded to the text the shop shows.
+ */
+const plainName = (v: unknown): string | undefined => {
+  const s = str(v)
+  return s && decodeHTML(s).trim()
+}
 
 /**
  * The value policy: `subtotal` = the sum of line totals (after discounts; Woo keeps line totals
@@ -70,7 +90,7 @@ const positiveId = (v: number | null | undefined): string | undefined => (v && v
 export function wooValue(order: WooOrder, policy: 'subtotal' | 'total'): number | undefined {
   if (policy === 'total') return toAmount(order.total)
   if (!order.line_items.length) return undefined
-  return cents(order.line_items.reduce((sum, l) => sum + (toAmount(l.total) ?? 0), 0))
+  return order.line_items.reduce((sum, l) => sum + (toAmount(l.total) ?? 0), 0)
 }
 
 /** A WooCommerce order → the facts the checkout event is built from. */
@@ -91,7 +111,7 @@ export function wooOrderFacts(order: WooOrder, valuePolicy: 'subtotal' | 'total'
         variantId: positiveId(l.variation_id),
         price: subtotal !== undefined && l.quantity > 0 ? subtotal / l.quantity : toAmount(l.price),
         quantity: l.quantity,
-        name: str(l.name),
+        name: plainName(l.name),
       }
     }),
     identity: {

@@ -141,7 +141,7 @@ export interface Snapshot {
 export async function startAbuseEnv(env: Record<string, string> = {}): Promise<AbuseEnv> {
   const capi = await startFakeCapi()
   const beacon = await startFakeBeacon()
-  const scripts = await startFakeScripts({ style: 'literal', beaconOrigin: beacon.url })
+  const scripts = await startFakeScripts({ style: 'literal' })
   const tw = await buildTagApp({
     ...liveCapiEnv(capi.url),
     PINTEREST_BEACON_ORIGIN: beacon.url,

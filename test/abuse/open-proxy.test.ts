@@ -22,7 +22,7 @@ const fetched: string[] = []
 beforeAll(async () => {
   capi = await startFakeCapi()
   beacon = await startFakeBeacon()
-  scripts = await startFakeScripts({ style: 'literal', beaconOrigin: beacon.url })
+  scripts = await startFakeScripts({ style: 'literal' })
   const config = parseConfig({
     PORT: '0',
     TAGWARDEN_STORAGE: 'memory:',

@@ -14,8 +14,6 @@ export const BASE_CONFIG = {
   p: '/tw',
   t: TAG_ID,
   o: 'ord_{order_id}',
-  b: 'https://ct.pinterest.com',
-  s: 'https://s.pinimg.com',
   g: 'C0004',
   d: 'denied' as 'denied' | 'granted',
   w: 150,

@@ -31,10 +31,15 @@ describe('beacon and script host rerouting', () => {
     expect(page.run('o.getAttribute("src")')).toBe('https://shop.example/logo.png')
   })
 
-  it('uses the configured origins (a beacon origin built at run time is caught too)', () => {
-    const page = openPage({ config: { b: 'http://127.0.0.1:4100', s: 'http://127.0.0.1:4200' } })
-    page.run(`fetch('http' + '://' + '127.0.0.1' + ':4100' + '/v3/?tid=1'); fetch('https://ct.pinterest.com/v3/')`)
-    expect(urls(page, 'fetch')).toEqual(['/tw/pin/ct/v3/?tid=1', 'https://ct.pinterest.com/v3/'])
+  it("keys on Pinterest's public hosts, also when built at run time; other hosts (an upstream of the server's) are left alone", () => {
+    const page = openPage()
+    page.run(`
+      var host = 'https' + '://' + ['ct', 'pinterest', 'com'].join('.');
+      fetch(host + '/v3/?tid=1');
+      window.i = new Image(); i.src = host + '/v3/?tid=1&event=checkout';
+      fetch('http://127.0.0.1:4100/v3/?tid=1'); fetch('https://shop.example/?next=https://ct.pinterest.com/v3/')`)
+    expect(urls(page, 'fetch')).toEqual(['/tw/pin/ct/v3/?tid=1', 'http://127.0.0.1:4100/v3/?tid=1', 'https://shop.example/?next=https://ct.pinterest.com/v3/'])
+    expect(page.run('i.getAttribute("src")')).toBe('/tw/pin/ct/v3/?tid=1&event=checkout')
   })
 
   it('leaves a Request object alone', () => {

@@ -52,8 +52,8 @@ describe('explainConsent', () => {
   })
 
   it('explains a suppression and other destinations on request', () => {
-    const out = explainConsent(policy, parseExplainArgs(['--gpp', GPP.usnatNoOptOut]), ['pinterest-capi', 'meta-capi'])
-    expect(out.consent).toMatchObject({ source: 'default', gpp: { valid: true, sections: ['usnat'] }, sale_opt_out: false })
+    const out = explainConsent(policy, parseExplainArgs(['--country', 'FR']), ['pinterest-capi', 'meta-capi'])
+    expect(out.consent).toMatchObject({ source: 'region-default', country: 'FR', ad_storage: 'denied', sale_opt_out: false })
     expect(out.decisions).toEqual({
       'pinterest-capi': { action: 'suppress', rule: 'no-ad-consent' },
       'meta-capi': { action: 'suppress', rule: 'no-ad-consent' },

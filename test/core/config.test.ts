@@ -57,6 +57,15 @@ describe('config', () => {
     expect(problems.join('\n')).toMatch(/PINTEREST_API_URL/)
   })
 
+  it('lists a bad value together with the problems found after it (secrets, storage, credentials)', () => {
+    expect(problemsOf({ PORT: 'abc', TAGWARDEN_STORAGE: 'ftp://x', NODE_ENV: 'production', PINTEREST_ACCESS_TOKEN: 'pina_abcdefgh' })).toEqual([
+      'PORT must be a number',
+      expect.stringMatching(/^TAGWARDEN_SECRET is required when NODE_ENV=production/),
+      'TAGWARDEN_STORAGE must be fs:<dir>, memory: or redis://…, got "ftp://x"',
+      'PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN go together: set both to send, or neither for dry-run',
+    ])
+  })
+
   it('refuses weak or malformed secrets, bad storage, half credentials and short keys together', () => {
     const problems = problemsOf({
       TAGWARDEN_SECRET: 'k1:short', TAGWARDEN_STORAGE: 'mysql://x', PINTEREST_AD_ACCOUNT_ID: '123', TAGWARDEN_API_KEYS: 'abc',

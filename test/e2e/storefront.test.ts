@@ -55,7 +55,7 @@ describe.skipIf(skip)('demo storefront in Chromium → tagwarden → fake Pinter
   beforeAll(async () => {
     capi = await startFakeCapi()
     beacon = await startFakeBeacon()
-    scripts = await startFakeScripts({ style: 'runtime', beaconOrigin: beacon.url })
+    scripts = await startFakeScripts({ style: 'runtime' })
     const config = parseConfig({
       HOST: '127.0.0.1',
       PORT: '0',

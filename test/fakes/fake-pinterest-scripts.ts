@@ -4,12 +4,14 @@
 import { createServer, type Server } from 'node:http'
 
 /**
- * How main.js names the beacon host:
+ * How main.js names the beacon host — always Pinterest's public one, as the real script does:
  * - `literal`: the string "https://ct.pinterest.com" — the server's rewrite turns it first-party;
- * - `runtime`: assembled from pieces at run time (`'http' + '://' + …`), so no rewrite can see it —
- *   only the loader's runtime rerouting of the configured beacon origin catches it.
+ * - `runtime`: assembled from pieces at run time (`'https' + '://' + …`), so no rewrite can see it —
+ *   only the loader's runtime rerouting of Pinterest's hosts catches it.
  */
 export type BeaconHostStyle = 'literal' | 'runtime'
+/** How main.js sends a beacon: `fetch` (GET, keepalive) or an image (`new Image().src = …`). */
+export type BeaconTransport = 'fetch' | 'image'
 
 export const MAIN_NAME = 'main.1a2b3c4d.js'
 
@@ -35,7 +37,7 @@ const coreJs = (suffix: string) => `/* fake core.js */
 })();${suffix}`
 
 /** main.js: drains the queue and beacons. `host` is JS source evaluating to the beacon origin. */
-const mainJs = (host: string) => `/* fake main.js */
+const mainJs = (host: string, send: BeaconTransport) => `/* fake main.js */
 (function () {
   var HOST = ${host};
   var q = (window.pintrk && window.pintrk.queue) || [];
@@ -46,7 +48,7 @@ const mainJs = (host: string) => `/* fake main.js */
       '&ed=' + encodeURIComponent(JSON.stringify(ed || {})) + '&pd=' + encodeURIComponent(JSON.stringify(pd)) +
       '&ad=' + encodeURIComponent(JSON.stringify({ loc: location.href, ref: document.referrer, if: false, sh: 900, sw: 1440 })) +
       '&cb=' + Date.now();
-    fetch(HOST + '/v3/?' + qs, { method: 'GET', keepalive: true, credentials: 'include' });
+    ${send === 'image' ? "new Image().src = HOST + '/v3/?' + qs + '&noscript=0';" : "fetch(HOST + '/v3/?' + qs, { method: 'GET', keepalive: true, credentials: 'include' });"}
   }
   function run(a) {
     var c = a[0];
@@ -64,15 +66,15 @@ const mainJs = (host: string) => `/* fake main.js */
 })();`
 
 /**
- * Start the fake script host. `beaconOrigin` is where `runtime`-style main.js sends beacons (the
- * configured PINTEREST_BEACON_ORIGIN of the test: a fake beacon server, never the internet).
+ * Start the fake script host. Its main.js beacons to `https://ct.pinterest.com` like Pinterest's
+ * (never reachable from a test: the page must reroute it to the proxy, which forwards to the test's
+ * fake beacon host), named literally or assembled at run time, sent by fetch or by an image.
  */
-export async function startFakeScripts(opts: { style: BeaconHostStyle; beaconOrigin: string }): Promise<FakeScripts> {
+export async function startFakeScripts(opts: { style: BeaconHostStyle; send?: BeaconTransport }): Promise<FakeScripts> {
   const requests: FakeScripts['requests'] = []
   let failing = 0
   let suffix = ''
-  const u = new URL(opts.beaconOrigin)
-  const host = opts.style === 'literal' ? '"https://ct.pinterest.com"' : `'${u.protocol.replace(':', '')}' + '://' + '${u.hostname}' + ':' + '${u.port}'`
+  const host = opts.style === 'literal' ? '"https://ct.pinterest.com"' : "'https' + '://' + ['ct', 'pinterest', 'com'].join('.')"
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/'
     requests.push({ path, ifNoneMatch: req.headers['if-none-match'] })
@@ -80,7 +82,7 @@ export async function startFakeScripts(opts: { style: BeaconHostStyle; beaconOri
       res.writeHead(failing, { 'content-type': 'text/plain' })
       return res.end('upstream down')
     }
-    const body = path === '/ct/core.js' ? coreJs(suffix) : path === `/ct/lib/${MAIN_NAME}` ? mainJs(host) : undefined
+    const body = path === '/ct/core.js' ? coreJs(suffix) : path === `/ct/lib/${MAIN_NAME}` ? mainJs(host, opts.send ?? 'fetch') : undefined
     if (body === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain' })
       return res.end('not found')

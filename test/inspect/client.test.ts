@@ -101,6 +101,14 @@ describe('inspector page script', () => {
     expect(document.getElementById('empty')?.hidden).toBe(true)
   })
 
+  it("shows an event's notes (an order cancelled after it was counted) under its name, as text", async () => {
+    const note = 'shopify order 450789469 was taken back after its purchase was counted: cancelled at 2026-01-02 (customer). Pinterest has no retraction, so the conversion stays counted'
+    answers.push({ status: 200, body: data([entry({ notes: [note, HOSTILE] })]) })
+    await boot()
+    expect(text('#rows .c-event .note')).toEqual([note, HOSTILE])
+    expect(document.querySelectorAll('img, script')).toHaveLength(0)
+  })
+
   it('renders hostile event names, ids, reasons and rules as text, never as markup', async () => {
     answers.push({ status: 200, body: data([entry({ event_id: HOSTILE, name: HOSTILE, destinations: { 'pinterest-capi': { action: HOSTILE, rule: HOSTILE, state: HOSTILE, detail: HOSTILE } } })]) })
     await boot()

@@ -100,7 +100,7 @@ describe('GET /tw/_/metrics', () => {
 describe('tag path metrics', () => {
   it('counts script cache states (miss, hit, stale, error) and beacons forwarded, failed and suppressed for pinterest-tag', async () => {
     const beacon = await startFakeBeacon()
-    const scripts = await startFakeScripts({ style: 'literal', beaconOrigin: beacon.url })
+    const scripts = await startFakeScripts({ style: 'literal' })
     let t = Date.now()
     try {
       tw = await buildApp(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
-import { hashUserValue, hashUserValues, NORMALIZERS, toMoneyString } from '../../server/pinterest/normalize'
+import { toMoneyString } from '../../server/pinterest/money'
+import { hashUserValue, hashUserValues, NORMALIZERS } from '../../server/pinterest/normalize'
 import { toCapiEventName, toTagEventName } from '../../server/pinterest/event-names'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
@@ -64,6 +65,27 @@ describe('normalization before hashing (v5/openapi.yaml user_data descriptions)'
     expect(toMoneyString('10.00')).toBe('10')
     expect(toMoneyString('abc')).toBeUndefined()
     expect(toMoneyString(undefined)).toBeUndefined()
+  })
+
+  it('writes money as plain decimals in the minor units of the currency, never negative', () => {
+    expect(toMoneyString(1e21, 'USD')).toBe('1000000000000000000000')
+    expect(toMoneyString(1e-7, 'USD')).toBe('0')
+    expect(toMoneyString(1.005, 'USD')).toBe('1.01')
+    expect(toMoneyString('12345678901234567890.125', 'USD')).toBe('12345678901234567890.13')
+    expect(toMoneyString(2.5, 'JPY')).toBe('3')
+    expect(toMoneyString('12.3456', 'kwd')).toBe('12.346')
+    expect(toMoneyString(0.12345, 'CLF')).toBe('0.1235')
+    expect(toMoneyString('007.50', 'XYZ')).toBe('7.5')
+    expect(toMoneyString(-5, 'USD')).toBeUndefined()
+    expect(toMoneyString('-0.00', 'USD')).toBe('0')
+    expect(toMoneyString('1e5')).toBeUndefined()
+    expect(toMoneyString(Infinity)).toBeUndefined()
+  })
+
+  it('drops a phone spelled with letters and cuts an extension off', () => {
+    expect(NORMALIZERS.ph('555-555-SHIP')).toBeUndefined()
+    expect(NORMALIZERS.ph('+1 (555) 123-4567 x89')).toBe('15551234567')
+    expect(NORMALIZERS.ph('+49 30 1234567 Durchwahl')).toBeUndefined()
   })
 })
 

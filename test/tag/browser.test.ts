@@ -51,7 +51,7 @@ afterEach(async () => {
 })
 
 async function start(style: BeaconHostStyle, env: Record<string, string> = {}) {
-  scripts = await startFakeScripts({ style, beaconOrigin: beacon.url })
+  scripts = await startFakeScripts({ style })
   const config = parseConfig({
     HOST: '127.0.0.1',
     PORT: '0',

@@ -44,7 +44,7 @@ describe('GET /tw/pin/core.js and /tw/pin/lib/*', () => {
   const app = async () => (tw = await buildTagApp({ PINTEREST_SCRIPT_ORIGIN: fake.url }, { store: keep(), now: () => clock, log: createLogger('silent') }))
 
   beforeAll(async () => {
-    fake = await startFakeScripts({ style: 'literal', beaconOrigin: 'http://127.0.0.1:9' })
+    fake = await startFakeScripts({ style: 'literal' })
   })
   afterAll(() => fake.close())
   afterEach(async () => {

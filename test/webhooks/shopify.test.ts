@@ -139,18 +139,27 @@ describe('POST /tw/webhooks/shopify', () => {
     expect(event.user_data).toMatchObject({ client_ip_address: '203.0.113.7', client_user_agent: UA, click_id: EPIK })
     expect(event.user_data.external_id).toBeUndefined()
     // Once sent, the record still says which consent applied and why.
-    expect(tw.runtime.journal.recent().find((e) => e.event_id === EVENT_ID)!.destinations['pinterest-capi']).toMatchObject({ state: 'sent', consent: 'default (webhook-no-context)' })
+    expect(tw.runtime.journal.recent().find((e) => e.event_id === EVENT_ID)!.destinations['pinterest-capi']).toMatchObject({ state: 'sent', consent: 'region-default (webhook-no-context)' })
   })
 
-  it('without a context and TAGWARDEN_DEFAULT_CONSENT=denied (the default) suppresses the purchase, and the audit says why', async () => {
+  it('without a context and TAGWARDEN_DEFAULT_CONSENT=denied (the default) suppresses a purchase from outside the US, and the audit says why', async () => {
     tw = await app()
-    const res = await postShopify(tw, shopifyOrder())
+    const order = shopifyOrder()
+    for (const a of ['billing_address', 'shipping_address']) order[a] = { ...order[a], country_code: 'CA', province_code: 'ON' }
+    const res = await postShopify(tw, order)
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ ok: true, event_id: EVENT_ID, status: 'suppressed', context: 'none' })
     const rec = tw.runtime.journal.recent()[0].destinations['pinterest-capi']
     expect(rec).toMatchObject({ action: 'suppress', rule: 'no-ad-consent', state: 'suppressed' })
     expect(rec.detail).toMatch(/webhook-no-context/)
     expect(await sent()).toEqual([])
+  })
+
+  it('without a context, a US order is sent under the shipped US region default (an opt-out regime)', async () => {
+    tw = await app()
+    expect(await (await postShopify(tw, shopifyOrder())).json()).toEqual({ ok: true, event_id: EVENT_ID, status: 'accepted', context: 'none' })
+    expect(tw.runtime.journal.recent()[0].destinations['pinterest-capi']).toMatchObject({ action: 'allow', consent: 'region-default (webhook-no-context)' })
+    expect(await sent()).toHaveLength(1)
   })
 
   it('ignores topics other than the purchase trigger, and follows SHOPIFY_PURCHASE_TOPIC', async () => {

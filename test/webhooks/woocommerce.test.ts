@@ -82,20 +82,22 @@ describe('POST /tw/webhooks/woocommerce', () => {
           content_ids: ['93', '22'],
           contents: [
             { id: '93', item_price: '3', quantity: 2, item_name: 'Woo Single #1' },
-            { id: '22', item_price: '12', quantity: 1, item_name: 'Ship Your Idea &ndash; Color: Black, Size: M Test' },
+            { id: '22', item_price: '12', quantity: 1, item_name: 'Ship Your Idea – Color: Black, Size: M Test' },
           ],
         },
       },
     ])
   })
 
-  it('sends nothing for unpaid orders (pending, failed, on-hold, cancelled)', async () => {
+  it('sends nothing for unpaid orders (pending, failed, on-hold: not-paid) or cancelled ones', async () => {
     tw = await app({ TAGWARDEN_DEFAULT_CONSENT: 'granted' })
-    for (const status of ['pending', 'failed', 'on-hold', 'cancelled']) {
+    for (const status of ['pending', 'failed', 'on-hold']) {
       const res = await postWoo(tw, unpaid(status), { topic: 'order.created' })
       expect(res.status).toBe(200)
-      expect(await res.json()).toEqual({ ok: true, status: 'ignored', reason: `order 727 is not paid (status ${status})` })
+      expect(await res.json()).toEqual({ ok: true, status: 'not-paid', reason: `order 727 is not paid (status ${status})` })
     }
+    const cancelled = await postWoo(tw, unpaid('cancelled'), { topic: 'order.updated' })
+    expect(await cancelled.json()).toMatchObject({ ok: true, status: 'cancelled', counted: false, reason: expect.stringContaining('nothing sent to Pinterest') })
     expect(await tw.runtime.outbox.depth('pinterest-capi')).toBe(0)
     expect(await sent()).toEqual([])
   })
@@ -106,7 +108,7 @@ describe('POST /tw/webhooks/woocommerce', () => {
     answers.push(await (await postWoo(tw, unpaid('pending'), { topic: 'order.created' })).json())
     answers.push(await (await postWoo(tw, orderWithToken(), { topic: 'order.updated' })).json())
     answers.push(await (await postWoo(tw, { ...orderWithToken(), status: 'completed', date_completed_gmt: '2025-12-31T23:59:50' }, { topic: 'order.updated' })).json())
-    expect(answers.map((a) => a.status)).toEqual(['ignored', 'accepted', 'duplicate'])
+    expect(answers.map((a) => a.status)).toEqual(['not-paid', 'accepted', 'duplicate'])
     await sent()
     expect(fake().countById(EVENT_ID)).toBe(1)
   })

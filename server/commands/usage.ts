@@ -1,0 +1,55 @@
+// What `tagwarden --help` and `tagwarden <command> --help` print.
+
+/** The overview: every command, and where configuration comes from. */
+export const USAGE = `usage: tagwarden <command> [--help]
+
+  serve              run the proxy (and, without Pinterest credentials, the demo storefront at /demo/)
+  check              validate the configuration and print it without secrets
+  send-test-event    send one test event to Pinterest (?test=true) and print the answer
+  consent explain    print the normalized consent and each destination's decision for given signals
+  dlq list           list dead letters (reason, last response, attempts)
+  dlq replay         put dead letters back into the outbox, same event_id
+
+Configuration comes from the environment (README "Configuration"), e.g. PORT=3000 tagwarden serve.
+\`tagwarden <command> --help\` explains a command.
+`
+
+const DLQ = `usage: tagwarden dlq list [--dest <name>] [--json]
+       tagwarden dlq replay (--id <event_id> ... | --all) [--dest <name>]
+
+Dead letters are events that will not be retried on their own (a payload Pinterest refused, an
+event older than TAGWARDEN_MAX_EVENT_AGE_DAYS). Replay puts them back into the outbox with their
+original event_id; one already delivered is never sent again. Reads TAGWARDEN_STORAGE (fs: or redis:).
+`
+
+const CONSENT = `usage: tagwarden consent explain [--tcf <TC string>] [--gpp <GPP string>] [--gpp-sid 2,7]
+                                 [--us-privacy 1YNN] [--gpc] [--gdpr-applies[=false]] [--sale-opt-out]
+                                 [--country XX] [--source <name>] [--consent <json>]
+
+Prints the consent state tagwarden makes of these signals and each destination's decision with the
+rule that made it, using TAGWARDEN_DEFAULT_CONSENT and the TAGWARDEN_CONFIG rules. Example:
+  tagwarden consent explain --gpc --country US
+`
+
+/** Per command, what `tagwarden <command> --help` prints. */
+export const COMMAND_USAGE: Record<string, string> = {
+  serve: `usage: tagwarden serve
+
+Runs the proxy until SIGTERM/SIGINT and prints where it listens, and the demo and inspector URLs.
+It takes no options: settings come from the environment (README "Configuration"), e.g.
+  PORT=3000 HOST=0.0.0.0 tagwarden serve
+Without PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN it runs in dry-run, with the demo on.
+`,
+  check: `usage: tagwarden check
+
+Validates the configuration (environment and TAGWARDEN_CONFIG file), lists every problem at once,
+and prints the effective configuration without secrets. Exit code 78 on a bad configuration.
+`,
+  'send-test-event': `usage: tagwarden send-test-event
+
+Sends one page_visit to Pinterest's Conversions API with ?test=true (validated, not recorded) and
+prints Pinterest's answer. Needs PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN.
+`,
+  consent: CONSENT,
+  dlq: DLQ,
+}
