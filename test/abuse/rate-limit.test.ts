@@ -75,7 +75,7 @@ describe('per-IP rate limit on the public routes', () => {
     const journal = tw.runtime.journal.version()
     let pulled = 0
     const body = new ReadableStream({ pull: (c) => void (pulled++ < 100 ? c.enqueue(new Uint8Array(1024)) : c.close()) })
-    const refused = await tw.fetch(new Request('http://shop.test/tw/e', { method: 'POST', headers: { 'x-forwarded-for': '203.0.113.4' }, body, duplex: 'half' } as RequestInit))
+    const refused = await tw.fetch(new Request('http://shop.test/tw/e', { method: 'POST', headers: { 'x-forwarded-for': '203.0.113.4' }, body, duplex: 'half' } as RequestInit), { clientAddress: '127.0.0.1' })
     expect(refused.status).toBe(429)
     expect((await beacon('203.0.113.4')).status).toBe(429)
     expect(pulled).toBeLessThanOrEqual(2)
