@@ -1,4 +1,4 @@
-/** Clock skew tolerated for an `event_time` in the future ("The event time cannot be in the future", Pinterest; docs/pinterest-capi.md). */
+/** Clock skew tolerated for an `event_time` in the future ("cannot be in the future", docs/pinterest-tag.md "Event time"). */
 export const FUTURE_SKEW_S = 300
 
 /** Why an event's time makes it undeliverable: older than the acceptance window, or ahead of the clock. */

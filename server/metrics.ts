@@ -88,7 +88,11 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     g.labels().set(opts.journalSkipped?.() ?? 0)
   })
   registry.gauge('tagwarden_outbox_depth', 'Events waiting in the outbox.', ['destination'], async (g) => {
-    if (opts.outboxDepth) for (const d of opts.destinations) g.labels(d).set(await opts.outboxDepth(d))
+    // Storage down: the depth cannot be read and keeps its last value; the rest of the scrape still renders.
+    if (opts.outboxDepth) for (const d of opts.destinations) {
+      const depth = await opts.outboxDepth(d).catch(() => undefined)
+      if (depth !== undefined) g.labels(d).set(depth)
+    }
   })
   // Up to 1,000 events per request (ConversionEvents.data maxItems, v5/openapi.yaml).
   const batchSize = registry.histogram('tagwarden_batch_size', 'Events per request sent to a destination.', [1, 5, 10, 50, 100, 250, 500, 1000])

@@ -87,7 +87,7 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
   const carts = createCartContextStore(store.storage, now)
   const context = createContextCookie(keys, now, log)
   const client = createClientAddress({ trustedProxies: config.trustedProxies, header: config.clientIpHeader, log })
-  const storeHealth = createStoreHealth(store, now)
+  const storeHealth = createStoreHealth(store, now, log)
 
   /** Accept events; a refusal because the outbox is full is counted (`tagwarden_events_refused_total`). */
   function ingest(events: CanonicalEvent[]): Promise<AcceptResult[]> {

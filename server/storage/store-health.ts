@@ -1,3 +1,4 @@
+import type { Logger } from '../log'
 import type { Store } from './create-store'
 
 /** Why storage is down, as a bounded word (never the driver's message). */
@@ -36,16 +37,27 @@ export function isStorageFailure(error: unknown): boolean {
 /**
  * Track whether the store is reachable, for the routes that must not acknowledge what they cannot
  * persist (503 + Retry-After) and for health. Redis reports its connection state; for every store a
- * storage failure marks it down for 10 s.
- * @example const health = createStoreHealth(store, Date.now); health.state() // { state: 'ok' }
+ * storage failure marks it down for 10 s. A Redis outage is logged once when it starts and once when
+ * it ends (ioredis would otherwise print every reconnect error on stderr, outside the JSON log).
+ * @example const health = createStoreHealth(store, Date.now, log); health.state() // { state: 'ok' }
  */
-export function createStoreHealth(store: Pick<Store, 'redis'>, now: () => number): StoreHealth {
+export function createStoreHealth(store: Pick<Store, 'redis'>, now: () => number, log?: Logger): StoreHealth {
   const redis = store.redis
   let unreachableSince: number | undefined = redis && redis.status !== 'ready' ? now() : undefined
   let writeFailedAt: number | undefined
+  let reported = false
   if (redis) {
-    redis.on('ready', () => (unreachableSince = undefined))
+    redis.on('ready', () => {
+      if (reported) log?.info('[tagwarden] storage (redis) is reachable again')
+      unreachableSince = undefined
+      reported = false
+    })
     redis.on('close', () => (unreachableSince ??= now()))
+    redis.on('error', (error: Error) => {
+      if (reported) return
+      reported = true
+      log?.error('[tagwarden] storage (redis) is unreachable: /v1/events and webhooks answer 503 until it is back', { reason: error.message })
+    })
   }
   return {
     state() {

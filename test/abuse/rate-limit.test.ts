@@ -110,6 +110,24 @@ describe('per-IP rate limit on the public routes', () => {
     expect((await ctx('2001:db8:5:7::1')).status).toBe(204)
   })
 
+  it('rotating X-Forwarded-For from a peer that is not a trusted proxy stays in the peer\'s one bucket', async () => {
+    tw = await buildTagApp({ TAGWARDEN_RATE_LIMIT: '10/min', TAGWARDEN_TRUSTED_PROXIES: '' }, { now: () => clock })
+    const statuses: number[] = []
+    for (let i = 0; i < 30; i++) statuses.push((await call(tw, '/tw/ctx', { body: {}, headers: { 'x-forwarded-for': `198.51.100.${i + 1}` }, peer: '203.0.113.66' })).status)
+    expect(statuses.filter((s) => s === 204)).toHaveLength(10)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20)
+    // Another client is not affected.
+    expect((await call(tw, '/tw/ctx', { body: {}, peer: '203.0.113.67' })).status).toBe(204)
+  })
+
+  it('behind a trusted proxy, a client that writes its own X-Forwarded-For still counts as the address the proxy saw', async () => {
+    tw = await buildTagApp({ TAGWARDEN_RATE_LIMIT: '10/min' }, { now: () => clock })
+    // An appending proxy (`$proxy_add_x_forwarded_for`): the client's own entries come first, the proxy's last.
+    const statuses: number[] = []
+    for (let i = 0; i < 30; i++) statuses.push((await ctx(`198.51.100.${i + 1}, 203.0.113.70`)).status)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20)
+  })
+
   it('the table of IPs is bounded: 100,000 addresses keep at most maxKeys buckets', () => {
     let t = 0
     const limiter = createIpRateLimiter({ max: 2, windowMs: 60_000, maxKeys: 1_000, now: () => t })
