@@ -104,27 +104,25 @@ export function createScriptCache(o: ScriptCacheOptions): ScriptCache {
     return served
   }
 
-  const usable = (s: StoredScript | null): s is StoredScript => !!s && typeof s.source === 'string' && typeof s.fetchedAt === 'number'
-
   /**
    * Once, before the first lookup: take in the copies storage holds (an earlier run's, or one from
-   * a version without caps), newest first, within the caps; delete the rest.
+   * a version without caps), newest last so they win the caps; delete the rest.
    */
+  async function loadStored(): Promise<void> {
+    const keys = await o.storage.getKeys(KEY_PREFIX).catch(() => [] as string[])
+    const items = await Promise.all(keys.map(async (key) => ({ key, s: await o.storage.getItem<StoredScript>(key).catch(() => null) })))
+    items.sort((a, b) => (a.s?.fetchedAt ?? 0) - (b.s?.fetchedAt ?? 0))
+    for (const { key, s } of items) {
+      const path = `/${key.slice(KEY_PREFIX.length + 1).replace(/:/g, '/')}`
+      if (s && typeof s.source === 'string' && typeof s.fetchedAt === 'number' && keyOf(path) === key) remember(path, s)
+      else void drop(key)
+    }
+  }
   let loaded: Promise<void> | undefined
-  const loadStored = () =>
-    (loaded ??= (async () => {
-      const keys = await o.storage.getKeys(KEY_PREFIX).catch(() => [] as string[])
-      const items = await Promise.all(keys.map(async (key) => ({ key, stored: await o.storage.getItem<StoredScript>(key).catch(() => null) })))
-      items.sort((a, b) => (a.stored?.fetchedAt ?? 0) - (b.stored?.fetchedAt ?? 0))
-      for (const { key, stored } of items) {
-        const path = `/${key.slice(KEY_PREFIX.length + 1).replace(/:/g, '/')}`
-        if (usable(stored) && keyOf(path) === key) remember(path, stored)
-        else void drop(key)
-      }
-    })())
+  let ready = false
 
   async function load(path: string) {
-    await loadStored()
+    if (!ready) await (loaded ??= loadStored().then(() => void (ready = true)))
     return memory.get(path)
   }
 

@@ -29,7 +29,7 @@ describe('production without TAGWARDEN_ADMIN_TOKEN', () => {
     const logs: string[] = []
     tw = await buildApp({ NODE_ENV: 'production', TAGWARDEN_ADMIN_TOKEN: '', TAGWARDEN_LOG_LEVEL: 'info' }, { log: createLogger('info', (l) => logs.push(l)) })
     for (const path of ADMIN_PATHS) {
-      for (const headers of [{ 'x-forwarded-for': '8.8.8.8' }, { 'x-forwarded-for': '127.0.0.1' }, {}]) {
+      for (const headers of [{ 'x-forwarded-for': '8.8.8.8' }, { 'x-forwarded-for': '127.0.0.1' }, {}] as Record<string, string>[]) {
         const res = await get(path, { headers })
         expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(404)
         expect((await res.json()).message).toMatch(/off in production: set TAGWARDEN_ADMIN_TOKEN/)

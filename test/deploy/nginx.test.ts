@@ -83,7 +83,7 @@ describe.skipIf(mode === 'skip')('behind the README nginx recipe (real nginx)', 
 
   it('a visitor cannot read /_/events, /_/inspect or /_/metrics without the token, whatever X-Forwarded-For says', async () => {
     for (const path of ['/tw/_/events', '/tw/_/inspect', '/tw/_/inspect/data', '/tw/_/metrics']) {
-      for (const headers of [{}, { 'x-forwarded-for': '127.0.0.1' }, { 'x-forwarded-for': '127.0.0.1', forwarded: 'for=127.0.0.1', 'x-real-ip': '127.0.0.1' }]) {
+      for (const headers of [{}, { 'x-forwarded-for': '127.0.0.1' }, { 'x-forwarded-for': '127.0.0.1', forwarded: 'for=127.0.0.1', 'x-real-ip': '127.0.0.1' }] as Record<string, string>[]) {
         expect((await visit(nginx, '127.0.0.5', path, { headers })).status, `${path} ${JSON.stringify(headers)}`).toBe(401)
       }
       expect((await visit(nginx, '127.0.0.5', path, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status, path).toBe(200)
