@@ -34,10 +34,16 @@ const FORWARDED_FOR = /(?:^|;)\s*for\s*=\s*("[^"]*"|[^;\s]*)/i
 
 /** One hop as written by a proxy → its IP address (IPv4-mapped IPv6 as IPv4), or undefined. */
 export function parseHop(raw: string): string | undefined {
+  // The usual case (a socket address, a plain hop) costs one isIP.
+  if (isIP(raw)) return raw.length > 7 && raw.charCodeAt(0) === 58 /* : */ ? unmapped(raw) : raw
   const hop = raw.trim().replace(/^"(.*)"$/, '$1')
   const m = HOP_WITH_PORT.exec(hop)
   const ip = m ? (m[1] ?? m[2]) : hop
-  if (!isIP(ip)) return undefined
+  return isIP(ip) ? unmapped(ip) : undefined
+}
+
+/** `::ffff:203.0.113.7` (an IPv4 client on a dual-stack socket) → `203.0.113.7`. */
+function unmapped(ip: string): string {
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip)
   return mapped ? mapped[1] : ip
 }
@@ -76,12 +82,13 @@ export function createClientAddress(o: ClientAddressOptions): (event: H3Event) =
     const raw = getRequestIP(event)
     const peer = raw === undefined ? undefined : parseHop(raw)
     const headers = event.req.headers
-    const forwarded = FORWARDING_HEADERS.some((h) => headers.has(h)) || headers.has(o.header)
+    const value = headers.get(o.header)
+    // The configured header is the usual one; the others are looked for only when it is absent.
+    const forwarded = value !== null || FORWARDING_HEADERS.some((h) => headers.has(h))
     const viaTrustedProxy = trusts(peer, 0)
     if (raw === undefined) {
       warnOnce('no-peer', '[tagwarden] a request came without a client address (no socket): pass it in, e.g. tw.fetch(request, { clientAddress }), or set TAGWARDEN_TRUSTED_PROXIES to a hop count')
     }
-    const value = headers.get(o.header)
     if (!forwarded) return { ip: peer, local: isLoopbackIp(peer), viaTrustedProxy }
     if (!viaTrustedProxy) {
       warnOnce(

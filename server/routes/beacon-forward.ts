@@ -38,6 +38,10 @@ const ANSWER_HEADERS = {
 // without a ReadableStream built around every beacon's few bytes.
 export const pixelResponse = (status = 200): HTTPResponse => new HTTPResponse(new Uint8Array(PIXEL), { status, headers: ANSWER_HEADERS.pixel })
 
+/** What the page gets when nothing was forwarded or the upstream failed: the endpoint's own empty answer. */
+export const emptyAnswer = (answer: BeaconAnswer): HTTPResponse =>
+  answer === 'json' ? new HTTPResponse('{}', { status: 200, headers: ANSWER_HEADERS.json }) : pixelResponse()
+
 /** The upstream's JSON re-serialized (an object or array; anything else, HTML included, becomes `{}`). */
 function jsonResponse(status: number, body: Uint8Array): HTTPResponse {
   let value: unknown
@@ -89,8 +93,8 @@ function edited(req: BeaconRequest): { query: URLSearchParams | string; body: st
  * endpoints) with the shopper's IP and user agent, and answer the browser with the endpoint's own
  * kind of answer: Pinterest's status (2xx/4xx) with our GIF, or Pinterest's JSON re-serialized —
  * never the upstream's body as it came or its content type. Cookies are never forwarded (they
- * belong to the shop). When the upstream fails, the browser still gets a 1×1 GIF with 200 so the
- * page is not affected; `ok` says whether Pinterest took it.
+ * belong to the shop). When the upstream fails, the browser still gets a 200 (the GIF, or `{}`) so
+ * the page is not affected; `ok` says whether Pinterest took it.
  */
 export async function forwardBeacon(rt: Runtime, req: BeaconRequest): Promise<{ response: HTTPResponse; ok: boolean }> {
   const { query, body } = edited(req)
@@ -106,14 +110,14 @@ export async function forwardBeacon(rt: Runtime, req: BeaconRequest): Promise<{ 
     const res = await rt.forward(url, { method: req.method, headers, body: req.method === 'POST' ? body : undefined, signal: upstreamSignal() })
     // A redirect, a 5xx or an oversized answer counts as "upstream failed": the page gets the pixel.
     if (res.oversized || (res.status >= 300 && res.status < 400) || res.status >= 500) {
-      rt.log.warn('[tagwarden] [pinterest-tag] beacon upstream answered badly; answered a pixel', { path: req.path, status: res.status })
-      return { response: pixelResponse(), ok: false }
+      rt.log.warn('[tagwarden] [pinterest-tag] beacon upstream answered badly; answered its empty answer', { path: req.path, status: res.status })
+      return { response: emptyAnswer(req.answer), ok: false }
     }
     const status = res.status === 204 ? 200 : res.status
     const response = req.answer === 'json' ? jsonResponse(status, res.body) : pixelResponse(status)
     return { response, ok: res.status >= 200 && res.status < 300 }
   } catch (error) {
-    rt.log.warn('[tagwarden] [pinterest-tag] beacon upstream failed; answered a pixel', { path: req.path, reason: (error as Error).message })
-    return { response: pixelResponse(), ok: false }
+    rt.log.warn('[tagwarden] [pinterest-tag] beacon upstream failed; answered its empty answer', { path: req.path, reason: (error as Error).message })
+    return { response: emptyAnswer(req.answer), ok: false }
   }
 }

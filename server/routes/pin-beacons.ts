@@ -6,7 +6,7 @@ import { beaconToEvent, type Shopper } from '../pinterest/beacon-event'
 import type { PdEdit } from '../pinterest/beacon-pd'
 import { hashUserValue } from '../pinterest/normalize'
 import type { Runtime } from '../runtime'
-import { forwardBeacon, pixelResponse, type BeaconAnswer } from './beacon-forward'
+import { emptyAnswer, forwardBeacon, type BeaconAnswer } from './beacon-forward'
 import { readBodyText } from './http'
 import { ingestMirror } from './mirror'
 import { readShopper } from './shopper'
@@ -55,7 +55,7 @@ async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<
   const accepted = beacon.event ? await ingestMirror(rt, beaconToEvent(beacon, shopper, rt.now(), 'tag')) : undefined
   const { response, ok } =
     decision.action === 'suppress'
-      ? { response: pixelResponse(), ok: false }
+      ? { response: emptyAnswer(answer), ok: false }
       : await forwardBeacon(rt, {
           path,
           answer,

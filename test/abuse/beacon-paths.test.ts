@@ -76,6 +76,15 @@ describe('beacon route allow-list', () => {
     expect(res.headers.get('content-type')).toBe('application/json')
   })
 
+  it('an upstream failure answers each endpoint\'s own empty answer with 200', async () => {
+    answerStatus = 500
+    const user = await call(tw, '/tw/pin/ct/user/?tid=2612345678901&cb=3')
+    expect([user.status, user.headers.get('content-type'), await user.text()]).toEqual([200, 'application/json', '{}'])
+    const v3 = await call(tw, `/tw/pin/ct/v3/?${beaconQuery('lead', { event_id: 'bp-500' })}`)
+    expect([v3.status, v3.headers.get('content-type')]).toEqual([200, 'image/gif'])
+    answerStatus = 200
+  })
+
   it('keeps Pinterest\'s 4xx status, with the fixed body and type', async () => {
     answerStatus = 400
     answerBody = () => '<html>bad request</html>'
