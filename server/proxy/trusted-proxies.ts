@@ -1,4 +1,5 @@
-import { BlockList, isIP } from 'node:net'
+import { isIP } from 'node:net'
+import { createCidrMatcher } from './cidr'
 
 /**
  * Who may tell tagwarden the client's address (TAGWARDEN_TRUSTED_PROXIES): nobody (the TCP peer is
@@ -61,16 +62,8 @@ function cidr(entry: string): string | undefined {
 export function createProxyTrust(t: TrustedProxies): (address: string | undefined, index: number) => boolean {
   if (t.kind === 'none') return () => false
   if (t.kind === 'hops') return (_address, index) => index < t.hops
-  const list = new BlockList()
-  for (const range of t.ranges) {
-    const [address, bits] = range.split('/')
-    list.addSubnet(address, Number(bits), isIP(address) === 4 ? 'ipv4' : 'ipv6')
-  }
-  // BlockList matches IPv4-mapped IPv6 (::ffff:127.0.0.1) against IPv4 ranges itself.
-  return (address) => {
-    const family = address ? isIP(address) : 0
-    return family !== 0 && list.check(address!, family === 4 ? 'ipv4' : 'ipv6')
-  }
+  const matches = createCidrMatcher(t.ranges)
+  return (address) => address !== undefined && matches(address)
 }
 
 /** How the setting reads in messages: `loopback`-style names are expanded to their ranges. */
