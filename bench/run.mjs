@@ -81,7 +81,7 @@ const notes = (r) => `p50 ${r.p50} ms, p99 ${r.p99} ms${r.non2xx ? `, non-2xx ${
 function startTagwarden(upstream, storage, nodeArgs = []) {
   return start([join(root, 'dist/cli.js'), 'serve'], {
     PORT: '0', NODE_ENV: 'production', TAGWARDEN_STORAGE: storage, TAGWARDEN_SECRET: 'bench:0123456789abcdef0123456789abcdef',
-    TAGWARDEN_API_KEYS: API_KEY, TAGWARDEN_LOG_LEVEL: 'info', TAGWARDEN_DEMO: 'false',
+    TAGWARDEN_API_KEYS: API_KEY, TAGWARDEN_LOG_LEVEL: 'info', TAGWARDEN_DEMO: 'false', TAGWARDEN_TRUSTED_PROXIES: 'loopback',
     PINTEREST_API_URL: upstream, PINTEREST_SCRIPT_ORIGIN: upstream, PINTEREST_BEACON_ORIGIN: upstream,
     PINTEREST_AD_ACCOUNT_ID: '549755885175', PINTEREST_ACCESS_TOKEN: 'pina_bench_token', PINTEREST_TAG_ID: '2612345678901',
   }, /listening on http:\/\/[^:]+:(\d+)/, nodeArgs).then((p) => ({ ...p, url: `http://127.0.0.1:${p.port}` }))

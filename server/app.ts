@@ -15,12 +15,19 @@ import { pinScriptRoutes } from './routes/pin-scripts'
 import { rateLimitRoutes } from './routes/rate-limit'
 import { webhooksRoutes } from './routes/webhooks'
 import { createExpirySweeper } from './storage/expire'
+import { sameOriginRoutes } from './routes/same-site'
+import { storeGuardRoutes } from './routes/store-guard'
+import { productionWarnings } from './production-warnings'
 
 export interface TagwardenApp {
   /** The h3 app with every route under the prefix. */
   app: H3
-  /** Web-standard handler: `(request) => Response`. */
-  fetch: (request: Request) => Promise<Response>
+  /**
+   * Web-standard handler: `(request, { clientAddress }) => Response`. Hand in the address of the
+   * peer that sent the request (the socket's remote address, or your framework's resolved client
+   * IP); TAGWARDEN_TRUSTED_PROXIES then decides whether its forwarding headers count.
+   */
+  fetch: (request: Request, context?: RequestContext) => Promise<Response>
   /** Node handler for `http.createServer` or an Express/Connect app (`app.use(tw.nodeHandler)`). */
   nodeHandler: ReturnType<typeof toNodeHandler>
   runtime: Runtime
@@ -30,8 +37,14 @@ export interface TagwardenApp {
   close(drainMs?: number): Promise<void>
 }
 
+/** What an embedding host knows about a request that the request itself cannot carry. */
+export interface RequestContext {
+  /** The address of the peer that sent the request (no socket behind a web Request). */
+  clientAddress?: string
+}
+
 /** The route groups, in order; each is a function of (app, runtime). */
-const ROUTES = [rateLimitRoutes, healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes, inspectRoutes, metricsRoutes, loaderRoutes, ctxRoutes, fallbackRoutes, pinScriptRoutes, pinBeaconRoutes, demoRoutes]
+const ROUTES = [rateLimitRoutes, sameOriginRoutes, storeGuardRoutes, healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes, inspectRoutes, metricsRoutes, loaderRoutes, ctxRoutes, fallbackRoutes, pinScriptRoutes, pinBeaconRoutes, demoRoutes]
 
 /**
  * Build tagwarden: the h3 app under `config.prefix` plus its runtime (storage, pipeline, outbox).
@@ -48,10 +61,13 @@ export async function createApp(config: Config, deps: Deps = {}): Promise<Tagwar
     },
   })
   for (const routes of ROUTES) routes(app, runtime)
+  // Said once at start, so an unsafe production deployment is visible in its first log lines.
+  if (config.production) for (const w of productionWarnings(config)) runtime.log.warn(`[tagwarden] production: ${w.problem}`, { fix: w.fix })
   const sweeper = createExpirySweeper(runtime.store, runtime.now, runtime.log)
   return {
     app,
-    fetch: (request) => Promise.resolve(app.fetch(request)),
+    // h3 reads `context.clientAddress` as the peer's address (getRequestIP) when there is no socket.
+    fetch: (request, context) => Promise.resolve(context?.clientAddress ? app.request(request, undefined, { clientAddress: context.clientAddress }) : app.fetch(request)),
     nodeHandler: toNodeHandler(app),
     runtime,
     start() {

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { parseConsentConfig, type ConsentConfig } from './consent/config'
+import { parseTrustedProxies, type TrustedProxies } from './proxy/trusted-proxies'
 
 /** Thrown when configuration is invalid; `problems` lists every issue, one per line. */
 export class ConfigError extends Error {
@@ -90,6 +91,14 @@ const envSchema = z.object({
     .transform((h) => h.toLowerCase())
     .optional(),
   TAGWARDEN_RATE_LIMIT: rateLimit.optional(),
+  TAGWARDEN_TRUSTED_PROXIES: z.string().optional(),
+  TAGWARDEN_CLIENT_IP_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, 'TAGWARDEN_CLIENT_IP_HEADER must be a header name like x-forwarded-for, forwarded or x-real-ip')
+    .transform((h) => h.toLowerCase())
+    .default('x-forwarded-for'),
+  TAGWARDEN_ALLOWED_ORIGINS: z.string().optional(),
+  TAGWARDEN_METRICS_TOKEN: z.string().min(16, 'TAGWARDEN_METRICS_TOKEN must be at least 16 characters').optional(),
   TAGWARDEN_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'TAGWARDEN_DEMO must be true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes').optional(),
   TAGWARDEN_CONFIG: z.string().optional(),
   PINTEREST_TAG_ID: z.string().regex(/^\d{6,20}$/, 'PINTEREST_TAG_ID must be the numeric tag id').optional(),
@@ -144,6 +153,14 @@ export interface Config {
   countryHeader?: string
   /** Per-IP token bucket on the public routes (`/ctx`, `/e`, `/pin/ct/*`): `max` requests per `windowMs`; unset = off. */
   rateLimit?: { max: number; windowMs: number }
+  /** Peers whose forwarding header names the client (TAGWARDEN_TRUSTED_PROXIES); none = the TCP peer is the client. */
+  trustedProxies: TrustedProxies
+  /** The header a trusted proxy names the client in (TAGWARDEN_CLIENT_IP_HEADER), lowercase. */
+  clientIpHeader: string
+  /** Origins besides the shop's own host allowed to post to `/ctx` and `/e` (TAGWARDEN_ALLOWED_ORIGINS). */
+  allowedOrigins: string[]
+  /** A token that reads `/_/metrics` only (TAGWARDEN_METRICS_TOKEN): for a scraper that must not see events. */
+  metricsToken?: string
   /** Serve the demo storefront at /demo/ (default: on in dry-run). */
   demo: boolean
   pinterest: {
@@ -197,6 +214,23 @@ function parseStorage(raw: string, problems: string[]): StorageSpec {
   return { kind: 'memory' }
 }
 
+/** TAGWARDEN_ALLOWED_ORIGINS: comma-separated `https://host[:port]` origins, nothing else (no path, no wildcard). */
+function parseOrigins(raw: string | undefined, problems: string[]): string[] {
+  const origins: string[] = []
+  for (const entry of list(raw)) {
+    let url: URL | undefined
+    try {
+      url = new URL(entry)
+    } catch {
+      url = undefined
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username || entry.includes('*')) {
+      problems.push(`TAGWARDEN_ALLOWED_ORIGINS: "${entry.slice(0, 80)}" must be an origin like https://shop.example (scheme and host, no path)`)
+    } else origins.push(url.origin)
+  }
+  return origins
+}
+
 /**
  * Parse the environment (and the optional config file's content) once, listing every problem.
  * @example parseConfig(process.env) // throws ConfigError with all problems, or returns Config
@@ -229,6 +263,8 @@ export function parseConfig(env: Record<string, string | undefined>, file: Recor
   if (!!e.PINTEREST_AD_ACCOUNT_ID !== !!e.PINTEREST_ACCESS_TOKEN) {
     problems.push('PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN go together: set both to send, or neither for dry-run')
   }
+  const trustedProxies = parseTrustedProxies(e.TAGWARDEN_TRUSTED_PROXIES, problems)
+  const allowedOrigins = parseOrigins(e.TAGWARDEN_ALLOWED_ORIGINS, problems)
   let consent: ConsentConfig = {}
   try {
     consent = parseConsentConfig(file.consent)
@@ -258,6 +294,10 @@ export function parseConfig(env: Record<string, string | undefined>, file: Recor
     onetrustGroup: e.TAGWARDEN_ONETRUST_GROUP,
     countryHeader: e.TAGWARDEN_COUNTRY_HEADER,
     rateLimit: e.TAGWARDEN_RATE_LIMIT,
+    trustedProxies,
+    clientIpHeader: e.TAGWARDEN_CLIENT_IP_HEADER,
+    allowedOrigins,
+    metricsToken: e.TAGWARDEN_METRICS_TOKEN,
     demo: e.TAGWARDEN_DEMO ?? !(e.PINTEREST_AD_ACCOUNT_ID && e.PINTEREST_ACCESS_TOKEN),
     pinterest: {
       tagId: e.PINTEREST_TAG_ID,
@@ -290,6 +330,7 @@ export function redactConfig(config: Config): unknown {
     storage: config.storage.kind === 'redis' ? { kind: 'redis', url: config.storage.url.replace(/\/\/[^@/]*@/, '//<credentials>@') } : config.storage,
     apiKeys: config.apiKeys.map(() => '<set>'),
     adminToken: mark(config.adminToken),
+    metricsToken: mark(config.metricsToken),
     pinterest: { ...config.pinterest, accessToken: mark(config.pinterest.accessToken) },
     webhooks: { ...config.webhooks, shopifySecret: mark(config.webhooks.shopifySecret), woocommerceSecret: mark(config.webhooks.woocommerceSecret) },
   }

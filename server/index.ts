@@ -1,5 +1,5 @@
 // Public API of the tagwarden package (no side effects: the CLI is the entry that runs things).
-export { createApp, type TagwardenApp } from './app'
+export { createApp, type TagwardenApp, type RequestContext } from './app'
 export { parseConfig, redactConfig, ConfigError, type Config } from './config'
 export { readConfigFile } from './config-file'
 export { startServer } from './serve'

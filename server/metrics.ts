@@ -11,6 +11,9 @@ export type FailureReason = 'rejected' | 'invalid' | 'network' | 'rate_limited' 
 /** Script cache outcomes of `/pin/*` (tag path): fresh hit, stale copy served, upstream fetch, upstream failed. */
 export type ScriptCacheState = 'hit' | 'stale' | 'miss' | 'error'
 
+/** Why a server-side copy of an event was not taken (bounded label). */
+export type DropReason = 'too_old' | 'storage'
+
 /** What one request to a destination came to (the delivery core's `postBatch` answer). */
 export interface RequestAnswer {
   outcome: BatchOutcome | { kind: 'network'; reason: string }
@@ -47,6 +50,8 @@ export interface Metrics {
   deadLettered(dest: string, count?: number): void
   /** Events refused (API, webhooks) or server-side copies dropped (beacons) because the outbox was full. */
   refused(dest: string, count: number): void
+  /** Server-side copies not taken: `too_old` (older than TAGWARDEN_MAX_EVENT_AGE_DAYS), `storage` (store unreachable; the beacon itself was still forwarded). */
+  dropped(source: EventSource, reason: DropReason, count: number): void
   /** One Pinterest script request answered from the cache (tag path, `/pin/*`). */
   scriptCache(state: ScriptCacheState): void
   /** A tag beacon judged for `pinterest-tag`: its consent action, and whether Pinterest took the forward. */
@@ -75,6 +80,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const dead = registry.counter('tagwarden_events_dead_lettered_total', 'Events moved to the dead-letter store.', ['destination'])
   const consent = registry.counter('tagwarden_consent_actions_total', 'Consent decisions per event and destination (allow, strip, ldp, suppress).', ['destination', 'action'])
   const refused = registry.counter('tagwarden_events_refused_total', 'Events not taken because the outbox was full (TAGWARDEN_MAX_QUEUE).', ['destination'])
+  const dropped = registry.counter('tagwarden_events_dropped_total', 'Server-side copies not taken: too_old (older than TAGWARDEN_MAX_EVENT_AGE_DAYS), storage (store unreachable; beacons were still forwarded).', ['source', 'reason'])
   registry.gauge('tagwarden_event_ids_forgotten_early', 'Event_ids forgotten before 48 h since start because TAGWARDEN_IDEMPOTENCY_MAX_IDS was reached (local stores).', [], (g) => {
     g.labels().set(opts.forgottenEarly?.() ?? 0)
   })
@@ -82,7 +88,11 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     g.labels().set(opts.journalSkipped?.() ?? 0)
   })
   registry.gauge('tagwarden_outbox_depth', 'Events waiting in the outbox.', ['destination'], async (g) => {
-    if (opts.outboxDepth) for (const d of opts.destinations) g.labels(d).set(await opts.outboxDepth(d))
+    // Storage down: the depth cannot be read and keeps its last value; the rest of the scrape still renders.
+    if (opts.outboxDepth) for (const d of opts.destinations) {
+      const depth = await opts.outboxDepth(d).catch(() => undefined)
+      if (depth !== undefined) g.labels(d).set(depth)
+    }
   })
   // Up to 1,000 events per request (ConversionEvents.data maxItems, v5/openapi.yaml).
   const batchSize = registry.histogram('tagwarden_batch_size', 'Events per request sent to a destination.', [1, 5, 10, 50, 100, 250, 500, 1000])
@@ -138,6 +148,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     },
     deadLettered: (dest, count = 1) => dead.labels(dest).inc(count),
     refused: (dest, count) => refused.labels(dest).inc(count),
+    dropped: (source, reason, count) => dropped.labels(source, reason).inc(count),
     scriptCache: (state) => scripts.labels(state).inc(),
     beacon(action, outcome) {
       consent.labels(TAG, action).inc()

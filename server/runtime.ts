@@ -13,6 +13,9 @@ import { createCartContextStore, joinContext, type CartContextStore } from './co
 import { createContextCookie, type ContextCookie } from './context/cookie'
 import { createStore, type Store } from './storage/create-store'
 import { createHttpForward, fetchForward, UPSTREAM_ANSWER_LIMIT, type Forward } from './upstream/http-forward'
+import { createClientAddress, type ClientAddress } from './proxy/client-address'
+import { createStoreHealth, type StoreHealth } from './storage/store-health'
+import type { H3Event } from 'h3'
 
 /** What the server needs from the outside world; tests inject each one. */
 export interface Deps {
@@ -49,6 +52,10 @@ export interface Runtime {
   carts: CartContextStore
   /** The signed tw_ctx cookie (keys imported once, here). */
   context: ContextCookie
+  /** Who is behind a request (trusted proxies decide): the one source of client IP and "is local". */
+  client(event: H3Event): ClientAddress
+  /** Whether storage is reachable now (Redis connection state, recent write failures). */
+  storeHealth: StoreHealth
   /** Accept canonical events into the pipeline (the single entry for every source). */
   ingest(events: CanonicalEvent[]): Promise<AcceptResult[]>
 }
@@ -79,6 +86,8 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
   const dispatcher = createDispatcher({ config, outbox, destinations, fetch: fetchFn, journal, log, now, redis: store.redis, options: deps.delivery, metrics })
   const carts = createCartContextStore(store.storage, now)
   const context = createContextCookie(keys, now, log)
+  const client = createClientAddress({ trustedProxies: config.trustedProxies, header: config.clientIpHeader, log })
+  const storeHealth = createStoreHealth(store, now, log)
 
   /** Accept events; a refusal because the outbox is full is counted (`tagwarden_events_refused_total`). */
   function ingest(events: CanonicalEvent[]): Promise<AcceptResult[]> {
@@ -100,5 +109,5 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
     return pipeline.accept(joined)
   }
 
-  return { config, store, fetch: fetchFn, forward, now, log, keys, policy, destinations, outbox, journal, metrics, pipeline, dispatcher, carts, context, ingest }
+  return { config, store, fetch: fetchFn, forward, now, log, keys, policy, destinations, outbox, journal, metrics, pipeline, dispatcher, carts, context, client, storeHealth, ingest }
 }

@@ -24,15 +24,42 @@ export function sharedTimeout(ms: number, slotMs = 100): () => AbortSignal {
 }
 const upstreamSignal = sharedTimeout(UPSTREAM_TIMEOUT_MS)
 
+/** What a beacon endpoint answers the browser: the tag's 1×1 GIF, or a JSON object (docs/pinterest-tag.md). */
+export type BeaconAnswer = 'pixel' | 'json'
+
+// Fixed types and `nosniff` on every answer: the shop's origin never serves an upstream's own
+// Content-Type or an HTML body (https://fetch.spec.whatwg.org/#x-content-type-options-header).
+const ANSWER_HEADERS = {
+  pixel: { 'content-type': 'image/gif', 'cache-control': 'no-store, max-age=0', 'x-content-type-options': 'nosniff' },
+  json: { 'content-type': 'application/json', 'cache-control': 'no-store, max-age=0', 'x-content-type-options': 'nosniff' },
+} as const
+
 // Answers are h3 HTTPResponses, not web Responses: on Node they are written out as they are,
 // without a ReadableStream built around every beacon's few bytes.
-export const pixelResponse = (): HTTPResponse =>
-  new HTTPResponse(new Uint8Array(PIXEL), { status: 200, headers: { 'content-type': 'image/gif', 'cache-control': 'no-store, max-age=0' } })
+export const pixelResponse = (status = 200): HTTPResponse => new HTTPResponse(new Uint8Array(PIXEL), { status, headers: ANSWER_HEADERS.pixel })
+
+/** What the page gets when nothing was forwarded or the upstream failed: the endpoint's own empty answer. */
+export const emptyAnswer = (answer: BeaconAnswer): HTTPResponse =>
+  answer === 'json' ? new HTTPResponse('{}', { status: 200, headers: ANSWER_HEADERS.json }) : pixelResponse()
+
+/** The upstream's JSON re-serialized (an object or array; anything else, HTML included, becomes `{}`). */
+function jsonResponse(status: number, body: Uint8Array): HTTPResponse {
+  let value: unknown
+  try {
+    value = JSON.parse(Buffer.from(body).toString('utf8'))
+  } catch {
+    value = undefined
+  }
+  const text = value !== null && typeof value === 'object' ? JSON.stringify(value) : '{}'
+  return new HTTPResponse(text, { status, headers: ANSWER_HEADERS.json })
+}
 
 
 export interface BeaconRequest {
-  /** Path under the beacon origin, validated: `v3/`, `user/`, … */
+  /** Path under the beacon origin, one of the allowed endpoints: `v3/`, `user/`. */
   path: string
+  /** What the endpoint answers the browser. */
+  answer: BeaconAnswer
   /** The query exactly as the browser sent it (`?…` or empty): forwarded verbatim unless edited. */
   search: string
   query: URLSearchParams
@@ -62,11 +89,12 @@ function edited(req: BeaconRequest): { query: URLSearchParams | string; body: st
 }
 
 /**
- * Forward a beacon to PINTEREST_BEACON_ORIGIN (the fixed upstream; the path is validated by the
- * route) with the shopper's IP and user agent, and answer the browser the way Pinterest did:
- * status, content type, body. Cookies are never forwarded (they belong to the shop). When the
- * upstream fails, the browser still gets a 1×1 GIF with 200 so the page is not affected; `ok`
- * says whether Pinterest took it.
+ * Forward a beacon to PINTEREST_BEACON_ORIGIN (the fixed upstream; the path is one of the allowed
+ * endpoints) with the shopper's IP and user agent, and answer the browser with the endpoint's own
+ * kind of answer: Pinterest's status (2xx/4xx) with our GIF, or Pinterest's JSON re-serialized —
+ * never the upstream's body as it came or its content type. Cookies are never forwarded (they
+ * belong to the shop). When the upstream fails, the browser still gets a 200 (the GIF, or `{}`) so
+ * the page is not affected; `ok` says whether Pinterest took it.
  */
 export async function forwardBeacon(rt: Runtime, req: BeaconRequest): Promise<{ response: HTTPResponse; ok: boolean }> {
   const { query, body } = edited(req)
@@ -82,15 +110,14 @@ export async function forwardBeacon(rt: Runtime, req: BeaconRequest): Promise<{ 
     const res = await rt.forward(url, { method: req.method, headers, body: req.method === 'POST' ? body : undefined, signal: upstreamSignal() })
     // A redirect, a 5xx or an oversized answer counts as "upstream failed": the page gets the pixel.
     if (res.oversized || (res.status >= 300 && res.status < 400) || res.status >= 500) {
-      rt.log.warn('[tagwarden] [pinterest-tag] beacon upstream answered badly; answered a pixel', { path: req.path, status: res.status })
-      return { response: pixelResponse(), ok: false }
+      rt.log.warn('[tagwarden] [pinterest-tag] beacon upstream answered badly; answered its empty answer', { path: req.path, status: res.status })
+      return { response: emptyAnswer(req.answer), ok: false }
     }
-    const out: Record<string, string> = { 'cache-control': res.cacheControl ?? 'no-store, max-age=0' }
-    if (res.contentType) out['content-type'] = res.contentType
-    const response = new HTTPResponse(res.status === 204 || res.status === 304 ? null : res.body, { status: res.status, headers: out })
+    const status = res.status === 204 ? 200 : res.status
+    const response = req.answer === 'json' ? jsonResponse(status, res.body) : pixelResponse(status)
     return { response, ok: res.status >= 200 && res.status < 300 }
   } catch (error) {
-    rt.log.warn('[tagwarden] [pinterest-tag] beacon upstream failed; answered a pixel', { path: req.path, reason: (error as Error).message })
-    return { response: pixelResponse(), ok: false }
+    rt.log.warn('[tagwarden] [pinterest-tag] beacon upstream failed; answered its empty answer', { path: req.path, reason: (error as Error).message })
+    return { response: emptyAnswer(req.answer), ok: false }
   }
 }

@@ -5,7 +5,7 @@ import { CTX_BODY_LIMIT, ctxBodySchema } from '../context/ctx-body'
 import { mergeContext, sameContext } from '../context/merge'
 import type { ConsentSignals } from '../event'
 import type { Runtime } from '../runtime'
-import { clientIp, parseJson, readBodyText, validate } from './http'
+import { parseJson, readBodyText, validate } from './http'
 import { assertNotCrossSite } from './same-site'
 import { requestConsent } from './shopper'
 
@@ -44,7 +44,7 @@ export function ctxRoutes(app: H3, rt: Runtime): void {
     if (tokens.length && (body.cart || changed)) {
       await rt.carts.put(tokens, {
         epik: next.epik,
-        ip: clientIp(event),
+        ip: rt.client(event).ip,
         ua: event.req.headers.get('user-agent') || undefined,
         visitor_id: next.vid,
         em: next.em,

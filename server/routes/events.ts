@@ -1,13 +1,12 @@
 import { HTTPError, type H3 } from 'h3'
 import { apiBodySchema, apiToCanonical, toSeconds } from '../pinterest/api-input'
-import { bearerToken, isLoopback, matchesSecret, parseJson, readBodyText, validate } from './http'
+import { bearerToken, matchesSecret, parseJson, readBodyText, validate } from './http'
 import type { Runtime } from '../runtime'
 import { OutboxFullError } from '../delivery/outbox'
+import { describeTimeProblem, eventTimeProblem } from '../event-time'
 
 /** 1,000 events of a few kB each; a bigger body is refused before it is read. */
 export const EVENTS_BODY_LIMIT = 4 * 1024 * 1024
-/** Clock skew tolerated for event_time in the future ("cannot be in the future", Pinterest). */
-const FUTURE_SKEW_S = 300
 
 /**
  * Rethrow a full outbox (TAGWARDEN_MAX_QUEUE) as 503 + Retry-After: nothing of the request was
@@ -36,7 +35,7 @@ export function eventsRoutes(app: H3, rt: Runtime): void {
       // Without keys: disabled in production; in development it answers on localhost only, so a
       // fresh clone can be tried with curl and nothing is open to the network.
       if (config.production) throw new HTTPError({ status: 404, message: 'the events API is disabled: set TAGWARDEN_API_KEYS to enable it' })
-      if (!isLoopback(event)) throw new HTTPError({ status: 403, message: 'without TAGWARDEN_API_KEYS the events API answers only on localhost (development); set TAGWARDEN_API_KEYS' })
+      if (!rt.client(event).local) throw new HTTPError({ status: 403, message: 'without TAGWARDEN_API_KEYS the events API answers only on localhost (development); set TAGWARDEN_API_KEYS' })
     } else if (!matchesSecret(bearerToken(event), config.apiKeys)) {
       throw new HTTPError({ status: 401, message: 'missing or unknown API key (Authorization: Bearer <key>)', headers: { 'www-authenticate': 'Bearer' } })
     }
@@ -47,8 +46,11 @@ export function eventsRoutes(app: H3, rt: Runtime): void {
     const now = Math.floor(rt.now() / 1000)
     const problems: string[] = []
     const seen = new Set<string>()
+    const maxAgeDays = config.delivery.maxEventAgeDays
     body.data.forEach((e, i) => {
-      if (e.event_time !== undefined && toSeconds(e.event_time) > now + FUTURE_SKEW_S) problems.push(`data[${i}].event_time: is in the future`)
+      // Refused here rather than accepted and dead-lettered: the sender learns it while it can still fix it.
+      const late = e.event_time === undefined ? undefined : eventTimeProblem(toSeconds(e.event_time), now, maxAgeDays)
+      if (late) problems.push(`data[${i}].event_time: ${describeTimeProblem(late, maxAgeDays)}`)
       if (seen.has(e.event_id)) problems.push(`data[${i}].event_id: "${e.event_id}" appears twice in this request`)
       seen.add(e.event_id)
     })

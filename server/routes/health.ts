@@ -1,27 +1,18 @@
 import type { H3 } from 'h3'
+import { healthDetails, healthStatus } from '../health-report'
 import type { Runtime } from '../runtime'
+import { isAdmin } from './admin'
 
 /**
- * `GET {prefix}/_/health` — liveness plus what an operator checks first: events waiting per
- * destination and each destination's delivery state. Always 200 while the process accepts events
- * (a paused destination keeps its events; load balancers must not pull the instance for it);
- * `status` is `degraded` and `alerts` says why when a destination is paused.
+ * `GET {prefix}/_/health` — liveness for load balancers: 200 with `{ "status": "ok" | "degraded" }`
+ * while the process runs (a paused destination or a storage outage does not make the instance the
+ * problem: pulling it would not help). With the admin token (development: from this machine) the
+ * answer adds storage state, events waiting, each destination's delivery state and alerts, with
+ * reasons classified (`auth`, `rate-limited`, `upstream-5xx`, …), never an upstream's own words.
  */
 export function healthRoutes(app: H3, rt: Runtime): void {
-  app.get(`${rt.config.prefix}/_/health`, async () => {
-    const outbox: Record<string, number> = {}
-    for (const d of rt.destinations) outbox[d.name] = await rt.outbox.depth(d.name)
-    const delivery = rt.dispatcher.status()
-    const alerts = Object.entries(delivery)
-      .filter(([, s]) => s.state === 'paused')
-      .map(([name, s]) => `[tagwarden] [${name}] paused: ${s.reason}`)
-    return {
-      status: alerts.length ? 'degraded' : 'ok',
-      storage: rt.store.kind,
-      dry_run: rt.config.pinterest.dryRun,
-      outbox,
-      delivery,
-      ...(alerts.length ? { alerts } : {}),
-    }
+  app.get(`${rt.config.prefix}/_/health`, async (event) => {
+    event.res.headers.set('cache-control', 'no-store')
+    return isAdmin(event, rt) ? healthDetails(rt) : { status: healthStatus(rt) }
   })
 }

@@ -1,7 +1,6 @@
-import { HTTPError, getRequestIP, type H3Event } from 'h3'
+import { HTTPError, type H3Event } from 'h3'
 import { timingSafeEqual, hash } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import { isIP } from 'node:net'
 import type { z } from 'zod'
 import { parseJsonExact } from '../json-exact'
 import { hasLoneSurrogate } from '../lone-surrogate'
@@ -128,26 +127,3 @@ export function matchesSecret(presented: string | undefined, allowed: readonly s
 /** The bearer token of an `Authorization: Bearer …` header. */
 export const bearerToken = (event: H3Event): string | undefined =>
   /^Bearer\s+(.+)$/i.exec(event.req.headers.get('authorization') ?? '')?.[1]?.trim()
-
-/** `[v6]:port` and `v4:port`, as some proxies write a hop (Azure, IIS ARR). */
-const HOP_WITH_PORT = /^\[([0-9A-Fa-f:.]+)\](?::\d{1,5})?$|^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/
-
-/**
- * The shopper's IP: the first X-Forwarded-For hop (set by the shop's reverse proxy), else the
- * socket. A hop that is not an IP address is not used: it would be forwarded to Pinterest as
- * X-Forwarded-For and sent as `client_ip_address`.
- */
-export function clientIp(event: H3Event): string | undefined {
-  const header = event.req.headers.get('x-forwarded-for')
-  if (header === null) return getRequestIP(event) || undefined
-  const hop = header.split(',')[0].trim()
-  const m = HOP_WITH_PORT.exec(hop)
-  const ip = m ? (m[1] ?? m[2]) : hop
-  return isIP(ip) ? ip : undefined
-}
-
-/** True when the TCP peer itself is loopback (X-Forwarded-For is ignored on purpose). */
-export function isLoopback(event: H3Event): boolean {
-  const ip = getRequestIP(event) ?? ''
-  return ip === '::1' || ip.startsWith('127.') || ip === '::ffff:127.0.0.1' || ip.startsWith('::ffff:127.')
-}

@@ -4,12 +4,13 @@ import type { Runtime } from '../runtime'
 import { assertAdmin } from './admin'
 
 /**
- * `GET {prefix}/_/metrics` — Prometheus text exposition (admin token or localhost).
+ * `GET {prefix}/_/metrics` — Prometheus text exposition: TAGWARDEN_ADMIN_TOKEN or TAGWARDEN_METRICS_TOKEN
+ * (a scraper's token that opens nothing else); without either, off in production, local-only in development.
  * @example curl -H "Authorization: Bearer $TAGWARDEN_ADMIN_TOKEN" http://127.0.0.1:8787/tw/_/metrics
  */
 export function metricsRoutes(app: H3, rt: Runtime): void {
   app.get(`${rt.config.prefix}/_/metrics`, async (event) => {
-    assertAdmin(event, rt)
+    assertAdmin(event, rt, 'metrics')
     return new Response(await rt.metrics.registry.render(), { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' } })
   })
 }

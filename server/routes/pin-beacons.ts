@@ -6,13 +6,18 @@ import { beaconToEvent, type Shopper } from '../pinterest/beacon-event'
 import type { PdEdit } from '../pinterest/beacon-pd'
 import { hashUserValue } from '../pinterest/normalize'
 import type { Runtime } from '../runtime'
-import { forwardBeacon, pixelResponse } from './beacon-forward'
+import { emptyAnswer, forwardBeacon, type BeaconAnswer } from './beacon-forward'
 import { readBodyText } from './http'
 import { ingestMirror } from './mirror'
 import { readShopper } from './shopper'
 
-/** A beacon path under the beacon origin (`v3/`, `user/`): segments of letters, digits, . _ -, none starting with a dot. */
-export const BEACON_PATH = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\/){0,4}(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,63})?$/
+/**
+ * The beacon endpoints the Pinterest tag calls on its beacon host, and what each answers
+ * (docs/pinterest-tag.md "Beacon endpoints"): `/v3/` takes events and answers a 1×1 GIF; `/user/`
+ * answers a small JSON object. Nothing else is forwarded: any other path is 404 without an
+ * upstream request, so the shop's origin never relays arbitrary beacon-host content.
+ */
+export const BEACON_PATHS: Readonly<Record<string, BeaconAnswer>> = { v3: 'pixel', 'v3/': 'pixel', user: 'json', 'user/': 'json' }
 /** A beacon body is a few kB; a big cart stays far below this. */
 export const BEACON_BODY_LIMIT = 64 * 1024
 /**
@@ -35,7 +40,8 @@ async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<
   const method = event.req.method
   if (method !== 'GET' && method !== 'POST') throw new HTTPError({ status: 405, message: 'beacons are GET or POST', headers: { allow: 'GET, POST' } })
   const path = event.url.pathname.slice(base.length)
-  if (!path || !BEACON_PATH.test(path)) throw new HTTPError({ status: 404, message: 'not a Pinterest beacon path (letters, digits, . _ - segments only)' })
+  const answer = Object.hasOwn(BEACON_PATHS, path) ? BEACON_PATHS[path] : undefined
+  if (!answer) throw new HTTPError({ status: 404, message: 'not a Pinterest beacon endpoint (v3/ and user/ are)' })
   if (event.url.search.length > BEACON_QUERY_LIMIT) throw new HTTPError({ status: 414, message: `beacon query longer than ${BEACON_QUERY_LIMIT} characters` })
   const body = method === 'POST' ? await readBodyText(event, BEACON_BODY_LIMIT) : ''
   const contentType = event.req.headers.get('content-type') ?? ''
@@ -49,9 +55,10 @@ async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<
   const accepted = beacon.event ? await ingestMirror(rt, beaconToEvent(beacon, shopper, rt.now(), 'tag')) : undefined
   const { response, ok } =
     decision.action === 'suppress'
-      ? { response: pixelResponse(), ok: false }
+      ? { response: emptyAnswer(answer), ok: false }
       : await forwardBeacon(rt, {
           path,
+          answer,
           search: event.url.search,
           query: event.url.searchParams,
           method,

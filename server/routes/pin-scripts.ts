@@ -4,8 +4,11 @@ import { createRewriter } from '../scripts/rewrite'
 import { createScriptCache, type ScriptCache } from '../scripts/script-cache'
 import { notModified } from './etag'
 
-/** A Pinterest library file name (`main.6ae4a9fc.js`, api-and-tag.md §D1): one segment, no escapes, no leading dot. */
-export const SCRIPT_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}\.js$/
+/**
+ * A Pinterest library file name: a content-hashed bundle like `main.6ae4a9fc.js` (docs/pinterest-tag.md
+ * "Scripts"): a lowercase name, a dot, 6–16 hex digits, `.js`. Nothing else is looked up upstream.
+ */
+export const SCRIPT_NAME = /^[a-z][a-z0-9_-]{0,31}\.[0-9a-f]{6,16}\.js$/
 
 async function serve(event: H3Event, cache: ScriptCache, path: string, prefix: string): Promise<HTTPResponse> {
   const r = await cache.get(path)
@@ -52,7 +55,7 @@ export function pinScriptRoutes(app: H3, rt: Runtime): void {
   app.get(`${lib}**`, (event) => {
     const name = event.url.pathname.slice(lib.length)
     if (!SCRIPT_NAME.test(name)) {
-      throw new HTTPError({ status: 400, message: 'refused: only Pinterest library file names like main.1a2b3c4d.js are served (one path segment, letters, digits, . _ -)' })
+      throw new HTTPError({ status: 404, message: 'not a Pinterest library file: only content-hashed names like main.1a2b3c4d.js are served' })
     }
     return serve(event, cache, `/ct/lib/${name}`, prefix)
   })

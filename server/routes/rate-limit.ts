@@ -1,6 +1,5 @@
 import { HTTPError, type H3, type H3Event } from 'h3'
 import type { Runtime } from '../runtime'
-import { clientIp } from './http'
 
 /** IPs remembered at most (least recently seen forgotten first): ~100 bytes each, so ~5 MB at most. */
 export const RATE_LIMIT_MAX_IPS = 50_000
@@ -64,9 +63,9 @@ export function rateLimitKey(ip: string | undefined): string {
 /**
  * Optional per-IP rate limit on the public routes a browser calls (`/ctx`, `/e`, `/pin/ct/*`), from
  * TAGWARDEN_RATE_LIMIT (off by default). Over the limit → 429 with `Retry-After`, before the body is
- * read or anything is forwarded. The IP is the one the rest of the server uses (first
- * X-Forwarded-For hop): behind a proxy that does not overwrite that header, a client can spread
- * itself over made-up addresses, so the limit is a guard against one busy client, not a firewall.
+ * read or anything is forwarded. The IP is the one the rest of the server uses (`rt.client`:
+ * a forwarding header counts only from a trusted proxy, TAGWARDEN_TRUSTED_PROXIES), so a client
+ * cannot spread itself over made-up X-Forwarded-For addresses.
  * https://www.rfc-editor.org/rfc/rfc6585#section-4 (429), https://httpwg.org/specs/rfc9110.html#field.retry-after
  */
 export function rateLimitRoutes(app: H3, rt: Runtime): void {
@@ -81,7 +80,7 @@ export function rateLimitRoutes(app: H3, rt: Runtime): void {
 
   app.use(
     (event) => {
-      const wait = limiter.take(rateLimitKey(clientIp(event)))
+      const wait = limiter.take(rateLimitKey(rt.client(event).ip))
       if (!wait) return
       const seconds = Math.ceil(wait / 1000)
       throw new HTTPError({

@@ -3,7 +3,6 @@ import type { ContextClaims } from '../context/claims'
 import type { ConsentSignals } from '../event'
 import type { Shopper } from '../pinterest/beacon-event'
 import type { Runtime } from '../runtime'
-import { clientIp } from './http'
 
 const OPAQUE = /^[\x21-\x7e]{1,256}$/
 
@@ -15,13 +14,15 @@ export function requestLanguage(event: H3Event): string | undefined {
 
 /**
  * Consent as the server sees it: the snapshot in the verified cookie, plus `Sec-GPC: 1` (a header
- * page scripts cannot set; consent.md §4) and the country from the configured trusted header.
+ * page scripts cannot set; consent.md §4) and the country from the configured header, read only
+ * when a trusted proxy (TAGWARDEN_TRUSTED_PROXIES) passed the request on.
  * No signal at all → undefined, so TAGWARDEN_DEFAULT_CONSENT applies.
  */
 export function requestConsent(event: H3Event, rt: Runtime, claims: ContextClaims | undefined): ConsentSignals | undefined {
   const gpc = event.req.headers.get('sec-gpc')?.trim() === '1'
+  // The country header is the CDN's word only when the request came through a trusted proxy.
   const header = rt.config.countryHeader
-  const raw = header ? event.req.headers.get(header)?.trim() : undefined
+  const raw = header && rt.client(event).viaTrustedProxy ? event.req.headers.get(header)?.trim() : undefined
   const country = raw && /^[A-Za-z]{2}$/.test(raw) ? raw.toUpperCase() : undefined
   const saved = claims?.consent
   // Nothing added: the cookie's own (verified, cached, never mutated) object, so the consent policy
@@ -42,7 +43,7 @@ export async function readShopper(event: H3Event, rt: Runtime): Promise<{ shoppe
   const { claims } = await rt.context.read(event)
   const cookiePinUnauth = getCookie(event, '_pin_unauth')
   const shopper: Shopper = {
-    ip: clientIp(event),
+    ip: rt.client(event).ip,
     ua: event.req.headers.get('user-agent') || undefined,
     language: requestLanguage(event),
     epik: claims?.epik,

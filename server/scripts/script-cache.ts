@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Storage } from 'unstorage'
 import type { Logger } from '../log'
+import { createBoundedLru } from './bounded-lru'
 
 /** A script as served: rewritten body, its ETag, and when the upstream last confirmed it. */
 export interface ServedScript {
@@ -37,7 +38,12 @@ export interface ScriptCacheOptions {
   /** After this long a copy is served once more and refreshed in the background. */
   maxAgeMs?: number
   timeoutMs?: number
+  /** One script larger than this is not served. Default 2 MiB. */
   maxBytes?: number
+  /** Scripts kept (memory and storage alike), least recently used dropped first. Default 32. */
+  maxEntries?: number
+  /** Total size kept (upstream text + rewritten text). Default 16 MiB. */
+  maxTotalBytes?: number
 }
 
 export interface ScriptCache {
@@ -48,7 +54,14 @@ export interface ScriptCache {
 }
 
 const NOT_FOUND_TTL_MS = 60_000
-const MEMORY_ENTRIES = 200
+/**
+ * The tag needs core.js and one main.<hash>.js at a time (docs/pinterest-tag.md); a new hash
+ * appears when Pinterest ships. 32 copies of ≈ 100–300 kB each leave room for that, while a flood
+ * of made-up names that an upstream answers cannot grow memory or storage past the caps.
+ */
+export const SCRIPT_CACHE_ENTRIES = 32
+export const SCRIPT_CACHE_BYTES = 16 * 1024 * 1024
+const KEY_PREFIX = 'scripts'
 /**
  * Upstream fetches in flight at once. The tag needs two files (core.js, one main.<hash>.js), so a
  * flood of made-up names is what fills this: it then costs a 503, not a socket and a timer each.
@@ -61,34 +74,55 @@ const etagOf = (body: string) => `"${createHash('sha256').update(body).digest('b
  * Pinterest's scripts, cached in storage with stale-while-revalidate: a fresh copy is served as is;
  * a stale one is served while a conditional refresh runs in the background; when the upstream fails
  * the last good copy keeps being served; with no copy at all the caller gets `unavailable`.
- * Upstream 404s are remembered for a minute so unknown names cannot make us hammer the upstream.
+ * Upstream 404s are remembered for a minute so unknown names cannot make us hammer the upstream,
+ * and are never stored. What is kept is capped by entries and bytes (LRU): the least recently
+ * served copy is dropped from memory and storage first.
  * @example createScriptCache({ storage, fetch, now, log, origin: 'https://s.pinimg.com', transform })
  */
 export function createScriptCache(o: ScriptCacheOptions): ScriptCache {
   const maxAgeMs = o.maxAgeMs ?? 5 * 60_000
   const timeoutMs = o.timeoutMs ?? 5_000
   const maxBytes = o.maxBytes ?? 2 * 1024 * 1024
-  const memory = new Map<string, { stored: StoredScript; served: ServedScript }>()
   const inflight = new Map<string, Promise<ScriptLookup>>()
   const missing = new Map<string, number>()
 
-  const keyOf = (path: string) => `scripts:${path.replace(/^\//, '').replace(/\//g, ':')}`
+  const keyOf = (path: string) => `${KEY_PREFIX}:${path.replace(/^\//, '').replace(/\//g, ':')}`
+  const drop = (key: string) =>
+    o.storage.removeItem(key).catch((error: Error) => o.log.warn('[tagwarden] [scripts] could not remove an evicted script copy', { key, reason: error.message }))
+  /** Every copy kept, memory and storage alike: evicting from memory deletes the stored copy too. */
+  const memory = createBoundedLru<{ stored: StoredScript; served: ServedScript }>({
+    maxEntries: o.maxEntries ?? SCRIPT_CACHE_ENTRIES,
+    maxBytes: o.maxTotalBytes ?? SCRIPT_CACHE_BYTES,
+    sizeOf: (e) => e.stored.source.length + e.served.body.length,
+    onEvict: (path) => void drop(keyOf(path)),
+  })
 
   function remember(path: string, stored: StoredScript): ServedScript {
     const body = o.transform(stored.source)
     const served = { body, etag: etagOf(body), fetchedAt: stored.fetchedAt }
-    memory.delete(path)
-    memory.set(path, { stored, served })
-    if (memory.size > MEMORY_ENTRIES) memory.delete(memory.keys().next().value as string)
+    if (!memory.set(path, { stored, served })) void drop(keyOf(path))
     return served
   }
 
+  /**
+   * Once, before the first lookup: take in the copies storage holds (an earlier run's, or one from
+   * a version without caps), newest last so they win the caps; delete the rest.
+   */
+  async function loadStored(): Promise<void> {
+    const keys = await o.storage.getKeys(KEY_PREFIX).catch(() => [] as string[])
+    const items = await Promise.all(keys.map(async (key) => ({ key, s: await o.storage.getItem<StoredScript>(key).catch(() => null) })))
+    items.sort((a, b) => (a.s?.fetchedAt ?? 0) - (b.s?.fetchedAt ?? 0))
+    for (const { key, s } of items) {
+      const path = `/${key.slice(KEY_PREFIX.length + 1).replace(/:/g, '/')}`
+      if (s && typeof s.source === 'string' && typeof s.fetchedAt === 'number' && keyOf(path) === key) remember(path, s)
+      else void drop(key)
+    }
+  }
+  let loaded: Promise<void> | undefined
+  let ready = false
+
   async function load(path: string) {
-    const hit = memory.get(path)
-    if (hit) return hit
-    const stored = await o.storage.getItem<StoredScript>(keyOf(path)).catch(() => null)
-    if (!stored || typeof stored.source !== 'string' || typeof stored.fetchedAt !== 'number') return undefined
-    remember(path, stored)
+    if (!ready) await (loaded ??= loadStored().then(() => void (ready = true)))
     return memory.get(path)
   }
 

@@ -1,6 +1,7 @@
 import type { CanonicalEvent } from '../event'
 import { joinContext, type CartContextStore } from '../context/cart-store'
 import type { Runtime } from '../runtime'
+import { describeTimeProblem, eventTimeProblem } from '../event-time'
 import { createWebhookLedger, DELIVERY_TTL_MS, ORDER_TTL_MS, type WebhookLedger } from './ledger'
 import { buildCheckoutEvent, epikFrom, orderEventId, usableIp, type OrderFacts } from './order-event'
 
@@ -45,9 +46,10 @@ export async function joinOrderContext(carts: CartContextStore, event: Canonical
 
 export interface OrderOutcome {
   event_id: string
-  /** accepted: queued; duplicate: this order was counted before; suppressed: consent kept it from every destination. */
-  status: 'accepted' | 'duplicate' | 'suppressed'
+  /** accepted: queued; duplicate: this order was counted before; suppressed: consent kept it from every destination; ignored: too old to deliver. */
+  status: 'accepted' | 'duplicate' | 'suppressed' | 'ignored'
   context?: 'joined' | 'none'
+  reason?: string
 }
 
 export interface WebhookLedgers {
@@ -80,6 +82,13 @@ export async function ingestOrder(rt: Runtime, ledgers: WebhookLedgers, facts: O
   const { webhooks, eventIdTemplate } = rt.config
   const built = buildCheckoutEvent(facts, { eventIdTemplate, contentId: webhooks.contentId }, rt.now())
   if (await ledgers.orders.has(built.event_id)) return { event_id: built.event_id, status: 'duplicate' }
+  // An order older than Pinterest accepts is acknowledged (a refused webhook is retried for days and
+  // can cost the subscription) but not queued: it could only be dead-lettered.
+  const maxAgeDays = rt.config.delivery.maxEventAgeDays
+  if (eventTimeProblem(built.time, Math.floor(rt.now() / 1000), maxAgeDays) === 'too-old') {
+    rt.metrics.dropped('webhook', 'too_old', 1)
+    return { event_id: built.event_id, status: 'ignored', reason: `the order's time ${describeTimeProblem('too-old', maxAgeDays)}` }
+  }
 
   const { event, context } = await joinOrderContext(rt.carts, built, facts)
   const [result] = await rt.ingest([event])

@@ -28,6 +28,8 @@ beforeAll(async () => {
     TAGWARDEN_LOG_LEVEL: 'silent',
     TAGWARDEN_DEMO: 'true',
     TAGWARDEN_DEFAULT_CONSENT: 'granted',
+    // The raw requests come from this machine, as the shop's reverse proxy's would.
+    TAGWARDEN_TRUSTED_PROXIES: 'loopback',
     PINTEREST_SCRIPT_ORIGIN: 'http://127.0.0.1:9',
     PINTEREST_BEACON_ORIGIN: beacon.url,
     ...liveCapiEnv(capi.url),
@@ -80,7 +82,7 @@ describe('header injection', () => {
   })
 
   it('request values are never reflected into response headers; /ctx sets exactly one cookie, ours', async () => {
-    const lines = [`User-Agent: Mozilla/5.0 ${MARK}`, `Referer: https://shop.test/?${MARK}`, `Accept-Language: ${MARK}`, `X-Forwarded-For: ${MARK}`, `Cookie: tw_ctx=${MARK}; _pin_unauth=${MARK}`, `Sec-GPC: ${MARK}`]
+    const lines = [`User-Agent: Mozilla/5.0 ${MARK}`, `Referer: https://127.0.0.1/?${MARK}`, `Accept-Language: ${MARK}`, `X-Forwarded-For: ${MARK}`, `Cookie: tw_ctx=${MARK}; _pin_unauth=${MARK}`, `Sec-GPC: ${MARK}`]
     const res = await post('/tw/ctx', JSON.stringify({ epik: MARK, cart: { token: MARK } }), lines)
     expect(res.status).toBe(204)
     const cookies = res.headers.filter(([k]) => k === 'set-cookie').map(([, v]) => v)
@@ -96,7 +98,9 @@ describe('header injection', () => {
   it('X-Forwarded-For: only an IP address is forwarded to Pinterest and sent as client_ip_address', async () => {
     const cases: [string, string | undefined][] = [
       ['203.0.113.7', '203.0.113.7'],
-      ['203.0.113.7, 10.0.0.1', '203.0.113.7'],
+      // The nearest hop the trusted proxy names is the client; what the client wrote before it is not believed.
+      ['203.0.113.7, 198.51.100.1', '198.51.100.1'],
+      ['203.0.113.7, 127.0.0.9', '203.0.113.7'],
       ['203.0.113.7:51234', '203.0.113.7'],
       ['[2001:db8::7]:443', '2001:db8::7'],
       ['2001:db8::7', '2001:db8::7'],

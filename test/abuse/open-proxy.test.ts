@@ -49,8 +49,9 @@ afterAll(async () => {
 /** What the server may fetch: each fixed origin with the paths it serves from there. */
 function allowed(url: string): boolean {
   const u = new URL(url)
-  if (u.origin === new URL(scripts.url).origin) return u.pathname === '/ct/core.js' || /^\/ct\/lib\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}\.js$/.test(u.pathname)
-  if (u.origin === new URL(beacon.url).origin) return /^(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}){1,5}\/?$/.test(u.pathname)
+  if (u.origin === new URL(scripts.url).origin) return u.pathname === '/ct/core.js' || /^\/ct\/lib\/[a-z][a-z0-9_-]{0,31}\.[0-9a-f]{6,16}\.js$/.test(u.pathname)
+  // The tag's two beacon endpoints and nothing else (docs/pinterest-tag.md).
+  if (u.origin === new URL(beacon.url).origin) return /^\/(?:v3|user)\/?$/.test(u.pathname)
   if (u.origin === new URL(capi.url).origin) return /^\/v5\/ad_accounts\/\d+\/events$/.test(u.pathname)
   return false
 }

@@ -75,7 +75,7 @@ describe('per-IP rate limit on the public routes', () => {
     const journal = tw.runtime.journal.version()
     let pulled = 0
     const body = new ReadableStream({ pull: (c) => void (pulled++ < 100 ? c.enqueue(new Uint8Array(1024)) : c.close()) })
-    const refused = await tw.fetch(new Request('http://shop.test/tw/e', { method: 'POST', headers: { 'x-forwarded-for': '203.0.113.4' }, body, duplex: 'half' } as RequestInit))
+    const refused = await tw.fetch(new Request('http://shop.test/tw/e', { method: 'POST', headers: { 'x-forwarded-for': '203.0.113.4' }, body, duplex: 'half' } as RequestInit), { clientAddress: '127.0.0.1' })
     expect(refused.status).toBe(429)
     expect((await beacon('203.0.113.4')).status).toBe(429)
     expect(pulled).toBeLessThanOrEqual(2)
@@ -108,6 +108,24 @@ describe('per-IP rate limit on the public routes', () => {
     expect((await ctx('2001:db8:5:6::2')).status).toBe(204)
     expect((await ctx('2001:db8:5:6:ffff::3')).status).toBe(429)
     expect((await ctx('2001:db8:5:7::1')).status).toBe(204)
+  })
+
+  it('rotating X-Forwarded-For from a peer that is not a trusted proxy stays in the peer\'s one bucket', async () => {
+    tw = await buildTagApp({ TAGWARDEN_RATE_LIMIT: '10/min', TAGWARDEN_TRUSTED_PROXIES: '' }, { now: () => clock })
+    const statuses: number[] = []
+    for (let i = 0; i < 30; i++) statuses.push((await call(tw, '/tw/ctx', { body: {}, headers: { 'x-forwarded-for': `198.51.100.${i + 1}` }, peer: '203.0.113.66' })).status)
+    expect(statuses.filter((s) => s === 204)).toHaveLength(10)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20)
+    // Another client is not affected.
+    expect((await call(tw, '/tw/ctx', { body: {}, peer: '203.0.113.67' })).status).toBe(204)
+  })
+
+  it('behind a trusted proxy, a client that writes its own X-Forwarded-For still counts as the address the proxy saw', async () => {
+    tw = await buildTagApp({ TAGWARDEN_RATE_LIMIT: '10/min' }, { now: () => clock })
+    // An appending proxy (`$proxy_add_x_forwarded_for`): the client's own entries come first, the proxy's last.
+    const statuses: number[] = []
+    for (let i = 0; i < 30; i++) statuses.push((await ctx(`198.51.100.${i + 1}, 203.0.113.70`)).status)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20)
   })
 
   it('the table of IPs is bounded: 100,000 addresses keep at most maxKeys buckets', () => {

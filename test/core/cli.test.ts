@@ -52,7 +52,7 @@ describe('tagwarden CLI (built)', () => {
     expect(logs.join('')).toMatch(/TAGWARDEN_SECRET is not set/)
     const health = await fetch(`${url}/tw/_/health`)
     expect(health.status).toBe(200)
-    expect(await health.json()).toMatchObject({ status: 'ok', storage: 'fs', dry_run: true })
+    expect(await health.json()).toMatchObject({ status: 'ok', storage: { kind: 'fs', state: 'ok' }, dry_run: true })
     const res = await fetch(`${url}/tw/v1/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -68,7 +68,7 @@ describe.skipIf(mode === 'skip')('two instances on a real Redis', () => {
     expect(fake.dropped).toBeGreaterThan(0)
     expectExactlyOnce(fake, acked)
     const health = await (await fetch(`${b.url}/tw/_/health`)).json()
-    expect(health).toMatchObject({ storage: 'redis', outbox: { 'pinterest-capi': 0 } })
+    expect(health).toMatchObject({ storage: { kind: 'redis', state: 'ok' }, outbox: { 'pinterest-capi': 0 } })
   }, 90_000)
 
   it('the same event_id through both instances at once is queued once (shared SET NX idempotency)', async () => {

@@ -158,7 +158,9 @@ describe.skipIf(skip)('demo storefront in Chromium → tagwarden → fake Pinter
     await running.tw.runtime.dispatcher.flush()
     // ...and nothing leaves: no Pinterest script, no beacon, no CAPI event, no trace of the click id.
     expect(beacon.hits.length).toBe(beaconsBefore)
-    expect(capi.received.length).toBe(capiBefore)
+    // A copy of the first shopper's last beacon (the reloaded page's) may still be delivered now on a
+    // busy machine; whatever reached CAPI during this test must be that shopper's, never this one's.
+    for (const { event } of capi.received.slice(capiBefore)) expect(event.user_data.click_id, JSON.stringify(event)).toBe(EPIK)
     expect(JSON.stringify(capi.requests)).not.toContain(EPIK_DENIED)
     expect(shopper.refused).toEqual([])
     await shopper.close()

@@ -32,10 +32,15 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** Start `redis-server` on a free port with persistence off; resolves once it accepts connections. */
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort()
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
+/**
+ * Start `redis-server` on a free port (or `port`) with persistence off; resolves once it accepts
+ * connections. With `dir`, every write is appended and fsync'd there (`appendfsync always`), so a
+ * server killed and started again on the same port and dir has everything it acknowledged.
+ */
+export async function startRedis(o: { port?: number; dir?: string } = {}): Promise<RedisServer> {
+  const port = o.port ?? (await freePort())
+  const persistence = o.dir ? ['--dir', o.dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000)

@@ -33,8 +33,8 @@ const cases: [string, string, Call, number][] = [
   ['beacon: dot segment spelled out', '/tw/pin/ct/.hidden/', {}, 404],
   ['beacon: root', '/tw/pin/ct/', {}, 404],
   ['beacon: too big', '/tw/pin/ct/v3/', { method: 'POST', body: 'x'.repeat(70_000) }, 413],
-  ['script: odd name', '/tw/pin/lib/x', {}, 400],
-  ['script: encoded slash', '/tw/pin/lib/a%2fb.js', {}, 400],
+  ['script: odd name', '/tw/pin/lib/x', {}, 404],
+  ['script: encoded slash', '/tw/pin/lib/a%2fb.js', {}, 404],
 ]
 
 describe('bad input gets a clear 4xx, never a 5xx', () => {

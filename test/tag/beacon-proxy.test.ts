@@ -203,6 +203,16 @@ describe('consent on the tag path', () => {
     expect(tw.runtime.journal.recent().find((e) => e.event_id === eid)!.destinations['pinterest-tag']).toMatchObject({ action: 'ldp', rule: 'sale-opt-out' })
   })
 
+  it('the country header is believed only from a trusted proxy: from any other peer it is ignored', async () => {
+    await app({ TAGWARDEN_COUNTRY_HEADER: 'cf-ipcountry' })
+    const cookie = await shopperCookie()
+    const eid = id('gpc-untrusted')
+    await call(tw, `/tw/pin/ct/v3/?${beaconQuery('checkout', { event_id: eid, value: 3 })}`, { cookie, headers: { 'sec-gpc': '1', 'cf-ipcountry': 'US' }, peer: '203.0.113.200' })
+    const [hit] = hitsFor(eid)
+    expect(hit.pd).toEqual({ opt_out_type: 'LDP' })
+    expect(hit.headers['x-forwarded-for']).toBe('203.0.113.200')
+  })
+
   it('LDP on an image-tag (bracket form) beacon uses the bracket form', async () => {
     await app()
     const cookie = await shopperCookie()

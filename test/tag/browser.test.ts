@@ -59,6 +59,8 @@ async function start(style: BeaconHostStyle, env: Record<string, string> = {}) {
     TAGWARDEN_SECRET: TEST_SECRET,
     TAGWARDEN_LOG_LEVEL: 'silent',
     TAGWARDEN_DEMO: 'false',
+    // The page's requests model a browser behind the shop's reverse proxy on this machine.
+    TAGWARDEN_TRUSTED_PROXIES: 'loopback',
     PINTEREST_SCRIPT_ORIGIN: scripts.url,
     PINTEREST_BEACON_ORIGIN: beacon.url,
     ...liveCapiEnv(capi.url),

@@ -9,8 +9,10 @@ export const TEST_SECRET = 'k1:0123456789abcdef0123456789abcdef'
 export const NOWHERE = 'http://127.0.0.1:9'
 export const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15'
 export const SHOPPER_IP = '203.0.113.7'
+/** The shop's reverse proxy, as tests model it: on this machine, trusted (TAGWARDEN_TRUSTED_PROXIES=loopback). */
+export const PROXY_IP = '127.0.0.1'
 
-/** Build the app for tag-path tests: memory storage, quiet logs, fixed key, upstreams local. */
+/** Build the app for tag-path tests: memory storage, quiet logs, fixed key, upstreams local, the reverse proxy trusted. */
 export function buildTagApp(env: Record<string, string> = {}, deps: Deps = {}): Promise<TagwardenApp> {
   const config = parseConfig({
     TAGWARDEN_STORAGE: 'memory:',
@@ -20,6 +22,7 @@ export function buildTagApp(env: Record<string, string> = {}, deps: Deps = {}): 
     PINTEREST_SCRIPT_ORIGIN: NOWHERE,
     PINTEREST_BEACON_ORIGIN: NOWHERE,
     PINTEREST_API_URL: NOWHERE,
+    TAGWARDEN_TRUSTED_PROXIES: 'loopback',
     ...env,
   })
   return createApp(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent'), ...deps })
@@ -34,14 +37,16 @@ export interface Call {
   body?: string | object
   /** The tw_ctx value to send. */
   cookie?: string
+  /** The peer tagwarden sees (default: the reverse proxy, PROXY_IP). */
+  peer?: string
 }
 
-/** One request against the app as a browser behind the shop's reverse proxy would make it. */
+/** One request against the app as a browser behind the shop's reverse proxy would make it: the proxy is the peer and names the shopper in X-Forwarded-For. */
 export function call(tw: TagwardenApp, path: string, c: Call = {}): Promise<Response> {
   const headers: Record<string, string> = { 'user-agent': UA, 'x-forwarded-for': SHOPPER_IP, ...c.headers }
   if (c.cookie) headers.cookie = [headers.cookie, `tw_ctx=${c.cookie}`].filter(Boolean).join('; ')
   const body = c.body === undefined ? undefined : typeof c.body === 'string' ? c.body : JSON.stringify(c.body)
-  return tw.fetch(new Request(`http://shop.test${path}`, { method: c.method ?? (body === undefined ? 'GET' : 'POST'), headers, body }))
+  return tw.fetch(new Request(`http://shop.test${path}`, { method: c.method ?? (body === undefined ? 'GET' : 'POST'), headers, body }), { clientAddress: c.peer ?? PROXY_IP })
 }
 
 /** The tw_ctx value a response sets, if any. */
