@@ -1,4 +1,5 @@
 import type { CanonicalEvent, ConsentSignals } from '../event'
+import type { SourceSignals } from './combine'
 
 /** One Consent Mode v2 flag. `unset` is not `granted` (DESIGN §4). */
 export type ConsentFlag = 'granted' | 'denied' | 'unset'
@@ -38,6 +39,8 @@ export interface Decision {
 }
 
 export interface ConsentPolicy {
+  /** Several sources (the loader's per-source signals) → one snapshot, by the rule in combine.ts; `country` resolves regional defaults. */
+  combine(sources: readonly SourceSignals[], country?: string): ConsentSignals
   normalize(signals: ConsentSignals | undefined): ConsentState
   decide(destination: string, state: ConsentState): Decision
   /**

@@ -13,6 +13,13 @@ export function requestLanguage(event: H3Event): string | undefined {
   return m?.[1].toLowerCase()
 }
 
+/** The shopper's country from the configured trusted header (`TAGWARDEN_COUNTRY_HEADER`), uppercase; undefined without one. */
+export function requestCountry(event: H3Event, rt: Runtime): string | undefined {
+  const header = rt.config.countryHeader
+  const raw = header ? event.req.headers.get(header)?.trim() : undefined
+  return raw && /^[A-Za-z]{2}$/.test(raw) ? raw.toUpperCase() : undefined
+}
+
 /**
  * Consent as the server sees it: the snapshot in the verified cookie, plus `Sec-GPC: 1` (a header
  * page scripts cannot set; consent.md §4) and the country from the configured trusted header.
@@ -20,9 +27,7 @@ export function requestLanguage(event: H3Event): string | undefined {
  */
 export function requestConsent(event: H3Event, rt: Runtime, claims: ContextClaims | undefined): ConsentSignals | undefined {
   const gpc = event.req.headers.get('sec-gpc')?.trim() === '1'
-  const header = rt.config.countryHeader
-  const raw = header ? event.req.headers.get(header)?.trim() : undefined
-  const country = raw && /^[A-Za-z]{2}$/.test(raw) ? raw.toUpperCase() : undefined
+  const country = requestCountry(event, rt)
   const saved = claims?.consent
   // Nothing added: the cookie's own (verified, cached, never mutated) object, so the consent policy
   // decodes a returning shopper's signals once rather than on every beacon.
