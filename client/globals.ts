@@ -44,6 +44,8 @@ export interface Globals {
     loadFeatures?: (features: { name: string; version: string }[], cb: () => void) => void
   }
   OnetrustActiveGroups?: string
+  /** OneTrust's embed code defines it before the SDK loads; the SDK calls it on load and change. */
+  OptanonWrapper?: () => void
   Cookiebot?: { consent?: { marketing: boolean }; hasResponse?: boolean }
   __ucCmp?: { getConsentDetails(): Promise<UcDetails> }
   Didomi?: Didomi

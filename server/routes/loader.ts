@@ -26,7 +26,6 @@ export function loaderConfig(config: Config) {
     b: config.pinterest.beaconOrigin,
     s: config.pinterest.scriptOrigin,
     g: config.onetrustGroup,
-    d: config.defaultConsent,
     w: LOADER_WAIT_MS,
   }
 }
