@@ -25,14 +25,13 @@ let check: () => unknown
  * The consent state machine; runs after anything changed and on a short poll (README "Consent",
  * precedence and timing):
  * - every source's signals are read (`wait`: a CMP on the page has not decided) and posted to
- *   `/tw/ctx` once final; the server combines them and answers its decision for the tag;
+ *   `/tw/ctx` once final; the server combines them and answers its decision for the tag (the first
+ *   post of a page view asks even when nothing changed);
  * - the tag runs only on that decision (`allow`, `ldp`), made for the consent read now, with no CMP
  *   still deciding; an explicit "no" read now stops it before the server answers (a revoke);
  *   while a CMP decides or the answer is on its way, a running tag is left as it is and events wait;
- * - held events leave for `/e` (the server applies its decision) once the decision for the consent
- *   read now stands on an explicit signal (anything but a page's Consent Mode default), or it
- *   stands and the wait `w` is over, or 4 × `w` in any case (also on page hide, and past 50
- *   held events).
+ * - held events leave for `/e` (the server applies its decision) once consent is final and the
+ *   decision for it stands, or 4 × `w` in any case (also on page hide, and past 50 held events).
  */
 const update = (s = 0) => {
   if (s > t) t = s
@@ -40,15 +39,18 @@ const update = (s = 0) => {
   const [list, wait] = cmps(changed)
   if (hook.source) list.unshift(hook)
   if (list[0]) ctx.consent = list
-  sync(1, !wait || t > 1)
-  const d = decision()
   const x = list.filter((e) => e.source != 'gcm-default')
+  // Final: no CMP deciding, and an explicit signal read, or the wait over (a page's Consent Mode
+  // default alone may be about to be updated: posting it would undo the shopper's stored decision).
+  const f = t > 1 || (!wait && (t || x[0]))
+  sync(1, f)
+  const d = decision()
   const no = x.some((e) => e.ad_storage == 'denied')
   // Tag allowed: false no, null not known yet (a CMP deciding, or the answer for this consent on its way).
   const a = no ? !1 : wait || !d ? null : d != 'suppress'
   // Withdrawn: the server drops the click id; everything is posted again should the shopper grant again.
   if (no && was) forget()
-  gate((was = a), t > 1 || (!wait && d && (t || x[0])), d == 'ldp')
+  gate((was = a), f && (d || t > 1), d == 'ldp')
   if (__DEBUG__) console.log('[tagwarden] consent', list, 'decision:', d, 'waiting for a CMP:', wait, 'tag allowed:', a)
 }
 const changed = () => update()

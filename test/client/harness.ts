@@ -67,6 +67,8 @@ export interface Page {
   serverConsent(): ConsentSignals | undefined
   /** Every `/ctx` answer so far (the decision for the tag). */
   answers(): string[]
+  /** The most `/ctx` posts that were ever in flight at once. */
+  maxInFlight(): number
   close(): Promise<void>
 }
 
@@ -86,6 +88,8 @@ export interface PageOptions {
    * a network could be), waits for `page.loadCmp()` (`later`), or fails to load (`error`).
    */
   cmp?: 'now' | 'later' | 'error'
+  /** Milliseconds the fake server takes to answer `/ctx` (default: at once). */
+  ctxDelay?: number
 }
 
 const open: Page[] = []
@@ -125,13 +129,18 @@ export function openPage(opts: PageOptions = {}): Page {
   const policy = createConsentPolicy({ defaultConsent: d })
   let consent = opts.from?.serverConsent()
   const answers: string[] = []
-  const answer = (url: string, body: unknown) => {
-    if (url !== `${config.p}/ctx`) return Promise.resolve(new w.Response(null, { status: 202 }))
+  let inFlight = 0
+  let maxInFlight = 0
+  const answer = async (url: string, body: unknown) => {
+    if (url !== `${config.p}/ctx`) return new w.Response(null, { status: 202 })
+    maxInFlight = Math.max(maxInFlight, ++inFlight)
+    if (opts.ctxDelay) await sleep(opts.ctxDelay)
+    inFlight--
     const posted = JSON.parse(String(body)).consent
     if (posted) consent = Array.isArray(posted) ? policy.combine(posted) : posted
     const decided = browserDecisions(policy, consent)
     answers.push(decided.decisions['pinterest-tag'].action)
-    return Promise.resolve(new w.Response(JSON.stringify(decided), { status: 200, headers: { 'content-type': 'application/json' } }))
+    return new w.Response(JSON.stringify(decided), { status: 200, headers: { 'content-type': 'application/json' } })
   }
   ;(w as any).fetch = (u: unknown, init?: { body?: unknown }) => {
     const url = (u as { url?: string }).url ?? String(u)
@@ -177,6 +186,7 @@ export function openPage(opts: PageOptions = {}): Page {
     load: () => w.eval(loaderSource().replace('__TW_CONFIG__', () => JSON.stringify(loaderConfig))),
     serverConsent: () => consent,
     answers: () => answers,
+    maxInFlight: () => maxInFlight,
     close: () => w.happyDOM.close(),
   }
   if (typeof opts.before === 'string') w.eval(opts.before)
