@@ -248,6 +248,29 @@ describe('POST /tw/ctx', () => {
     }
   })
 
+  it('Sec-GPC: 1 (the browser sends it with every request; page scripts cannot set it) makes the decision LDP', async () => {
+    await app({ TAGWARDEN_DEFAULT_CONSENT: 'granted' })
+    const gpc = await post({}, undefined, { 'sec-gpc': '1' })
+    expect((await gpc.json()).decisions['pinterest-tag']).toEqual({ action: 'ldp', rule: 'sale-opt-out' })
+    expect((await (await post({})).json()).decisions['pinterest-tag'].action).toBe('allow')
+  })
+
+  it('the click id cookies follow the decision: _epik kept from the landing URL where the tag is allowed, both deleted on an explicit "no"', async () => {
+    await app()
+    const cookies = (res: Response) => res.headers.getSetCookie().filter((l) => !l.startsWith('tw_ctx='))
+    const grant = [{ source: 'hook', ad_storage: 'granted', ad_user_data: 'granted' }]
+    // No decision yet (default denied): nothing written.
+    const first = await post({ epik: 'dj0yJnU9b2JD', epik_src: 'url' })
+    expect(cookies(first)).toEqual([])
+    const granted = await post({ consent: grant }, setCtx(first))
+    expect(cookies(granted)).toEqual(['_epik=dj0yJnU9b2JD; Max-Age=31536000; Path=/; Secure; SameSite=Lax'])
+    // Already there: not written again. An epik from the cookie itself is not the tag's to keep.
+    expect(cookies(await post({ cart: { token: 'c' } }, setCtx(granted), { cookie: '_epik=dj0yJnU9b2JD' }))).toEqual([])
+    expect(cookies(await post({ epik: 'ZnJvbUNvb2tpZQ', epik_src: 'cookie', consent: grant }))).toEqual([])
+    const no = await post({ consent: [{ source: 'onetrust', ad_storage: 'denied' }] }, setCtx(granted), { cookie: '_epik=dj0yJnU9b2JD; _derived_epik=x' })
+    expect(cookies(no)).toEqual(['_epik=; Max-Age=0; Path=/; Secure; SameSite=Lax', '_derived_epik=; Max-Age=0; Path=/; Secure; SameSite=Lax'])
+  })
+
   it('refuses a cross-site post (consent cannot be granted from another site)', async () => {
     await app()
     const res = await post({ consent: { ad_storage: 'granted' } }, undefined, { 'sec-fetch-site': 'cross-site' })
