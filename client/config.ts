@@ -13,7 +13,7 @@ export interface LoaderConfig {
   b: string
   /** Script origin whose `/ct/…` is rerouted to `{p}/pin/…`, e.g. `https://s.pinimg.com` (§D1). */
   s: string
-  /** OneTrust group id that means "marketing/targeting", e.g. `C0004` (consent.md §5). */
+  /** OneTrust group id that means "marketing/targeting", e.g. `C0004` (docs/consent-signals.md §5). */
   g: string
   /**
    * Milliseconds to wait for a consent decision (a CMP may still appear) or for the tag to come up

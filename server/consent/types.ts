@@ -4,7 +4,7 @@ import type { SourceSignals } from './combine'
 /** One Consent Mode v2 flag. `unset` is not `granted` (DESIGN §4). */
 export type ConsentFlag = 'granted' | 'denied' | 'unset'
 
-/** The four Google Consent Mode v2 types tagwarden tracks (consent.md §3). */
+/** The four Google Consent Mode v2 types tagwarden tracks (docs/consent-signals.md §3). */
 export const CONSENT_FLAGS = ['ad_storage', 'ad_user_data', 'ad_personalization', 'analytics_storage'] as const
 export type ConsentFlagName = (typeof CONSENT_FLAGS)[number]
 

@@ -22,7 +22,7 @@ export function requestCountry(event: H3Event, rt: Runtime): string | undefined 
 
 /**
  * Consent as the server sees it: the snapshot in the verified cookie, plus `Sec-GPC: 1` (a header
- * page scripts cannot set; consent.md §4) and the country from the configured trusted header.
+ * page scripts cannot set; docs/consent-signals.md §4) and the country from the configured trusted header.
  * No signal at all → undefined, so TAGWARDEN_DEFAULT_CONSENT applies.
  */
 export function requestConsent(event: H3Event, rt: Runtime, claims: ContextClaims | undefined): ConsentSignals | undefined {
