@@ -284,6 +284,28 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       await v.close()
     })
 
+    it('stress: 20 concurrent /tw/ctx posts with the same cookie (other tabs, an older loader) lose no field', async () => {
+      const v = await visit(world, world.shops.granted, { head: '' })
+      const statuses = await v.page.evaluate(async () => {
+        const post = (b: object) => fetch('/tw/ctx', { method: 'POST', body: JSON.stringify(b) }).then((r) => r.status)
+        await post({ pin_unauth: 'pu-start' })
+        const bodies: object[] = []
+        for (let i = 0; i < 4; i++) {
+          bodies.push({ epik: `ZXBpay${i}`, epik_src: 'url' }, { em: `shopper${i}@example.com` }, { cart: { token: `c${i}`, checkout_token: `k${i}` } }, { pin_unauth: `pu-${i}` })
+          bodies.push({ consent: [{ source: 'hook', ad_storage: 'granted', ad_user_data: 'granted' }] })
+        }
+        return Promise.all(bodies.map(post))
+      })
+      expect(statuses).toEqual(Array(20).fill(200))
+      const claims = await storedClaims(v.context)
+      expect(claims.epik).toMatch(/^ZXBpay[0-3]$/)
+      expect(claims.em).toMatch(/^[0-9a-f]{64}$/)
+      expect(claims.cart).toMatchObject({ token: expect.stringMatching(/^c[0-3]$/), checkout_token: expect.stringMatching(/^k[0-3]$/) })
+      expect(claims.pin_unauth).toMatch(/^pu-[0-3]$/)
+      expect(claims.consent).toMatchObject({ ad_storage: 'granted', ad_user_data: 'granted', source: 'hook' })
+      await v.close()
+    })
+
     it('call order: `load` first, then the email `set`, then the LDP `set` once, then events', async () => {
       const v = await visit(world, world.shops.granted, {
         head: SNIPPET + script(`pintrk('set', { em: '${EMAIL}' }); tagwarden.q.push(['consent', Object.assign(${ALL('granted')}, { sale_opt_out: true })]); pintrk('page', { event_id: 'l-pv' })`) + later(track(600, 'addtocart', 'l-atc')),
