@@ -13,7 +13,7 @@ type Prints = Record<string, number>
  * post, not the shared one: another tab with an older view of consent must not make the two post
  * in turn, each undoing the other.
  */
-const mine: Prints = {}
+let mine: Prints = {}
 let timer: ReturnType<typeof setTimeout>
 /** The ctx post in flight (0: none). Posts go one at a time: a change made meanwhile is posted after its answer. */
 let busy: Promise<unknown> | 0 = 0
@@ -79,7 +79,4 @@ export const onAnswer = (f: () => unknown): unknown => (answered = f)
 export const afterCtx = (f: () => unknown): unknown => (busy ? busy.finally(() => afterCtx(f)) : f())
 
 /** Drop the fingerprints (consent withdrawn): the next post sends everything again. */
-export const forget = (): void => {
-  for (const k in mine) delete mine[k]
-  store({})
-}
+export const forget = (): unknown => store((mine = {}))
