@@ -43,13 +43,13 @@ const update = (s = 0) => {
   // Final: no CMP deciding, and an explicit signal read, or the wait over (a page's Consent Mode
   // default alone may be about to be updated: posting it would undo the shopper's stored decision).
   const f = t > 1 || (!wait && (t || x[0]))
+  const no = x.some((e) => e.ad_storage == 'denied')
+  // Withdrawn: the server drops the click id; everything goes again, in this post, should the shopper grant again.
+  if (no && was) forget()
   sync(1, f)
   const d = decision()
-  const no = x.some((e) => e.ad_storage == 'denied')
   // Tag allowed: false no, null not known yet (a CMP deciding, or the answer for this consent on its way).
   const a = no ? !1 : wait || !d ? null : d != 'suppress'
-  // Withdrawn: the server drops the click id; everything is posted again should the shopper grant again.
-  if (no && was) forget()
   gate((was = a), f && (d || t > 1), d == 'ldp')
   if (__DEBUG__) console.log('[tagwarden] consent', list, 'decision:', d, 'waiting for a CMP:', wait, 'tag allowed:', a)
 }

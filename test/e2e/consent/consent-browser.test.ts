@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GPP, makeTcString } from '../../fixtures/consent/strings'
 import { skipWithoutChromium } from '../chromium'
-import { at, calls, eventually, fallbackIds, GTAG, GTM, leftBy, SNIPPET, startWorld, tagEventIds, tagLate, viaTag, visit, type Entry, type World } from './shop'
+import { at, calls, eventually, fallbackIds, GTAG, GTM, kinds, leftBy, SNIPPET, startWorld, tagEventIds, tagLate, viaTag, visit, type Entry, type World } from './shop'
 
 const skip = skipWithoutChromium()
 
@@ -46,6 +46,10 @@ async function decided(shop: 'granted' | 'denied', id: string) {
   return entry!
 }
 const capiCopies = (id: string) => world.capi.received.filter((r) => r.event.event_id === id).map((r) => r.event)
+/** The consent entries of every `/tw/ctx` post, in order, each with the index of its post in the timeline. */
+const posted = (log: Entry[]) => log.flatMap((e, i) => (e[1] === 'ctx' && e[2].consent ? e[2].consent.map((c: Record<string, unknown>) => ({ ...c, at: i })) : []))
+/** What `/tw/ctx` answered for the tag, in order. */
+const answered = (log: Entry[]): string[] => log.filter((e) => e[1] === 'answer').map((e) => e[2].decisions['pinterest-tag'].action)
 
 describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, racing updates', { timeout: 120_000 }, () => {
   beforeAll(async () => {
@@ -65,6 +69,10 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       expect(at(log, 'script', (s) => s === '/tw/pin/core.js')).toBeGreaterThan(at(log, 'cmp'))
       expect(calls(log)[0]).toEqual(['load', TAG_ID])
       for (const id of ['a-pv', 'a-atc', 'a-co']) expect(viaTag(log, id), timeline(log)).toBe('tag')
+      // /tw/ctx: the click id and email first (nothing to decide yet: suppress), then the TC string after the CMP, answered allow.
+      expect(posted(log)).toEqual([{ source: 'tcf', tcf: TC_YES, gdpr_applies: true, ad_storage: 'granted', at: expect.any(Number) }])
+      expect(posted(log)[0].at).toBeGreaterThan(at(log, 'cmp'))
+      expect(answered(log)).toEqual(['suppress', 'allow'])
       for (const id of ['a-atc', 'a-co']) {
         await eventually(world, () => expect(capiCopies(id)).toHaveLength(1))
         expect(capiCopies(id)[0].user_data).toMatchObject({ click_id: EPIK })
@@ -84,6 +92,8 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       expect(tagEventIds(log)).not.toContain('b-co')
       // The TC string reached the server right after the CMP spoke, before the checkout.
       expect(at(log, 'ctx', (b) => JSON.stringify(b).includes(TC_NO))).toBeGreaterThan(no)
+      expect(posted(log).map((e) => e.source)).toEqual(['tcf'])
+      expect(answered(log)).toEqual(['allow', 'suppress'])
       const entry = await decided('granted', 'b-co')
       expect(entry.destinations['pinterest-capi']).toMatchObject({ action: 'suppress', consent: 'tcf', state: 'suppressed' })
       expect(capiCopies('b-co')).toEqual([])
@@ -99,6 +109,8 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       expect(ldp).toHaveLength(1)
       expect(at(log, 'tag', (c) => c[0] === 'set' && c[1].opt_out_type === 'LDP')).toBeGreaterThan(at(log, 'cmp'))
       expect(at(log, 'tag', (c) => c[0] === 'set' && c[1].opt_out_type === 'LDP')).toBeLessThan(at(log, 'tag', (c) => c[0] === 'track'))
+      expect(posted(log)).toEqual([{ source: 'gpp', gpp: GPP.usnatOptOut, gpp_sid: [7], sale_opt_out: true, at: expect.any(Number) }])
+      expect(answered(log)).toEqual(['allow', 'ldp'])
       const entry = await decided('granted', 'c-co')
       expect(entry.destinations['pinterest-capi']).toMatchObject({ action: 'ldp' })
       await eventually(world, () => expect(capiCopies('c-co')).toHaveLength(1))
@@ -134,6 +146,8 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
         expect(at(log, 'e', (b) => JSON.stringify(b).includes(`${p}-atc`))).toBeLessThan(at(log, 'cmp'))
         expect((await decided('denied', `${p}-atc`)).destinations['pinterest-capi'].action).toBe('suppress')
       }
+      expect(posted(log).map((e) => [e.source, e.tcf])).toEqual([['tcf', TC_YES]])
+      expect(answered(log)).toEqual(['suppress', 'allow'])
       expect((await decided('denied', `${p}-co`)).destinations['pinterest-capi']).toMatchObject({ action: 'allow', consent: 'tcf' })
       await v.close()
     })
@@ -147,6 +161,10 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       })
       const log = await v.until('the add-to-cart to reach /tw/e', (l) => fallbackIds(l).includes('e-atc'))
       expect(at(log, 'e')).toBeGreaterThan(at(log, 'cmp'))
+      // Nothing about consent was posted while the stub was pending; then the CMP's "no".
+      expect(posted(log)).toEqual([{ source: 'tcf', tcf: TC_NO, gdpr_applies: true, ad_storage: 'denied', at: expect.any(Number) }])
+      expect(posted(log)[0].at).toBeGreaterThan(at(log, 'cmp'))
+      expect(answered(log)).toEqual(['allow', 'suppress'])
       const entry = await decided('granted', 'e-atc')
       expect(entry.destinations['pinterest-capi']).toMatchObject({ action: 'suppress', consent: 'tcf' })
       expect(calls(await v.log())).toEqual([])
@@ -170,6 +188,19 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       const log = await v.until('the add-to-cart to reach /tw/e', (l) => fallbackIds(l).includes('f-atc'))
       expect(at(log, 'e')).toBeGreaterThan(at(log, 'cmp'))
       expect(calls(log)).toEqual([])
+      // Nothing posted while the banner showed; after "deny all" (the TCF answer, then the CMP's gtag
+      // update): both defaults with the region list (the server knows the country), the TC string, the update.
+      expect(Math.min(...posted(log).map((e) => e.at))).toBeGreaterThan(at(log, 'cmp'))
+      const last = Math.max(...posted(log).map((e) => e.at))
+      expect(posted(log).filter((e) => e.at === last).map(({ at: _at, ...e }) => e)).toEqual([
+        { source: 'tcf', tcf: TC_NO, gdpr_applies: true, ad_storage: 'denied' },
+        { source: 'gcm-default', ...JSON.parse(JSON.stringify({ ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', analytics_storage: 'denied' })), region: expect.arrayContaining(['DE', 'FR']) },
+        { source: 'gcm-default', ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted', analytics_storage: 'granted' },
+        { source: 'gcm', ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', analytics_storage: 'denied' },
+      ])
+      // The first answer already says suppress: the server's own region default for a German shopper (EEA: denied).
+      expect(answered(log).length).toBeGreaterThanOrEqual(2)
+      expect(answered(log)).toEqual(answered(log).map(() => 'suppress'))
       const entry = await decided('granted', 'f-atc')
       expect(entry.destinations['pinterest-capi']).toMatchObject({ action: 'suppress' })
       // What the server keeps for this shopper: every field denied, none left granted by the default.
@@ -191,6 +222,9 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       const log = await v.until('the add-to-cart to leave', (l) => !!leftBy(l, 'g-atc'))
       expect(at(log, 'script', (s) => s === '/tw/pin/core.js')).toBeGreaterThan(at(log, 'cmp'))
       expect(viaTag(log, 'g-atc'), timeline(log)).toBe('tag')
+      expect(posted(log).map((e) => e.source)).toEqual(['tcf', 'gcm-default', 'gcm-default'])
+      expect(answered(log)).toEqual(['allow', 'allow'])
+      expect(await storedConsent(v.context)).toMatchObject({ ad_storage: 'granted', ad_user_data: 'granted', gdpr_applies: false })
       expect((await decided('granted', 'g-atc')).destinations['pinterest-capi'].action).toBe('allow')
       await v.close()
     })
@@ -217,6 +251,8 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       if (!tagLate(log)) expect(at(log, 'tag', (c) => c[0] === 'setconsent' && c[1] === false)).toBeGreaterThan(revoke)
       expect(at(log, 'ctx', (b) => JSON.stringify(b).includes(TC_NO))).toBeGreaterThan(revoke)
       expect(at(log, 'ctx', (b) => JSON.stringify(b).includes(TC_NO))).toBeLessThan(at(log, 'e'))
+      expect(posted(log).map((e) => e.tcf)).toEqual([TC_YES, TC_NO])
+      expect(answered(log)).toEqual(['suppress', 'allow', 'suppress'])
       expect((await decided('denied', 'h-atc')).destinations['pinterest-capi'].action).toBe('allow')
       expect((await decided('denied', 'h-co')).destinations['pinterest-capi']).toMatchObject({ action: 'suppress', consent: 'tcf' })
       expect((await v.context.cookies()).find((c) => c.name === '_epik')).toBeUndefined()
@@ -230,8 +266,12 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
         head: gcmDenied + SNIPPET + script(`pintrk('page', { event_id: 'i-pv' })`),
       })
       // The landing page view leaves under the default denial (suppressed) once the wait is over.
-      await landing.until('the page view to reach /tw/e', (l) => fallbackIds(l).includes('i-pv'))
+      const first = await landing.until('the page view to reach /tw/e', (l) => fallbackIds(l).includes('i-pv'))
       expect((await decided('denied', 'i-pv')).destinations['pinterest-capi'].action).toBe('suppress')
+      // /tw/ctx got the click id, then (once the wait was over) the default alone; the server keeps the click id under it.
+      expect(kinds(first, 'ctx')[0]).toMatchObject({ epik: EPIK, epik_src: 'url' })
+      expect(posted(first).map((e) => e.source)).toEqual(['gcm-default'])
+      expect(await storedClaims(landing.context)).toMatchObject({ epik: EPIK, consent: { ad_storage: 'denied', source: 'gcm-default' } })
       // Next page, no epik in its URL: the shopper grants (the CMP's gtag update), then checks out.
       const next = await landing.next({
         path: 'checkout',
@@ -240,6 +280,8 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       const log = await next.until('the checkout to leave', (l) => !!leftBy(l, 'i-co'))
       expect(at(log, 'script', (s) => s === '/tw/pin/core.js')).toBeGreaterThan(at(log, 'cmp'))
       expect(viaTag(log, 'i-co'), timeline(log)).toBe('tag')
+      expect(posted(log).map((e) => e.source)).toEqual(['gcm-default', 'gcm'])
+      expect(answered(log).at(-1)).toBe('allow')
       await eventually(world, () => expect(capiCopies('i-co')).toHaveLength(1))
       expect(capiCopies('i-co')[0].user_data).toMatchObject({ click_id: EPIK })
       await landing.close()
@@ -254,6 +296,9 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       const log = await v.until('the page view to leave the browser', (l) => tagEventIds(l).includes(`${p}-pv`) || fallbackIds(l).includes(`${p}-pv`))
       expect((await decided(d, `${p}-pv`)).destinations['pinterest-capi'].action).toBe(action)
       expect(tagEventIds(log).includes(`${p}-pv`)).toBe(d === 'granted')
+      // The loader has no default of its own: it asked (an empty post) and followed the answer.
+      expect(kinds(log, 'ctx')).toEqual([{}])
+      expect(answered(log)).toEqual([action])
       await v.close()
     })
   })
@@ -312,6 +357,8 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       })
       const log = await v.until('the tag up and the add-to-cart gone', (l) => !!leftBy(l, 'l-atc') && calls(l).length >= 3)
       expect(viaTag(log, 'l-atc'), timeline(log)).toBe('tag')
+      expect(posted(log).map(({ at: _at, ...e }) => e)).toEqual([{ ...JSON.parse(JSON.stringify({ ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted', analytics_storage: 'granted' })), sale_opt_out: true, source: 'hook' }])
+      expect(answered(log)).toEqual(['ldp'])
       const head = calls(log).map((c) => (c[0] === 'set' ? `set:${Object.keys(c[1] as object).join(',')}` : String(c[0])))
       // A tag that came up late got no events (they went to /tw/e), but the same configuration calls.
       expect(head).toEqual(['load', 'set:em', 'set:opt_out_type', ...(tagLate(log) ? [] : ['page', 'track'])])
