@@ -1,13 +1,14 @@
-import { adapters } from './consent'
+import { C } from './config'
 import { D, on, W } from './env'
-import type { Seen, Tagwarden } from './types'
+import type { Consent, Seen, Tagwarden } from './types'
 import { newScript } from './send'
 
 /**
  * Page globals that mean a CMP the `{p}/cmp.js` chunk reads is here: what each adapter reads
  * (client/cmp/*), plus what a vendor's embed code defines before its SDK has loaded (OneTrust's
- * `OptanonWrapper`) or its v2 API (Usercentrics `UC_UI`); consent.md §5. One name per vendor where
- * its SDK defines several at once (Cookiebot also sets `CookieConsent`): bytes count here.
+ * `OptanonWrapper`, Didomi's `didomiOnReady`) or its v2 API (Usercentrics `UC_UI`);
+ * docs/consent-signals.md §5. One name per vendor where its SDK defines several at once (Cookiebot
+ * also sets `CookieConsent`): bytes count here.
  */
 const GLOBALS =
   '__tcfapi __gpp dataLayer Shopify OnetrustActiveGroups OptanonWrapper Cookiebot UC_UI __ucCmp Didomi didomiOnReady'
@@ -19,30 +20,31 @@ const GLOBALS =
  */
 const EVENTS = 'CookiebotOnConsentReady UC_CONSENT ucEvent'
 
-/** The CMP chunk: 0 not needed so far, 1 loading (consent waits for it, at most `w`), 2 arrived or failed. */
-export let chunk = 0
+/** CMP window events heard before the chunk arrived, replayed to its adapters. */
+const seen: Seen = {}
+/** The CMP chunk: 0 not needed so far, 1 loading (a CMP is on the page: consent waits for it), 2 arrived or failed. */
+let chunk = 0
+/** The chunk's reader (cmp-entry.ts), once it arrived. */
+let reader: ((changed: () => void) => [Consent[], unknown]) | undefined
 
 /**
- * Load the CMP adapters only where a CMP is: when one of its globals is there at start, at
- * DOMContentLoaded or when the returned check runs (the wait `w` is over), or when one of its events
- * fires. The chunk registers through `tagwarden._c`: its adapters go ahead of GPC in the merge and
- * are subscribed like built-in ones. `changed` re-decides (a failed chunk leaves nothing to wait for).
+ * Load the CMP adapters only where a CMP is: the returned check runs on every re-decision and on
+ * the loader's poll, so a CMP that appears at any moment loads the chunk at once; so does one of
+ * the window events. `changed` re-decides (a failed chunk leaves nothing to wait for).
  */
 export function watchCmps(changed: () => void): () => unknown {
-  const seen: Seen = {}
   const arrived = () => {
     chunk = 2
     changed()
   }
   const load = () => chunk || ((chunk = 1), D.head.append(newScript('/cmp.js', arrived)))
-  const check = () => GLOBALS.split(' ').some((k) => k in W) && load()
-  ;(W.tagwarden as Tagwarden)._c = (list) => {
-    adapters.unshift(...list)
-    for (const a of list) a.s?.(() => changed(), seen)
+  ;((W.tagwarden ||= {}) as Tagwarden)._c = (r) => {
+    reader = (f) => r(f, seen, C)
     arrived()
   }
   for (const n of EVENTS.split(' ')) on(n, (e) => ((seen[n] = e), load()))
-  on('DOMContentLoaded', check, D)
-  check()
-  return check
+  return () => GLOBALS.split(' ').some((k) => k in W) && load()
 }
+
+/** What the CMPs on the page say now, one entry per source, and whether one is still deciding (the chunk loading counts). */
+export const cmps = (changed: () => void): [Consent[], unknown] => reader?.(changed) || [[], chunk == 1]

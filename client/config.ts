@@ -9,11 +9,12 @@ export interface LoaderConfig {
   t: string
   /** event_id template for a checkout with an order_id, e.g. `ord_{order_id}` (DESIGN §3 event_id contract). */
   o: string
-  /** OneTrust group id that means "marketing/targeting", e.g. `C0004` (consent.md §5). */
+  /** OneTrust group id that means "marketing/targeting", e.g. `C0004` (docs/consent-signals.md §5). */
   g: string
-  /** Browser-tag consent when no CMP, hook or GPC signal exists. */
-  d: 'granted' | 'denied'
-  /** Milliseconds to wait for a consent signal or for the tag to come up before falling back to `{p}/e`. */
+  /**
+   * Milliseconds to wait for a consent decision (a CMP may still appear) or for the tag to come up
+   * before falling back to `{p}/e`; while a CMP is on the page but undecided, events wait up to 4 × `w`.
+   */
   w: number
 }
 

@@ -1,6 +1,6 @@
 import type { Call, Tagwarden } from './types'
 
-/** What the TCF CMP API's `addEventListener` callback gets (IAB "CMP API v2" TCData; consent.md §1.4). */
+/** What the TCF CMP API's `addEventListener` callback gets (IAB "CMP API v2" TCData; docs/consent-signals.md §1). */
 export interface TcData {
   eventStatus: string
   gdprApplies?: boolean
@@ -8,7 +8,7 @@ export interface TcData {
   purpose?: { consents: Record<number, boolean> }
 }
 
-/** GPP CMP API `pingData` (IAB GPP "CMP API Specification" PingReturn; consent.md §2.3). */
+/** GPP CMP API `pingData` (IAB GPP "CMP API Specification" PingReturn; docs/consent-signals.md §2). */
 export interface GppPing {
   signalStatus: string
   gppString: string
@@ -29,13 +29,13 @@ interface Didomi {
 
 /**
  * The page globals the loader reads or writes: Pinterest's `pintrk`, its own `tagwarden`, and each
- * CMP's browser API (consent.md §5), only as far as the loader uses them.
+ * CMP's browser API (docs/consent-signals.md §5), only as far as the loader uses them.
  */
 export interface Globals {
   pintrk?: ((...a: unknown[]) => unknown) & { queue?: Call[] }
   tagwarden?: Partial<Tagwarden>
   isSecureContext?: boolean
-  /** gtag pushes its `arguments`: `['consent', 'default' | 'update', {...}]` (consent.md §3). */
+  /** gtag pushes its `arguments`: `['consent', 'default' | 'update', {...}]` (docs/consent-signals.md §3). */
   dataLayer?: (Record<number, unknown> | undefined)[]
   __tcfapi?: (command: string, version: number, cb: (d: TcData, ok: boolean) => void) => void
   __gpp?: (command: string, cb: (e: { pingData?: GppPing }, ok: boolean) => void) => void
@@ -44,6 +44,8 @@ export interface Globals {
     loadFeatures?: (features: { name: string; version: string }[], cb: () => void) => void
   }
   OnetrustActiveGroups?: string
+  /** OneTrust's embed code defines it before the SDK loads; the SDK calls it on load and change. */
+  OptanonWrapper?: () => void
   Cookiebot?: { consent?: { marketing: boolean }; hasResponse?: boolean }
   __ucCmp?: { getConsentDetails(): Promise<UcDetails> }
   Didomi?: Didomi

@@ -2,58 +2,74 @@
  * tagwarden browser loader, served as `{p}/loader.js` with the public config inlined (config.ts).
  * Installs a `window.pintrk` compatible with Pinterest's base code, gives every event an event_id,
  * captures epik + consent + cart into the signed `tw_ctx` cookie (POST {p}/ctx), loads Pinterest's
- * tag first-party only where consent allows, and sends events to {p}/e when the tag cannot run.
- * The CMP adapters come in a second file, `{p}/cmp.js`, only on pages with a CMP (cmp-load.ts).
+ * tag first-party only where the server's consent decision allows, and sends events to {p}/e when
+ * the tag cannot run. The CMP adapters come in a second file, `{p}/cmp.js`, only on pages with a
+ * CMP (cmp-load.ts).
  */
 import { api } from './api'
-import { chunk, watchCmps } from './cmp-load'
+import { cmps, watchCmps } from './cmp-load'
 import { C } from './config'
-import { hook, merge } from './consent'
-import { ctx, sync } from './ctx'
+import { hook } from './consent'
+import { ctx, decision, forget, onAnswer, sync } from './ctx'
 import { assign, on, W } from './env'
-import { ownCookies, readIds } from './epik'
+import { readIds } from './epik'
 import { gate, install } from './pintrk'
 import { reroute } from './reroute'
 
-let ready: unknown
+/** 1: the wait `w` is over (events may leave under the server's decision); 2: 4 × `w` too (a CMP still deciding no longer holds them). */
+let t = 0
 let was: unknown
-/** Sticky: the wait `w` is over, the hook spoke, or the page is hidden. */
-let settled: unknown
+let check: () => unknown
 
 /**
- * Re-decide after anything changed. The browser tag may run when `ad_storage` is granted by the
- * winning signal, else by config `d`. "Decided" = a signal other than a Consent Mode default set
- * `ad_storage`, or `settled`: then held events may go to `/e` and consent is posted — before
- * anything that needs it in the cookie. While the CMP chunk is loading nothing is decided unless
- * settled: the page's CMP may be about to deny what the default allows. A sale/sharing opt-out
- * makes the tag LDP. Cookies, context and tag follow.
+ * The consent state machine; runs after anything changed and on a short poll (README "Consent",
+ * precedence and timing):
+ * - every source's signals are read (`wait`: a CMP on the page has not decided) and posted to
+ *   `/tw/ctx` once final; the server combines them and answers its decision for the tag (the first
+ *   post of a page view asks even when nothing changed);
+ * - the tag runs only on that decision (`allow`, `ldp`), made for the consent read now, with no CMP
+ *   still deciding; an explicit "no" read now stops it before the server answers (a revoke);
+ *   while a CMP decides or the answer is on its way, a running tag is left as it is and events wait;
+ * - held events leave for `/e` (the server applies its decision) once consent is final and the
+ *   decision for it stands, or 4 × `w` in any case (also on page hide, and past 50 held events).
  */
-const update = (s?: unknown) => {
-  settled ||= s
-  if (!ready || (chunk == 1 && !settled)) return
-  const m = merge()
-  const a = (m.ad_storage || C.d) == 'granted'
-  const x = m.source != 'gcm-default' && m.ad_storage
-  if (m.source) ctx.consent = m
-  ownCookies(a, x, was && !a)
-  sync(1, settled || a || x)
-  gate((was = a), settled || x, m.sale_opt_out)
-  if (__DEBUG__) console.log('[tagwarden] consent', m, 'tag allowed:', a)
+const update = (s = 0) => {
+  if (s > t) t = s
+  check()
+  const [list, wait] = cmps(changed)
+  if (hook.source) list.unshift(hook)
+  if (list[0]) ctx.consent = list
+  const x = list.filter((e) => e.source != 'gcm-default')
+  // Final: no CMP deciding, and an explicit signal read, or the wait over (a page's Consent Mode
+  // default alone may be about to be updated: posting it would undo the shopper's stored decision).
+  const f = t > 1 || (!wait && (t || x[0]))
+  const no = x.some((e) => e.ad_storage == 'denied')
+  // Withdrawn: the server drops the click id; everything goes again, in this post, should the shopper grant again.
+  if (no && was) forget()
+  sync(1, f)
+  const d = decision()
+  // Tag allowed: false no, null not known yet (a CMP deciding, or the answer for this consent on its way).
+  const a = no ? !1 : wait || !d ? null : d != 'suppress'
+  gate((was = a), f && (d || t > 1), d == 'ldp')
+  if (__DEBUG__) console.log('[tagwarden] consent', list, 'decision:', d, 'waiting for a CMP:', wait, 'tag allowed:', a)
 }
+const changed = () => update()
 
 // Pasted twice: the first copy already owns window.pintrk.
 if (!W.tagwarden?.cart) {
   reroute()
   readIds()
-  install(update)
+  check = watchCmps(changed)
+  onAnswer(changed)
+  install(changed)
   api((c) => {
     assign(hook, c, { source: 'hook' })
-    update(1)
+    changed()
   })
-  ready = 1
-  const check = watchCmps(update)
-  // Hook calls queued before the loader were made while it was not ready: they settle consent now.
-  update(hook.source)
-  setTimeout(() => (check(), update(1)), C.w)
-  on('pagehide', () => update(1))
+  changed()
+  setTimeout(update, C.w, 1)
+  setTimeout(update, 4 * C.w, 2)
+  // A CMP may appear at any moment, and a Consent Mode `wait_for_update` runs out: look again.
+  setInterval(changed, 250)
+  on('pagehide', () => update(2))
 }

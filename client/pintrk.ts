@@ -15,7 +15,7 @@ const stub = ((...a: Call) => handle(a)) as Fn
 stub.queue = []
 stub.version = '3.0'
 
-/** Events held while the browser tag is not allowed and nothing has decided yet (no signal, wait `w` not over). */
+/** Events held while nothing is decided yet (a CMP deciding, no answer from the server, or the wait `w` not over); at most 50. */
 const held: Call[] = []
 /** Pinterest's real `pintrk`, once its script assigned `window.pintrk`. */
 let real: Fn | undefined
@@ -25,15 +25,17 @@ let shown = stub
 let script: HTMLScriptElement | null | 0
 /** Tag ids given to `load`. */
 const loaded: Record<string, unknown> = {}
-/** `pd` for `/e`: the email and LDP fields, as the tag would send them (§D2, §D6); the server hashes the email. */
+/** `pd` for `/e`: the email, as the tag would send it (§D6); the server hashes it and applies LDP itself. */
 const pd: Record<string, unknown> = {}
 
 let allowed: unknown
-/** Sticky: a signal decided `ad_storage`, or the wait `w` for one is over. */
+/** Events may leave for `/e` (see loader.ts); `allowed` sends them to the tag instead. */
 let decided: unknown
 let failed: unknown
 /** Last `setconsent` given to a loaded tag; starts true so that only a denial can be the first. */
 let told: unknown = 1
+/** The LDP `set` went to the tag (once: a `set` per change). */
+let ldpSet: unknown
 
 const toTag = (a: Call) => (real ? real(...a) : stub.queue.push(a))
 
@@ -45,7 +47,7 @@ const toServer = (a: Call): unknown =>
 
 /** Where a call goes now: config calls to the tag (queued until it loads); events to the tag, `/e`, or held. */
 const route = (a: Call): unknown =>
-  !isEvent(a) || (allowed && !failed) ? toTag(a) : decided || failed ? toServer(a) : held.push(a)
+  !isEvent(a) || (allowed && !failed) ? toTag(a) : decided || failed || held.length > 49 ? toServer(a) : held.push(a)
 
 /** The tag did not come up (script blocked or failed, or not within `w`): its queued events go to `/e`. */
 const fail = () =>
@@ -119,21 +121,23 @@ export function install(changed: () => void): void {
 
 /**
  * Apply the browser-tag decision. Allowed: load the tag once, after the ctx post that carries the
- * consent (its beacons need the cookie), with an auto `load` of config `t`; LDP is `set` before any
- * further event (P3). Not allowed: a tag that is there or coming gets `setconsent(false)` (Pinterest's
- * Magento and SFCC integrations use it, consent.md §6.1) — ahead of anything it has not read yet.
- * Then held events go where they now belong.
+ * consent (its beacons need the cookie); the auto `load` of config `t` goes first in its queue, so
+ * the tag gets `load` before any `set` the page made; LDP is `set` once, before any further event
+ * (P3). Not allowed (`a` = 0): a tag that is there or coming gets `setconsent(false)` (Pinterest's
+ * Magento and SFCC integrations use it, docs/consent-signals.md §6) — ahead of anything it has not
+ * read yet. Not known (`a` = null): the tag stays as it is, events wait. Then held events go where
+ * they now belong (`go`: they may leave for `/e`).
  */
-export function gate(a: boolean, x: unknown, ldp: unknown): void {
+export function gate(a: unknown, go: unknown, ldp: unknown): void {
   allowed = a
-  decided ||= x
+  decided = go
   if (a && !real && !script) {
-    if (C.t && !loaded[C.t]) toTag(['load', (loaded[C.t] = C.t)])
+    if (C.t && !loaded[C.t]) stub.queue.unshift(['load', (loaded[C.t] = C.t)])
     const s = (script = newScript('/pin/core.js', fail))
     afterCtx(() => D.head.append(s))
     setTimeout(fail, C.w)
   }
-  if (ldp) (pd.opt_out_type = 'LDP'), a && toTag(['set', { opt_out_type: 'LDP' }])
-  if ((real || script) && a != told) real || a ? toTag(['setconsent', (told = a)]) : stub.queue.unshift(['setconsent', (told = a)])
+  if (a && ldp && !ldpSet) toTag(['set', { opt_out_type: (ldpSet = 'LDP') }])
+  if ((real || script) && a != null && a != told) real ? real('setconsent', (told = a)) : stub.queue.unshift(['setconsent', (told = a)])
   held.splice(0).forEach(route)
 }

@@ -3,8 +3,10 @@ import type { LoaderConfig } from './config'
 export type Grant = 'granted' | 'denied'
 
 /**
- * Consent as sent in `POST {p}/ctx` → `consent`: Consent Mode v2 flags plus raw IAB strings and opt-out
- * flags: the keys the server's consent schema knows (it drops any other, so the hook passes what it gets).
+ * One source's consent signals, as posted in `POST {p}/ctx` → `consent` (a list, one entry per
+ * source; the server combines them: server/consent/combine.ts): Consent Mode v2 flags plus raw
+ * IAB strings and opt-out flags — the keys the server's schema knows (it drops any other, so the
+ * hook passes what it gets).
  */
 export interface Consent {
   ad_storage?: Grant
@@ -20,23 +22,30 @@ export interface Consent {
   gpp_sid?: number[]
   us_privacy?: string
   sale_opt_out?: boolean
-  /** Name of the adapter (or `hook`) whose signal won. */
+  /** Where this entry comes from: an adapter's name, `hook`, or `gcm-default` for a Consent Mode default. */
   source?: string
+  /** A Consent Mode default's `region` list (ISO 3166-2): the server resolves it with the shopper's country. */
+  region?: string[]
 }
 
 /** CMP window events the loader heard before the `{p}/cmp.js` chunk arrived: the last one of each type. */
 export type Seen = Record<string, Event>
 
 /**
- * One CMP adapter (`client/cmp/<name>.ts`): `n` = name (becomes `consent.source`); `r` = read what
- * the CMP says now (nothing when it is absent or has not decided); `s` = subscribe: call back when
- * it may have changed (vendor events, queues, callbacks), replaying window events from `seen`
- * (cmp/hear.ts). `r` must be cheap and side-effect free: the loader reads every adapter after any change.
+ * One CMP adapter (`client/cmp/<name>.ts`). `n` = name (each entry's `source` unless it names its
+ * own). `r` = read what the CMP says now: its signals (one entry or several), `null` while the CMP
+ * is on the page but has not decided (the loader then holds the tag and events), nothing when it is
+ * absent. `r` must be cheap and side-effect free: the loader reads every adapter after any change
+ * and on a short poll. `s` = subscribe: call back when it may have changed (vendor events, queues,
+ * callbacks), replaying window events from `seen` (cmp/hear.ts); it returns something truthy once
+ * subscribed, and is tried again on every read until then (a CMP may appear at any moment).
  */
 export interface Adapter {
   n: string
-  r: (config: LoaderConfig) => Consent | false | null | undefined | 0 | ''
-  s?: (changed: (ignored?: unknown) => void, seen: Seen) => unknown
+  r: (config: LoaderConfig) => Consent | Consent[] | false | null | undefined | 0 | ''
+  s?: (changed: () => void, seen: Seen) => unknown
+  /** Set once `s` succeeded. */
+  k?: unknown
 }
 
 export interface CartItem {
@@ -62,7 +71,8 @@ export interface Ctx {
   epik_src?: 'url' | 'cookie' | 'derived'
   pin_unauth?: string
   cart?: Cart
-  consent?: Consent
+  /** One entry per source (consent.ts `read`). */
+  consent?: Consent[]
   /**
    * The email given to `pintrk('load'|'set', {em})`, as given (plaintext or SHA-256 hex): the server
    * normalizes and hashes it before it is stored anywhere (server/context/ctx-body.ts).
@@ -94,6 +104,6 @@ export interface Tagwarden {
   cart(cart: Cart): void
   consent(consent: Consent): void
   q: { push(call: [string, unknown]): void }
-  /** Internal: the `{p}/cmp.js` chunk registers its adapters here (cmp-entry.ts). */
-  _c(adapters: Adapter[]): void
+  /** Internal: the `{p}/cmp.js` chunk registers its reader here (cmp-entry.ts). */
+  _c(reader: (changed: () => void, seen: Seen, config: LoaderConfig) => [Consent[], unknown]): void
 }

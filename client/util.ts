@@ -1,13 +1,8 @@
-import { D, W } from './env'
+import { D } from './env'
 import type { Consent, Grant } from './types'
 
 /** Value of cookie `n`, as stored. */
 export const getCookie = (n: string): string | undefined => (D.cookie.match('(^|; )' + n + '=([^;]*)') || [])[2]
-
-/** First-party cookie on this host; a negative `age` deletes it (RFC 6265 §5.2.2). Lax, path=/, Secure where the page is, like Pinterest's `_epik` (api-and-tag.md §D7). */
-export const setCookie = (n: string, v: string, age: number): void => {
-  D.cookie = n + '=' + v + ';path=/;samesite=lax;max-age=' + age + (W.isSecureContext ? ';secure' : '')
-}
 
 /** An id the server accepts (printable ASCII, no spaces) that is also a safe cookie value: base64/base64url/UUID characters. */
 export const safeId = (v?: string | null): string | undefined => (/^[\w.+/=-]{1,256}$/.test(v!) ? v! : undefined)

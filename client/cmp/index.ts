@@ -9,9 +9,9 @@ import { tcf } from './tcf'
 import { usercentrics } from './usercentrics'
 
 /**
- * The CMP adapters of the `{p}/cmp.js` chunk, highest precedence first (the `tagwarden.consent` hook
- * beats them all). IAB signals lead; Consent Mode comes after the CMPs because CMPs usually write it
- * themselves, often starting from a region default. GPC (`gpc.ts`) lives in the loader itself and
- * comes after these; its opt-out is sticky in the merge.
+ * The CMP adapters of the `{p}/cmp.js` chunk. Every one that has something to say posts its own
+ * entry; the order is only the order of those entries: no adapter outranks another in the browser.
+ * The server combines them by one rule (server/consent/combine.ts: an explicit "no" from any source
+ * wins for the fields it covers). GPC needs no adapter: the server reads the browser's `Sec-GPC` header.
  */
 export const adapters: Adapter[] = [tcf, gpp, shopify, onetrust, cookiebot, usercentrics, didomi, gcm]

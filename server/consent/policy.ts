@@ -1,5 +1,6 @@
 import type { ConsentSignals } from '../event'
 import { applyDecision } from './apply'
+import { combineSources } from './combine'
 import type { ConsentOptions, ConsentRule } from './config'
 import { normalizeConsent } from './normalize'
 import { DEFAULT_RULES, evaluateRules, FALLBACK_DESTINATION } from './rules'
@@ -51,6 +52,7 @@ export function createConsentPolicy(options: ConsentOptions): ConsentPolicy {
   }
 
   return {
+    combine: (sources, country) => combineSources(sources, { country, regions }),
     normalize,
     decide(destination, state) {
       let byDest = decisions.get(state)

@@ -1,9 +1,10 @@
 import type { CanonicalEvent, ConsentSignals } from '../event'
+import type { SourceSignals } from './combine'
 
 /** One Consent Mode v2 flag. `unset` is not `granted` (DESIGN §4). */
 export type ConsentFlag = 'granted' | 'denied' | 'unset'
 
-/** The four Google Consent Mode v2 types tagwarden tracks (consent.md §3). */
+/** The four Google Consent Mode v2 types tagwarden tracks (docs/consent-signals.md §3). */
 export const CONSENT_FLAGS = ['ad_storage', 'ad_user_data', 'ad_personalization', 'analytics_storage'] as const
 export type ConsentFlagName = (typeof CONSENT_FLAGS)[number]
 
@@ -38,6 +39,8 @@ export interface Decision {
 }
 
 export interface ConsentPolicy {
+  /** Several sources (the loader's per-source signals) → one snapshot, by the rule in combine.ts; `country` resolves regional defaults. */
+  combine(sources: readonly SourceSignals[], country?: string): ConsentSignals
   normalize(signals: ConsentSignals | undefined): ConsentState
   decide(destination: string, state: ConsentState): Decision
   /**

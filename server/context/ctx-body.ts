@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { sourceSignalsSchema } from '../consent/combine'
 import { consentSignalsSchema } from '../event'
 import { hashUserValue } from '../pinterest/normalize'
 import { EPIK_SOURCES, opaqueId } from './claims'
@@ -23,12 +24,29 @@ const cartItem = z.object({
  */
 export const emailToHash = z.string().max(512).transform((v) => hashUserValue('em', v))
 
+const consentSnapshot = consentSignalsSchema.omit({ country: true }).strip()
+const consentSources = z.array(sourceSignalsSchema).max(24)
+
+/**
+ * One snapshot (older loaders, pages posting themselves) or, from the loader, one entry per source,
+ * combined on the server by the consent policy (server/consent/combine.ts). Checked by its shape
+ * first, so a problem is reported at its own path (`consent.ad_storage`, `consent[1].source`).
+ */
+const consentBody = z.unknown().transform((value, ctx): z.output<typeof consentSnapshot> | z.output<typeof consentSources> => {
+  const result = Array.isArray(value) ? consentSources.safeParse(value) : consentSnapshot.safeParse(value)
+  if (result.success) return result.data
+  for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path })
+  return z.NEVER
+})
+
 /**
  * The loader's context update (client/types.ts `Ctx`): every key optional, every known key
  * validated. Unknown keys are dropped, not refused: the loader passes what the shop gives
  * (`tagwarden.cart`, `tagwarden.consent`) without filtering it, which keeps it small (issue #3's
  * size budget). The country is not taken from the browser: it comes from the trusted country
- * header only, so a `consent.country` is dropped too.
+ * header only, so a `consent.country` is dropped too. `consent` is a snapshot or a list of
+ * per-source signals (at most 24: one per CMP adapter, the hook, GPC and the page's Consent Mode
+ * defaults).
  */
 export const ctxBodySchema = z.object({
   epik: opaqueId(1024).min(1).optional(),
@@ -44,7 +62,7 @@ export const ctxBodySchema = z.object({
       items: z.array(cartItem).max(500).optional(),
     })
     .optional(),
-  consent: consentSignalsSchema.omit({ country: true }).strip().optional(),
+  consent: consentBody.optional(),
   em: emailToHash.optional(),
 })
 export type CtxBody = z.output<typeof ctxBodySchema>

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import type { ContextClaims } from './claims'
+import type { ConsentSignals } from '../event'
 import type { CtxBody } from './ctx-body'
+
+/** A loader update with its consent already one snapshot (per-source lists are combined by the consent policy first). */
+export type CtxUpdate = Omit<CtxBody, 'consent'> & { consent?: ConsentSignals }
 
 /** A new random visitor id: 128 bits, base64url. */
 export const newVisitorId = (): string => randomBytes(16).toString('base64url')
@@ -14,7 +18,7 @@ export const newVisitorId = (): string => randomBytes(16).toString('base64url')
  * - a cart update replaces the tokens; `pin_unauth` and the hashed email replace when given.
  * @example mergeContext(undefined, { epik: 'abc', epik_src: 'url' }, Date.now())
  */
-export function mergeContext(existing: ContextClaims | undefined, body: CtxBody, nowMs: number, visitorId: () => string = newVisitorId): ContextClaims {
+export function mergeContext(existing: ContextClaims | undefined, body: CtxUpdate, nowMs: number, visitorId: () => string = newVisitorId): ContextClaims {
   const now = Math.floor(nowMs / 1000)
   const next: ContextClaims = existing ? { ...existing } : { vid: visitorId(), first_seen: now }
   if (body.epik && body.epik !== next.epik) {

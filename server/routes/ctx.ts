@@ -1,58 +1,82 @@
-import { noContent, type H3 } from 'h3'
+import type { H3 } from 'h3'
+import { browserDecisions, explicitlyDenied } from '../consent'
 import { cartTokenList } from '../context/claims'
+import { ownClickIdCookies } from '../context/click-id-cookies'
 import { CONTEXT_REFRESH_S } from '../context/cookie'
 import { CTX_BODY_LIMIT, ctxBodySchema } from '../context/ctx-body'
+import { createLatestContexts } from '../context/latest'
 import { mergeContext, sameContext } from '../context/merge'
 import type { ConsentSignals } from '../event'
+import { TAG_DESTINATION } from '../pipeline'
 import type { Runtime } from '../runtime'
 import { parseJson, readBodyText, validate } from './http'
 import { assertNotCrossSite } from './same-site'
-import { requestConsent } from './shopper'
+import { requestConsent, requestCountry } from './shopper'
 
 /**
- * `POST {prefix}/ctx` — the loader's context update (epik, consent, cart, email), sent as
- * text/plain JSON: validated (unknown keys dropped; the email hashed by the schema before anything
- * else sees it, so only its SHA-256 reaches the cookie and the cart store), merged into the
- * verified tw_ctx, re-signed only when something changed (or the cookie is due a refresh), and
- * stored by cart/checkout token for order webhooks. Answers 204.
+ * The click id is advertising storage: a shopper who explicitly denied ad_storage (a CMP's or the
+ * hook's decision, a TC string without purpose 1, GDPR without a valid TC string) keeps none. A
+ * denial that is only a default (the page's Consent Mode default, a region default) keeps it
+ * unsent until the shopper decides: it is used if they grant (README "Consent").
  */
 function deniesAdStorage(rt: Runtime, consent: ConsentSignals | undefined): boolean {
   if (!consent) return false
   const state = rt.policy.normalize(consent)
-  return state.ad_storage === 'denied' && (consent.ad_storage === 'denied' || state.tcf !== undefined || state.gdpr_applies === true)
+  return state.ad_storage === 'denied' && (explicitlyDenied(consent) || state.tcf !== undefined || state.gdpr_applies === true)
 }
 
+/**
+ * `POST {prefix}/ctx` — the loader's context update (epik, consent, cart, email), sent as
+ * text/plain JSON: validated (unknown keys dropped; the email hashed by the schema before anything
+ * else sees it, so only its SHA-256 reaches the cookie and the cart store); a per-source consent
+ * list combined into one snapshot by the consent policy; merged into the shopper's newest context
+ * (posts of one visitor run one at a time, each against what the one before wrote:
+ * context/latest.ts), re-signed when something changed or the cookie is due a refresh, and stored by
+ * cart/checkout token for order webhooks. The click id cookies follow the decision
+ * (context/click-id-cookies.ts). Answers 200 with the policy's decision for each browser tag
+ * (`{ decisions: { 'pinterest-tag': { action, rule } } }`): the loader loads a tag only as that says.
+ */
 export function ctxRoutes(app: H3, rt: Runtime): void {
+  const latest = createLatestContexts(rt.now)
   app.post(`${rt.config.prefix}/ctx`, async (event) => {
     assertNotCrossSite(event)
-    const body = validate(ctxBodySchema, parseJson(await readBodyText(event, CTX_BODY_LIMIT)))
-    const now = rt.now()
-    const { claims: existing, issuedAt } = await rt.context.read(event)
-    const next = mergeContext(existing, body, now)
-    const consent = requestConsent(event, rt, next)
-    if (next.epik && deniesAdStorage(rt, consent)) {
-      // The click id is advertising storage: a shopper who explicitly denied ad_storage (Consent
-      // Mode flag, a TC string without purpose 1, GDPR without a valid TC string) keeps none.
-      delete next.epik
-      delete next.epik_at
-      delete next.epik_src
-    }
-    const changed = !sameContext(existing, next)
-    if (changed || (issuedAt !== undefined && now / 1000 - issuedAt > CONTEXT_REFRESH_S)) await rt.context.write(event, next)
-
-    const tokens = cartTokenList(next.cart)
-    if (tokens.length && (body.cart || changed)) {
-      await rt.carts.put(tokens, {
-        epik: next.epik,
-        ip: rt.client(event).ip,
-        ua: event.req.headers.get('user-agent') || undefined,
-        visitor_id: next.vid,
-        em: next.em,
-        consent,
-        at: now,
-      })
-    }
+    const { consent: posted, ...body } = validate(ctxBodySchema, parseJson(await readBodyText(event, CTX_BODY_LIMIT)))
+    const consent = Array.isArray(posted) ? rt.policy.combine(posted, requestCountry(event, rt)) : posted
+    const { claims: cookie, issuedAt } = await rt.context.read(event)
+    const answer = await latest.update(cookie, issuedAt, async (existing) => {
+      const now = rt.now()
+      const next = mergeContext(existing, { ...body, consent }, now)
+      const signals = requestConsent(event, rt, next)
+      const denied = deniesAdStorage(rt, signals)
+      if (next.epik && denied) {
+        delete next.epik
+        delete next.epik_at
+        delete next.epik_src
+      }
+      // Compared with the cookie the browser holds, not the remembered context: what a concurrent
+      // post added must reach this browser too.
+      const changed = !sameContext(cookie, next)
+      if (changed || (issuedAt !== undefined && now / 1000 - issuedAt > CONTEXT_REFRESH_S)) {
+        await rt.context.write(event, next)
+        latest.wrote(next)
+      }
+      const tokens = cartTokenList(next.cart)
+      if (tokens.length && (body.cart || !sameContext(existing, next))) {
+        await rt.carts.put(tokens, {
+          epik: next.epik,
+          ip: rt.client(event).ip,
+          ua: event.req.headers.get('user-agent') || undefined,
+          visitor_id: next.vid,
+          em: next.em,
+          consent: signals,
+          at: now,
+        })
+      }
+      const answer = browserDecisions(rt.policy, signals)
+      ownClickIdCookies(event, next, answer.decisions[TAG_DESTINATION].action !== 'suppress', denied)
+      return answer
+    })
     event.res.headers.set('cache-control', 'no-store')
-    return noContent()
+    return answer
   })
 }

@@ -25,7 +25,6 @@ export function loaderConfig(config: Config) {
     t: config.pinterest.tagId ?? '',
     o: config.eventIdTemplate,
     g: config.onetrustGroup,
-    d: config.defaultConsent,
     w: LOADER_WAIT_MS,
   }
 }

@@ -13,17 +13,24 @@ export function requestLanguage(event: H3Event): string | undefined {
 }
 
 /**
+ * The shopper's country from the configured header (`TAGWARDEN_COUNTRY_HEADER`), uppercase; undefined
+ * without one. The header is the CDN's word only when a trusted proxy passed the request on.
+ */
+export function requestCountry(event: H3Event, rt: Runtime): string | undefined {
+  const header = rt.config.countryHeader
+  const raw = header && rt.client(event).viaTrustedProxy ? event.req.headers.get(header)?.trim() : undefined
+  return raw && /^[A-Za-z]{2}$/.test(raw) ? raw.toUpperCase() : undefined
+}
+
+/**
  * Consent as the server sees it: the snapshot in the verified cookie, plus `Sec-GPC: 1` (a header
- * page scripts cannot set; consent.md §4) and the country from the configured header, read only
+ * page scripts cannot set; docs/consent-signals.md §4) and the country from the configured header, read only
  * when a trusted proxy (TAGWARDEN_TRUSTED_PROXIES) passed the request on.
  * No signal at all → undefined, so TAGWARDEN_DEFAULT_CONSENT applies.
  */
 export function requestConsent(event: H3Event, rt: Runtime, claims: ContextClaims | undefined): ConsentSignals | undefined {
   const gpc = event.req.headers.get('sec-gpc')?.trim() === '1'
-  // The country header is the CDN's word only when the request came through a trusted proxy.
-  const header = rt.config.countryHeader
-  const raw = header && rt.client(event).viaTrustedProxy ? event.req.headers.get(header)?.trim() : undefined
-  const country = raw && /^[A-Za-z]{2}$/.test(raw) ? raw.toUpperCase() : undefined
+  const country = requestCountry(event, rt)
   const saved = claims?.consent
   // Nothing added: the cookie's own (verified, cached, never mutated) object, so the consent policy
   // decodes a returning shopper's signals once rather than on every beacon.

@@ -1,13 +1,15 @@
 // @vitest-environment happy-dom
 // The CMP adapters live in `{p}/cmp.js`, which the loader requests only on pages with a CMP
-// (client/cmp-load.ts): never on a page without one; once at most; a decision made while it loads
-// is not lost; and the wait `w` still bounds how long consent waits for it.
+// (client/cmp-load.ts): never on a page without one; once at most; as soon as a CMP appears, at any
+// moment; while it loads a CMP is deciding (no tag, events held, at most 4 × `w`); a decision made
+// while it loads is not lost.
 import { afterEach, describe, expect, it } from 'vitest'
-import { closePages, openPage, settle } from './harness'
+import { closePages, openPage, settle, type Page } from './harness'
 
 afterEach(closePages)
 
-const consentOf = (page: ReturnType<typeof openPage>) => Object.assign({}, ...page.posts('/ctx')).consent
+/** The entry of one source in the last consent the loader posted. */
+const entry = (page: Page, source: string) => page.posts('/ctx').filter((b) => b.consent).at(-1)?.consent.find((e: { source: string }) => e.source === source)
 const CALL = `pintrk('track', 'addtocart', { event_id: 'e1' })`
 const ONETRUST_NO = `window.OnetrustActiveGroups = ',C0001,'`
 const ONETRUST_YES = `window.OnetrustActiveGroups = ',C0001,C0004,'`
@@ -20,45 +22,46 @@ describe('the CMP chunk', () => {
     await settle(250)
     expect(page.cmpRequests()).toBe(0)
     expect(page.requests.map((r) => r.url)).not.toContain('/tw/cmp.js')
-    // The default decides at once, as before the split.
+    // The server's default decides at once.
     expect(page.scripts()).toEqual(['/tw/pin/core.js'])
   })
 
   it('is requested once, however many signals say a CMP is there', async () => {
-    const page = openPage({ before: `${ONETRUST_YES}; window.__tcfapi = function () {}; window.dataLayer = []` })
+    const page = openPage({ before: `${ONETRUST_YES}; window.__tcfapi = function (c, v, cb) { cb({ eventStatus: 'tcloaded', gdprApplies: false }, true) }; window.dataLayer = []` })
     page.run(`${domReady}; dispatchEvent(new CustomEvent('UC_CONSENT', { detail: {} }))`)
     await settle(250)
     expect(page.cmpRequests()).toBe(1)
-    expect(consentOf(page)).toMatchObject({ ad_storage: 'granted', source: 'onetrust' })
+    expect(entry(page, 'onetrust')).toMatchObject({ ad_storage: 'granted' })
   })
 
-  it('a CMP global that appears only at DOMContentLoaded loads it then, and its decision applies', async () => {
-    const page = openPage()
+  it('a CMP global that appears during the wait loads it (the loader looks again every 250 ms), and its decision applies to the events held', async () => {
+    const page = openPage({ config: { w: 1000 } })
     page.run(CALL)
     await settle(20)
     expect(page.cmpRequests()).toBe(0)
-    page.run(`${ONETRUST_YES}; ${domReady}`)
-    await settle()
+    page.run(ONETRUST_YES)
+    await settle(300)
     expect(page.cmpRequests()).toBe(1)
     expect(page.scripts()).toEqual(['/tw/pin/core.js'])
-    expect(consentOf(page)).toMatchObject({ ad_storage: 'granted', source: 'onetrust' })
+    expect(entry(page, 'onetrust')).toMatchObject({ ad_storage: 'granted' })
     expect(page.posts('/e')).toEqual([])
+    expect(page.run('pintrk.queue').map((c: unknown[]) => c[0])).toEqual(['load', 'track'])
   })
 
-  it('a CMP global that appears only by the end of the wait still loads it; the default decides meanwhile', async () => {
+  it('a CMP global that appears after the wait still loads it: events went out under the default meanwhile, its grant loads the tag then', async () => {
     const page = openPage({ config: { w: 80 }, cmp: 'later' })
     page.run(CALL)
-    setTimeout(() => page.run(ONETRUST_YES), 40)
-    await settle(60)
-    expect(page.cmpRequests()).toBe(0)
-    await settle(90)
-    expect(page.cmpRequests()).toBe(1)
+    await settle(120)
     expect(page.posts('/e').map((e) => e.ed.event_id)).toEqual(['e1'])
+    expect(page.cmpRequests()).toBe(0)
+    page.run(ONETRUST_YES)
+    await settle(300)
+    expect(page.cmpRequests()).toBe(1)
     expect(page.scripts()).toEqual([])
     page.loadCmp()
     await settle()
     expect(page.scripts()).toEqual(['/tw/pin/core.js'])
-    expect(consentOf(page)).toMatchObject({ ad_storage: 'granted', source: 'onetrust' })
+    expect(entry(page, 'onetrust')).toMatchObject({ ad_storage: 'granted' })
   })
 
   it('while it loads, the default does not let the tag in: a denying CMP never sees core.js requested', async () => {
@@ -70,7 +73,7 @@ describe('the CMP chunk', () => {
     page.loadCmp()
     await settle()
     expect(page.scripts()).toEqual([])
-    expect(consentOf(page)).toMatchObject({ ad_storage: 'denied', source: 'onetrust' })
+    expect(entry(page, 'onetrust')).toMatchObject({ ad_storage: 'denied' })
     expect(page.posts('/e').map((e) => e.ed.event_id)).toEqual(['e1'])
   })
 
@@ -80,25 +83,25 @@ describe('the CMP chunk', () => {
     page.run(`dispatchEvent(new CustomEvent('ucEvent', { detail: { event: 'consent_status', ucCategory: { marketing: true } } }))`)
     await settle(40)
     expect(page.cmpRequests()).toBe(1)
-    expect(consentOf(page)).toBeUndefined()
+    expect(entry(page, 'usercentrics')).toBeUndefined()
     page.loadCmp()
     await settle()
-    expect(consentOf(page)).toMatchObject({ ad_storage: 'granted', source: 'usercentrics' })
+    expect(entry(page, 'usercentrics')).toMatchObject({ ad_storage: 'granted' })
     expect(page.scripts()).toEqual(['/tw/pin/core.js'])
 
     const cb = openPage({ before: `window.Cookiebot = { consent: { marketing: false } }`, cmp: 'later' })
     cb.run(`dispatchEvent(new Event('CookiebotOnConsentReady'))`)
     cb.loadCmp()
     await settle()
-    expect(consentOf(cb)).toMatchObject({ ad_storage: 'denied', source: 'cookiebot' })
+    expect(entry(cb, 'cookiebot')).toMatchObject({ ad_storage: 'denied' })
   })
 
-  it('the wait `w` bounds it: a chunk that never arrives leaves the default to decide, events go to /e', async () => {
+  it('4 × `w` bounds it: a chunk that never arrives holds events that long, then they go to /e under the server\'s decision', async () => {
     const page = openPage({ before: ONETRUST_YES, cmp: 'later', config: { w: 80 } })
     page.run(CALL)
-    await settle(40)
+    await settle(200)
     expect(page.posts('/e')).toEqual([])
-    await settle(100)
+    await settle(200)
     expect(page.posts('/e').map((e) => e.ed.event_id)).toEqual(['e1'])
     expect(page.scripts()).toEqual([])
     // It arrives after all: the CMP's grant still loads the tag, as a late CMP would.
@@ -114,14 +117,14 @@ describe('the CMP chunk', () => {
     expect(page.scripts()).toEqual(['/tw/pin/core.js'])
   })
 
-  it('the hook decides while it loads: the hook beats every CMP anyway', async () => {
-    const page = openPage({ before: ONETRUST_NO, cmp: 'later', config: { w: 5000 } })
+  it('the hook does not overtake a CMP still loading: its "no" then wins over the hook\'s grant', async () => {
+    const page = openPage({ before: ONETRUST_NO, cmp: 'later', config: { d: 'granted', w: 5000 } })
     page.run(`tagwarden.consent({ ad_storage: 'granted' })`)
     await settle()
-    expect(page.scripts()).toEqual(['/tw/pin/core.js'])
+    expect(page.scripts()).toEqual([])
     page.loadCmp()
     await settle()
-    // Keys the hook did not give come from the CMP, as ever (consent.ts merge).
-    expect(consentOf(page)).toMatchObject({ ad_storage: 'granted', ad_user_data: 'denied', source: 'hook' })
+    expect(page.scripts()).toEqual([])
+    expect(page.serverConsent()).toMatchObject({ ad_storage: 'denied', source: 'onetrust' })
   })
 })

@@ -1,5 +1,7 @@
 // @vitest-environment happy-dom
-// POST {p}/ctx: only what changed since the last post, on this page view or an earlier one.
+// POST {p}/ctx: only what changed since the last post, on this page view or an earlier one (the
+// first post of a page view goes even when nothing changed: it asks for the server's decision);
+// one post at a time.
 import { afterEach, describe, expect, it } from 'vitest'
 import { closePages, DENIED, GRANTED, openPage, settle } from './harness'
 
@@ -15,24 +17,41 @@ describe('context posts', () => {
     const [req] = page.requests.filter((r) => r.url === '/tw/ctx')
     expect(typeof req.body).toBe('string')
     expect(page.posts('/ctx')).toEqual([
-      { epik: 'dj0yJnU9b2JD', epik_src: 'url', consent: { ...GRANTED, source: 'hook' } },
+      { epik: 'dj0yJnU9b2JD', epik_src: 'url', consent: [{ ...GRANTED, source: 'hook' }] },
     ])
   })
 
-  it('a page view that knows nothing posts nothing', async () => {
+  it('a page view that knows nothing posts one empty body, to ask for the decision', async () => {
     const page = openPage()
     await settle(250)
-    expect(page.requests).toEqual([])
+    expect(page.requests.map((r) => r.url)).toEqual(['/tw/ctx'])
+    expect(page.posts('/ctx')).toEqual([{}])
   })
 
-  it('a second page view with nothing new posts nothing', async () => {
-    const first = openPage({ url: EPIK_URL, before: grant })
+  it('a second page view with nothing new only asks', async () => {
+    const first = openPage({ url: EPIK_URL, before: grant, config: { d: 'granted' } })
     await settle(200)
-    // Same visitor, next page: epik now from the _epik cookie, same consent.
+    // Same visitor, next page: epik now from the _epik cookie (the server set it: a real browser
+    // would send it back), same consent.
+    first.w.document.cookie = '_epik=dj0yJnU9b2JD; path=/'
     const second = openPage({ url: 'https://shop.example/cart', before: grant, from: first })
     await settle(200)
     expect(first.posts('/ctx')).toHaveLength(1)
-    expect(second.posts('/ctx')).toEqual([])
+    expect(second.posts('/ctx')).toEqual([{}])
+  })
+
+  it('one post at a time: what changes while a post is in flight goes in the next one, once it is answered', async () => {
+    const page = openPage({ url: EPIK_URL, ctxDelay: 30 })
+    page.run(`pintrk('set', { em: 'a@example.com' })`)
+    await settle(5)
+    page.run(`tagwarden.cart({ token: 'c1' }); tagwarden.consent(${JSON.stringify(GRANTED)})`)
+    await settle(5)
+    page.run(`tagwarden.cart({ checkout_token: 'k1' })`)
+    await settle(150)
+    expect(page.maxInFlight()).toBe(1)
+    const all = Object.assign({}, ...page.posts('/ctx'))
+    expect(all).toMatchObject({ epik: 'dj0yJnU9b2JD', em: 'a@example.com', cart: { token: 'c1', checkout_token: 'k1' }, consent: [{ ...GRANTED, source: 'hook' }] })
+    expect(page.posts('/ctx').length).toBeLessThanOrEqual(3)
   })
 
   it('a cart change posts only the cart, as given (the server keeps the keys it knows)', async () => {
@@ -47,7 +66,7 @@ describe('context posts', () => {
     const second = openPage({ from: first, before: grant })
     second.run(`tagwarden.cart(${cart})`)
     await settle(200)
-    expect(second.posts('/ctx')).toEqual([])
+    expect(second.posts('/ctx')).toEqual([{}])
   })
 
   it('tagwarden.cart merges partial updates', async () => {
@@ -64,8 +83,8 @@ describe('context posts', () => {
     await settle(300)
     const second = openPage({ from: first, before: `${before}; ${later}` })
     await settle(300)
-    expect(first.posts('/ctx').map((b) => b.consent?.source)).toContain('onetrust')
-    expect(second.posts('/ctx')).toEqual([])
+    expect(first.posts('/ctx').flatMap((b) => b.consent ?? []).map((e: { source: string }) => e.source)).toContain('onetrust')
+    expect(second.posts('/ctx').filter((b) => b.consent)).toEqual([])
   })
 
   it('a consent denial without earlier grant posts once settled, and the email when the shop gives one (only to our server, which hashes it)', async () => {
@@ -73,7 +92,7 @@ describe('context posts', () => {
     page.run(`pintrk('set', { em: '  Jane.Doe@Example.com ' }); pintrk('track', 'lead', { event_id: 'l1' })`)
     await settle(100)
     const all = Object.assign({}, ...page.posts('/ctx'))
-    expect(all.consent).toMatchObject({ ad_storage: 'denied', source: 'hook' })
+    expect(all.consent).toEqual([{ ...DENIED, source: 'hook' }])
     // As given: the server normalizes and hashes it before storing (test/context/ctx-route.test.ts).
     expect(all.em).toBe('  Jane.Doe@Example.com ')
     expect(page.posts('/e')[0].pd).toEqual({ em: '  Jane.Doe@Example.com ' })

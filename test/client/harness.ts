@@ -1,10 +1,15 @@
 // Runs the built loader (dist/loader.js, config slot filled like the server does) in a fresh
-// happy-dom window per test, with fetch/sendBeacon/XHR recorded and no network at all. When the
-// loader inserts its CMP chunk (`{p}/cmp.js`), the built dist/cmp.js runs in the page, as the server
-// would serve it — at once by default, or when the test says (`cmp: 'later'`, `page.loadCmp()`).
+// happy-dom window per test, with fetch/sendBeacon/XHR recorded and no network at all. `POST
+// {p}/ctx` is answered as the server answers it: the posted consent combined and judged by the real
+// consent policy (server/consent), with TAGWARDEN_DEFAULT_CONSENT = config `d`; the shopper's
+// consent carries over to the next page (`from`). When the loader inserts its CMP chunk
+// (`{p}/cmp.js`), the built dist/cmp.js runs in the page, as the server would serve it — at once by
+// default, or when the test says (`cmp: 'later'`, `page.loadCmp()`).
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Window } from 'happy-dom'
+import { browserDecisions, createConsentPolicy } from '../../server/consent'
+import type { ConsentSignals } from '../../server/event'
 
 export const LOADER_FILE = join(__dirname, '../../dist/loader.js')
 export const CMP_FILE = join(__dirname, '../../dist/cmp.js')
@@ -15,10 +20,10 @@ export const BASE_CONFIG = {
   t: TAG_ID,
   o: 'ord_{order_id}',
   g: 'C0004',
-  d: 'denied' as 'denied' | 'granted',
   w: 150,
 }
-export type Config = typeof BASE_CONFIG
+/** The loader's config, plus `d`: the fake server's TAGWARDEN_DEFAULT_CONSENT (the loader has no default of its own). */
+export type Config = typeof BASE_CONFIG & { d: 'denied' | 'granted' }
 
 const sources: Record<string, string> = {}
 const built = (file: string): string => {
@@ -56,6 +61,12 @@ export interface Page {
   run(js: string): any
   /** Run the loader now (pages opened with `load: false`). */
   load(): void
+  /** The consent snapshot the fake server holds for this shopper (what `tw_ctx` would carry). */
+  serverConsent(): ConsentSignals | undefined
+  /** Every `/ctx` answer so far (the decision for the tag). */
+  answers(): string[]
+  /** The most `/ctx` posts that were ever in flight at once. */
+  maxInFlight(): number
   close(): Promise<void>
 }
 
@@ -75,6 +86,8 @@ export interface PageOptions {
    * a network could be), waits for `page.loadCmp()` (`later`), or fails to load (`error`).
    */
   cmp?: 'now' | 'later' | 'error'
+  /** Milliseconds the fake server takes to answer `/ctx` (default: at once). */
+  ctxDelay?: number
 }
 
 const open: Page[] = []
@@ -109,15 +122,35 @@ export function openPage(opts: PageOptions = {}): Page {
     for (const c of prev.document.cookie.split('; ').filter(Boolean)) w.document.cookie = `${c}; path=/`
   }
   const requests: Request[] = []
-  const ok = () => Promise.resolve(new w.Response(null, { status: 204 }))
-  ;(w as any).fetch = (u: unknown, init?: { body?: unknown }) => (requests.push({ via: 'fetch', url: (u as { url?: string }).url ?? String(u), body: init?.body }), ok())
+  const config: Config = { ...BASE_CONFIG, d: 'denied', ...opts.config }
+  const { d, ...loaderConfig } = config
+  const policy = createConsentPolicy({ defaultConsent: d })
+  let consent = opts.from?.serverConsent()
+  const answers: string[] = []
+  let inFlight = 0
+  let maxInFlight = 0
+  const answer = async (url: string, body: unknown) => {
+    if (url !== `${config.p}/ctx`) return new w.Response(null, { status: 202 })
+    maxInFlight = Math.max(maxInFlight, ++inFlight)
+    if (opts.ctxDelay) await sleep(opts.ctxDelay)
+    inFlight--
+    const posted = JSON.parse(String(body)).consent
+    if (posted) consent = Array.isArray(posted) ? policy.combine(posted) : posted
+    const decided = browserDecisions(policy, consent)
+    answers.push(decided.decisions['pinterest-tag'].action)
+    return new w.Response(JSON.stringify(decided), { status: 200, headers: { 'content-type': 'application/json' } })
+  }
+  ;(w as any).fetch = (u: unknown, init?: { body?: unknown }) => {
+    const url = (u as { url?: string }).url ?? String(u)
+    requests.push({ via: 'fetch', url, body: init?.body })
+    return answer(url, init?.body)
+  }
   ;(w.navigator as any).sendBeacon = (u: unknown, body?: unknown) => (requests.push({ via: 'sendBeacon', url: String(u), body }), true)
   const open0 = w.XMLHttpRequest.prototype.open
   w.XMLHttpRequest.prototype.open = function (this: unknown, m: string, u: string | URL) {
     requests.push({ via: 'xhr', url: String(u) })
     return open0.call(this as never, m, 'data:,')
   } as never
-  const config = { ...BASE_CONFIG, ...opts.config }
   // The chunk's script element: run the built file (or fail) as its network answer would.
   const chunks: HTMLScriptElement[] = []
   let chunkDue = false
@@ -148,7 +181,10 @@ export function openPage(opts: PageOptions = {}): Page {
     loadCmp: runChunk,
     tagCalls: () => (w as any).__pin ?? [],
     run: (js) => w.eval(js),
-    load: () => w.eval(loaderSource().replace('__TW_CONFIG__', () => JSON.stringify(config))),
+    load: () => w.eval(loaderSource().replace('__TW_CONFIG__', () => JSON.stringify(loaderConfig))),
+    serverConsent: () => consent,
+    answers: () => answers,
+    maxInFlight: () => maxInFlight,
     close: () => w.happyDOM.close(),
   }
   if (typeof opts.before === 'string') w.eval(opts.before)

@@ -64,12 +64,17 @@ describe('window.pintrk', () => {
     expect(page.tagCalls().map((c) => c[0])).toEqual(['load', 'page'])
   })
 
-  it('a repeated load with options keeps the options as a `set`', async () => {
+  it('a repeated load with options keeps the options as a `set`; a page load before the auto-load is the one load', async () => {
     const page = openPage({ before: grant })
-    page.run(`pintrk('load', '${TAG_ID}', { np: 'woocommerce' })`)
     await settle()
+    page.run(`pintrk('load', '${TAG_ID}', { np: 'woocommerce' })`)
     page.run(tagComesUp())
     expect(page.tagCalls()).toEqual([['load', TAG_ID], ['set', { np: 'woocommerce' }]])
+    const early = openPage({ before: grant })
+    early.run(`pintrk('load', '${TAG_ID}', { np: 'woocommerce' })`)
+    await settle()
+    early.run(tagComesUp())
+    expect(early.tagCalls()).toEqual([['load', TAG_ID, { np: 'woocommerce' }]])
   })
 
   it.each(['replace', 'push'] as const)('after the tag took over (%s), calls still get event ids and reach it once', async (style) => {

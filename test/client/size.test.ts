@@ -8,9 +8,11 @@ import { cmpSource, loaderSource } from './harness'
 const BUDGET = 2500
 /**
  * Ceiling for dist/cmp.js, the CMP adapters, requested only on pages with a CMP (client/cmp-load.ts).
- * Issue #4: adapters stay tiny (no decoder libraries in the browser); ~1,260 bytes when this was set.
+ * Issue #4: adapters stay tiny (no decoder libraries in the browser); ~1,260 bytes when this was
+ * set; ~1,530 since issue #13 moved the reading of every adapter (and each one's "still deciding"
+ * state and retried subscription) out of the loader into this chunk.
  */
-const CMP_CEILING = 1500
+const CMP_CEILING = 1700
 
 const gz = (code: string) => gzipSync(code, { level: 9 }).length
 

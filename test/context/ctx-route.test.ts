@@ -15,10 +15,11 @@ const post = (body: unknown, cookie?: string, headers: Record<string, string> = 
   call(tw!, '/tw/ctx', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), cookie, headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers } })
 
 describe('POST /tw/ctx', () => {
-  it('answers 204 and sets a signed tw_ctx with the attributes DESIGN §3 names', async () => {
+  it('answers 200 with the decision for the browser tag and sets a signed tw_ctx with the attributes DESIGN §3 names', async () => {
     await app()
     const res = await post({ epik: 'dj0yJnU9b2JDcFFH', epik_src: 'url', consent: { ad_storage: 'granted', ad_user_data: 'granted' } })
-    expect(res.status).toBe(204)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ decisions: { 'pinterest-tag': { action: 'allow', rule: 'allow' } } })
     const line = res.headers.getSetCookie().find((l) => l.startsWith('tw_ctx='))!
     expect(line).toMatch(/; HttpOnly/)
     expect(line).toMatch(/; Secure/)
@@ -38,7 +39,7 @@ describe('POST /tw/ctx', () => {
     await app()
     const first = setCtx(await post({ epik: 'e1', epik_src: 'url' }))!
     const same = await post({ epik: 'e1', epik_src: 'url' }, first)
-    expect(same.status).toBe(204)
+    expect(same.status).toBe(200)
     expect(setCtx(same)).toBeUndefined()
     const changed = await post({ consent: { ad_storage: 'denied' } }, first)
     const next = setCtx(changed)!
@@ -88,7 +89,7 @@ describe('POST /tw/ctx', () => {
     const forgedClaims = { ...claimsOf(good), consent: { ad_storage: 'granted' } }
     const forged = `${h}.${Buffer.from(JSON.stringify(forgedClaims)).toString('base64url')}.${sig}`
     const res = await post({ pin_unauth: 'pu' }, forged)
-    expect(res.status).toBe(204)
+    expect(res.status).toBe(200)
     const replaced = claimsOf(setCtx(res)!)
     expect(replaced.vid).not.toBe(claimsOf(good).vid)
     expect(replaced.consent).toBeUndefined()
@@ -102,7 +103,7 @@ describe('POST /tw/ctx', () => {
     const none = `${Buffer.from('{"alg":"none","kid":"k1"}').toString('base64url')}.${Buffer.from(JSON.stringify({ vid: 'visitor-none-0000000000', first_seen: 1, iat: clock / 1000, exp: clock / 1000 + 3600 })).toString('base64url')}.`
     for (const bad of [old, foreign, none, 'garbage', 'a.b.c']) {
       const res = await post({ epik: 'e' }, bad)
-      expect(res.status).toBe(204)
+      expect(res.status).toBe(200)
       const c = claimsOf(setCtx(res)!)
       expect(c.vid).not.toMatch(/expired|foreign|none/)
     }
@@ -124,7 +125,7 @@ describe('POST /tw/ctx', () => {
     await app()
     const em = 'b'.repeat(64)
     const res = await post({ epik: 'e1', em, cart: { id: 7, token: 'cart-tok', checkout_token: 'chk-tok', currency: 'usd', value: '24.00', items: [{ id: 'TOTE', price: 24, quantity: 1, name: 'Tote' }] }, consent: { ad_storage: 'granted' } }, undefined, { 'sec-gpc': '1' })
-    expect(res.status).toBe(204)
+    expect(res.status).toBe(200)
     const claims = claimsOf(setCtx(res)!)
     expect(claims.cart).toEqual({ id: '7', token: 'cart-tok', checkout_token: 'chk-tok' })
     expect(JSON.stringify(claims)).not.toMatch(/Tote|24/)
@@ -165,7 +166,7 @@ describe('POST /tw/ctx', () => {
       // The country comes from the trusted header only; functionality_storage is no signal we use.
       consent: { ad_storage: 'granted', functionality_storage: 'granted', country: 'US', source: 'hook' },
     })
-    expect(res.status).toBe(204)
+    expect(res.status).toBe(200)
     const claims = claimsOf(setCtx(res)!)
     expect(claims).toMatchObject({ epik: 'e1', cart: { token: 'c1' }, consent: { ad_storage: 'granted', source: 'hook' } })
     expect(claims.consent).toEqual({ ad_storage: 'granted', source: 'hook' })
@@ -178,7 +179,7 @@ describe('POST /tw/ctx', () => {
     // sha256("jane.doe@example.com") (api-and-tag.md §F1): trimmed and lowercased first.
     const hashed = '86e0b9e56c17cc4d12387e1949b85053fbe73bc3ce5a1188713a9d300cc6133d'
     const res = await post({ em: '  Jane.Doe@Example.com ', cart: { token: 'c-em' } })
-    expect(res.status).toBe(204)
+    expect(res.status).toBe(200)
     const token = setCtx(res)!
     expect(claimsOf(token).em).toBe(hashed)
     expect(Buffer.from(token.split('.')[1], 'base64url').toString()).not.toMatch(/jane|example/i)
@@ -188,8 +189,86 @@ describe('POST /tw/ctx', () => {
     const upper = hashed.toUpperCase()
     expect(claimsOf(setCtx(await post({ em: upper }))!).em).toBe(hashed)
     const none = await post({ em: 'not an email', epik: 'e2' })
-    expect(none.status).toBe(204)
+    expect(none.status).toBe(200)
     expect(claimsOf(setCtx(none)!)).not.toHaveProperty('em')
+  })
+
+  it('combines a per-source consent list on the server: a "no" from any source wins, region defaults by the country header', async () => {
+    await app({ TAGWARDEN_COUNTRY_HEADER: 'cf-ipcountry' })
+    const eea = ['DE', 'FR', 'AT']
+    const page = [
+      { source: 'gcm-default', region: eea, ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', analytics_storage: 'denied' },
+      { source: 'gcm-default', ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted', analytics_storage: 'granted' },
+    ]
+    const us = await post({ consent: page }, undefined, { 'cf-ipcountry': 'US' })
+    expect(claimsOf(setCtx(us)!).consent).toMatchObject({ ad_storage: 'granted', ad_user_data: 'granted', source: 'gcm-default' })
+    expect((await us.json()).decisions['pinterest-tag'].action).toBe('allow')
+    const de = await post({ consent: page }, undefined, { 'cf-ipcountry': 'DE' })
+    expect(claimsOf(setCtx(de)!).consent).toMatchObject({ ad_storage: 'denied', ad_user_data: 'denied', source: 'gcm-default' })
+    expect((await de.json()).decisions['pinterest-tag'].action).toBe('suppress')
+    // An explicit hook grant beats the default, but the CMP's "no" beats the grant.
+    const hook = { source: 'hook', ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted', analytics_storage: 'granted' }
+    const granted = await post({ consent: [...page, hook] }, undefined, { 'cf-ipcountry': 'DE' })
+    expect((await granted.json()).decisions['pinterest-tag'].action).toBe('allow')
+    const no = await post({ consent: [...page, hook, { source: 'onetrust', ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied' }] }, undefined, { 'cf-ipcountry': 'DE' })
+    expect(claimsOf(setCtx(no)!).consent).toMatchObject({ ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', analytics_storage: 'granted', source: 'onetrust' })
+    expect((await no.json()).decisions['pinterest-tag']).toEqual({ action: 'suppress', rule: 'ad-storage-not-granted' })
+  })
+
+  it('a click id under a default denial is kept (unsent) and used after a grant; an explicit "no" still drops it', async () => {
+    await app()
+    const denied = [{ source: 'gcm-default', ad_storage: 'denied', ad_user_data: 'denied' }]
+    const kept = setCtx(await post({ epik: 'e-default', epik_src: 'url', consent: denied }))!
+    expect(claimsOf(kept)).toMatchObject({ epik: 'e-default', consent: { ad_storage: 'denied', source: 'gcm-default' } })
+    const granted = setCtx(await post({ consent: [...denied, { source: 'gcm', ad_storage: 'granted', ad_user_data: 'granted' }] }, kept))!
+    expect(claimsOf(granted)).toMatchObject({ epik: 'e-default', consent: { ad_storage: 'granted', source: 'gcm' } })
+    const no = setCtx(await post({ consent: [...denied, { source: 'gcm', ad_storage: 'denied' }] }, granted))!
+    expect(claimsOf(no).epik).toBeUndefined()
+  })
+
+  it('concurrent posts with the same cookie lose no field: each merges against what the one before wrote', async () => {
+    await app()
+    let cookie = setCtx(await post({ pin_unauth: 'pu-0' }))!
+    for (let round = 1; round <= 5; round++) {
+      const bodies = [
+        { epik: `e-${round}`, epik_src: 'url' },
+        { em: `shopper${round}@example.com` },
+        // A cart update replaces the tokens (the loader sends the whole cart it knows).
+        { cart: { token: `cart-${round}`, checkout_token: `co-${round}` } },
+        { consent: [{ source: 'gpc', gpc: true, sale_opt_out: true }] },
+        { pin_unauth: `pu-${round}` },
+      ]
+      const done: string[] = []
+      await Promise.all(bodies.map((b) => post(b, cookie).then((res) => done.push(setCtx(res)!))))
+      // The browser keeps the cookie of the answer that arrived last: it holds every field.
+      cookie = done.at(-1)!
+      const claims = claimsOf(cookie)
+      expect(claims).toMatchObject({ epik: `e-${round}`, pin_unauth: `pu-${round}`, cart: { token: `cart-${round}`, checkout_token: `co-${round}` }, consent: { gpc: true, sale_opt_out: true } })
+      expect(claims.em).toMatch(/^[0-9a-f]{64}$/)
+    }
+  })
+
+  it('Sec-GPC: 1 (the browser sends it with every request; page scripts cannot set it) makes the decision LDP', async () => {
+    await app({ TAGWARDEN_DEFAULT_CONSENT: 'granted' })
+    const gpc = await post({}, undefined, { 'sec-gpc': '1' })
+    expect((await gpc.json()).decisions['pinterest-tag']).toEqual({ action: 'ldp', rule: 'sale-opt-out' })
+    expect((await (await post({})).json()).decisions['pinterest-tag'].action).toBe('allow')
+  })
+
+  it('the click id cookies follow the decision: _epik kept from the landing URL where the tag is allowed, both deleted on an explicit "no"', async () => {
+    await app()
+    const cookies = (res: Response) => res.headers.getSetCookie().filter((l) => !l.startsWith('tw_ctx='))
+    const grant = [{ source: 'hook', ad_storage: 'granted', ad_user_data: 'granted' }]
+    // No decision yet (default denied): nothing written.
+    const first = await post({ epik: 'dj0yJnU9b2JD', epik_src: 'url' })
+    expect(cookies(first)).toEqual([])
+    const granted = await post({ consent: grant }, setCtx(first))
+    expect(cookies(granted)).toEqual(['_epik=dj0yJnU9b2JD; Max-Age=31536000; Path=/; Secure; SameSite=Lax'])
+    // Already there: not written again. An epik from the cookie itself is not the tag's to keep.
+    expect(cookies(await post({ cart: { token: 'c' } }, setCtx(granted), { cookie: '_epik=dj0yJnU9b2JD' }))).toEqual([])
+    expect(cookies(await post({ epik: 'ZnJvbUNvb2tpZQ', epik_src: 'cookie', consent: grant }))).toEqual([])
+    const no = await post({ consent: [{ source: 'onetrust', ad_storage: 'denied' }] }, setCtx(granted), { cookie: '_epik=dj0yJnU9b2JD; _derived_epik=x' })
+    expect(cookies(no)).toEqual(['_epik=; Max-Age=0; Path=/; Secure; SameSite=Lax', '_derived_epik=; Max-Age=0; Path=/; Secure; SameSite=Lax'])
   })
 
   it('refuses a cross-site post (consent cannot be granted from another site)', async () => {
@@ -197,6 +276,6 @@ describe('POST /tw/ctx', () => {
     const res = await post({ consent: { ad_storage: 'granted' } }, undefined, { 'sec-fetch-site': 'cross-site' })
     expect(res.status).toBe(403)
     expect(setCtx(res)).toBeUndefined()
-    expect((await post({ epik: 'e' }, undefined, { 'sec-fetch-site': 'same-origin' })).status).toBe(204)
+    expect((await post({ epik: 'e' }, undefined, { 'sec-fetch-site': 'same-origin' })).status).toBe(200)
   })
 })

@@ -10,8 +10,8 @@ import { chromium, type BrowserContext } from 'playwright-core'
 /** Where `.ci/run` installs it (`apt-get install -y chromium`); overridable to test the missing case. */
 export const CHROMIUM = process.env.TAGWARDEN_E2E_CHROMIUM || '/usr/bin/chromium'
 export const INSTALL_HINT = 'apt-get install -y chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const LOCAL = new Set(['127.0.0.1', 'localhost', '[::1]'])
+export const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+export const LOCAL = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
 export const chromiumMissing = !existsSync(CHROMIUM)
 

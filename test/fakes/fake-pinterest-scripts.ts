@@ -51,6 +51,8 @@ const mainJs = (host: string, send: BeaconTransport) => `/* fake main.js */
     ${send === 'image' ? "new Image().src = HOST + '/v3/?' + qs + '&noscript=0';" : "fetch(HOST + '/v3/?' + qs, { method: 'GET', keepalive: true, credentials: 'include' });"}
   }
   function run(a) {
+    // A test page may watch what the tag receives, in order (test/e2e/consent).
+    if (window.__tagSpy) window.__tagSpy(a);
     var c = a[0];
     if (c === 'load') { tid = String(a[1]); if (a[2] && a[2].em) pd.em = a[2].em; beacon('init', {}); }
     else if (c === 'set') { for (var k in a[1]) pd[k] = a[1][k]; }

@@ -31,7 +31,7 @@ function serving(file: string, cmpFile?: string, path = '/tw/loader.js') {
 describe('loaderConfig', () => {
   it('is the public config the loader expects (client/config.ts), and nothing secret', () => {
     const c = loaderConfig(parseConfig({ TAGWARDEN_SECRET: `k:${'s'.repeat(32)}`, PINTEREST_TAG_ID: '2612345678901', PINTEREST_AD_ACCOUNT_ID: '1', PINTEREST_ACCESS_TOKEN: 'pina_secret_token' }))
-    expect(c).toEqual({ p: '/tw', t: '2612345678901', o: 'ord_{order_id}', g: 'C0004', d: 'denied', w: 2500 })
+    expect(c).toEqual({ p: '/tw', t: '2612345678901', o: 'ord_{order_id}', g: 'C0004', w: 2500 })
     expect(JSON.stringify(c)).not.toMatch(/pina_secret_token|sssssss/)
     expect(loaderConfig(parseConfig({})).t).toBe('')
   })
@@ -49,8 +49,8 @@ describe('GET /tw/loader.js', () => {
     const body = await res.text()
     const inlined = /var C=(\{.*?\});/.exec(body)![1]
     // A JavaScript object literal (bare keys, JSON values), evaluated as the browser does.
-    expect(inlined).toBe('{p:"/tw",t:"2612345678901",o:"ord_{order_id}",g:"C0007",d:"granted",w:2500}')
-    expect(new Function(`return ${inlined}`)()).toEqual({ p: '/tw', t: '2612345678901', o: 'ord_{order_id}', g: 'C0007', d: 'granted', w: 2500 })
+    expect(inlined).toBe('{p:"/tw",t:"2612345678901",o:"ord_{order_id}",g:"C0007",w:2500}')
+    expect(new Function(`return ${inlined}`)()).toEqual({ p: '/tw', t: '2612345678901', o: 'ord_{order_id}', g: 'C0007', w: 2500 })
     expect(body).toContain('"__TW_CONFIG__ in a string stays"')
     const etag = res.headers.get('etag')!
     expect(etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/)
