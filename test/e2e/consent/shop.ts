@@ -91,6 +91,8 @@ export async function startWorld(): Promise<World> {
       TAGWARDEN_DEMO: 'false',
       TAGWARDEN_DEFAULT_CONSENT: defaultConsent,
       TAGWARDEN_COUNTRY_HEADER: 'cf-ipcountry',
+      // The browser stands in for the shop's CDN here: the country header is believed only from a trusted peer.
+      TAGWARDEN_TRUSTED_PROXIES: 'loopback',
       PINTEREST_TAG_ID: TAG_ID,
       PINTEREST_SCRIPT_ORIGIN: scripts.url,
       PINTEREST_BEACON_ORIGIN: beacon.url,
