@@ -10,10 +10,11 @@ interface Piece { at: number; sent: string[]; dead: string[]; deadAt?: number }
 export interface DoneEntry { dest: string; state: 'sent' | 'dead'; at: number; ids: string[] }
 
 export interface DoneLog {
-  /** Read the log from the given keys (all storage keys), oldest first; drops expired slices. */
-  load(keys: string[]): Promise<DoneEntry[]>
-  /** Append ids just delivered or dead-lettered; calls in the same tick become one piece (one write per batch, never per event). */
+  /** Read the log (`keys`: all storage keys, for the key layout), oldest first, one entry at a time; drops expired slices. */
+  load(keys: string[], each: (entry: DoneEntry) => void): Promise<void>
+  /** Append ids just delivered or dead-lettered; calls in the same tick become one piece (one write per request, never per event). */
   append(dest: string, sent: string[], dead: string[]): Promise<void>
+  close?(): Promise<void>
 }
 
 /**
@@ -35,8 +36,7 @@ export function createDoneLog(storage: Storage, now: () => number, ttlMs: number
   /** Appends made in the same tick (the leases of one delivered batch settle together) share one piece. */
   const pending = new Map<string, { sent: string[]; dead: string[]; written: Promise<void> }>()
 
-  async function load(keys: string[]): Promise<DoneEntry[]> {
-    const out: DoneEntry[] = []
+  async function load(keys: string[], each: (entry: DoneEntry) => void): Promise<void> {
     for (const key of keys.filter((k) => k.startsWith(`${PREFIX}:`)).sort()) {
       const [, dest, bucket] = key.split(':')
       track(dest, parseInt(bucket, 36), key)
@@ -47,11 +47,11 @@ export function createDoneLog(storage: Storage, now: () => number, ttlMs: number
         for (const key of byBucket.get(bucket)!) {
           const p = await storage.getItem<Piece>(key)
           if (!p?.at) continue
-          out.push({ dest, state: 'dead', at: p.deadAt ?? p.at, ids: p.dead ?? [] }, { dest, state: 'sent', at: p.at, ids: p.sent ?? [] })
+          each({ dest, state: 'dead', at: p.deadAt ?? p.at, ids: p.dead ?? [] })
+          each({ dest, state: 'sent', at: p.at, ids: p.sent ?? [] })
         }
       }
     }
-    return out
   }
 
   function append(dest: string, sent: string[], dead: string[]): Promise<void> {

@@ -6,6 +6,7 @@ import type Redis from 'ioredis'
 import { basename } from 'node:path'
 import type { StorageSpec } from '../config'
 import { OUTBOX_LOG_DIR } from '../delivery/segment-log'
+import { DONE_LOG_DIR } from '../delivery/done-file-log'
 
 /** The storage every part shares, plus the raw Redis client where one exists (for atomic ops). */
 export interface Store {
@@ -28,8 +29,8 @@ export function createStore(spec: StorageSpec): Store {
     return { storage, kind: 'memory', close: () => storage.dispose() }
   }
   if (spec.kind === 'fs') {
-    // The outbox's segment files (outbox-log/) are not storage keys: listing keys skips them.
-    const storage = createStorage({ driver: fsLiteDriver({ base: spec.dir, ignore: (path: string) => basename(path) === OUTBOX_LOG_DIR }) })
+    // The outbox's segment and done files (outbox-log/, outbox-done-log/) are not storage keys: listing keys skips them.
+    const storage = createStorage({ driver: fsLiteDriver({ base: spec.dir, ignore: (path: string) => basename(path) === OUTBOX_LOG_DIR || basename(path) === DONE_LOG_DIR }) })
     return { storage, kind: 'fs', dir: spec.dir, close: () => storage.dispose() }
   }
   const driver = redisDriver({ url: spec.url, base: 'tagwarden', lazyConnect: false, maxRetriesPerRequest: 3 })
