@@ -51,6 +51,8 @@ export interface OutboxOptions {
   maxQueue?: number
   /** Local stores: cap on remembered sent/dead event_ids (default 2,000,000). */
   maxRememberedIds?: number
+  /** `fs:` only: close a segment file this long after it was opened (default 60 s); it is deleted once everything in it is delivered. */
+  segmentMaxAgeMs?: number
   /** Where a warning goes (at most hourly) when finished event_ids are forgotten early because of the cap. */
   log?: Logger
 }
@@ -68,7 +70,7 @@ export function createOutbox(storage: Storage, options: OutboxOptions = {}): Out
   const now = options.now ?? Date.now
   const queue = options.redis
     ? createRedisQueue(options.redis, { now, queuedTtlMs: (options.maxEventAgeMs ?? 7 * 86_400_000) + 48 * 3_600_000 })
-    : createLocalQueue(storage, now, { passive: options.passive, dir: options.dir, maxRememberedIds: options.maxRememberedIds })
+    : createLocalQueue(storage, now, { passive: options.passive, dir: options.dir, maxRememberedIds: options.maxRememberedIds, segmentMaxAgeMs: options.segmentMaxAgeMs })
   const maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE
   /** Redis depth as last read, plus what this instance added since. */
   const depths = new Map<string, { n: number; at: number }>()

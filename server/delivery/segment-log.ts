@@ -34,6 +34,8 @@ export interface SegmentLogOptions {
   /** A second process on the same storage (the `dlq` CLI): never delete. */
   passive?: boolean
   now?: () => number
+  /** `fs:` only: close a segment this long after it was opened (default SEGMENT_MAX_AGE_MS), on a timer, idle or not. */
+  maxAgeMs?: number
 }
 
 /** The legacy layout (and the one on `memory:`): one unstorage key per group commit, removed when finished. */
@@ -92,19 +94,21 @@ const SUFFIX = '.ndjson'
 export const OUTBOX_LOG_DIR = 'outbox-log'
 
 interface SegFile { live: number; closed: boolean }
-interface OpenSeg { name: string; fh: FileHandle; items: number; lines: number; opened: number }
+interface OpenSeg { name: string; fh: FileHandle; items: number; lines: number; opened: number; timer: NodeJS.Timeout }
 
 /**
  * The `fs:` outbox as append-only segment files, `<dir>/outbox-log/<dest>/<segment>.ndjson`: one
  * open file per destination, one `write` of one JSON line (`{"t":…,"items":[…]}`) per group commit,
  * acknowledged once the write resolved (survives a kill -9 of the process, not a power loss: no
- * fsync). A segment is closed after SEGMENT_MAX_ITEMS items or SEGMENT_MAX_AGE_MS, and deleted once
- * closed and every commit in it is finished. A torn last line (a crash mid-write) was never
+ * fsync). A segment is closed after SEGMENT_MAX_ITEMS items or, on a timer that runs on an idle
+ * server too, SEGMENT_MAX_AGE_MS after it was opened; it is deleted once closed and every commit in
+ * it is finished. So the raw identifiers of a delivered event (IP, user agent, click id) stay on disk
+ * at most until the later of the segment's 60 s and the last delivery from it. A torn last line (a crash mid-write) was never
  * acknowledged and is skipped when read. A passive process (the `dlq` CLI) never appends to the
  * server's file: each of its commits is a new segment written to a temporary name and renamed into
  * place, so a reader never sees it half-written.
  */
-export function createFileLog(dir: string, storage: Storage, { passive = false, now = Date.now }: SegmentLogOptions = {}): SegmentLog {
+export function createFileLog(dir: string, storage: Storage, { passive = false, now = Date.now, maxAgeMs = SEGMENT_MAX_AGE_MS }: SegmentLogOptions = {}): SegmentLog {
   const root = join(dir, OUTBOX_LOG_DIR)
   const legacy = createKeyLog(storage, { passive, now })
   /** Per destination: segment name → live commits (known to this process). */
@@ -140,6 +144,7 @@ export function createFileLog(dir: string, storage: Storage, { passive = false, 
     const seg = open_.get(dest)
     if (!seg) return
     open_.delete(dest)
+    clearTimeout(seg.timer)
     const f = filesOf(dest).get(seg.name)
     if (f) f.closed = true
     await seg.fh.close().catch(() => {})
@@ -171,7 +176,7 @@ export function createFileLog(dir: string, storage: Storage, { passive = false, 
     }
     return serial(dest, async () => {
       let seg = open_.get(dest)
-      if (seg && (seg.items >= SEGMENT_MAX_ITEMS || now() - seg.opened >= SEGMENT_MAX_AGE_MS)) {
+      if (seg && (seg.items >= SEGMENT_MAX_ITEMS || now() - seg.opened >= maxAgeMs)) {
         await rotate(dest)
         seg = undefined
       }
@@ -179,7 +184,11 @@ export function createFileLog(dir: string, storage: Storage, { passive = false, 
         await ensureDir(dest)
         const name = newName()
         const fh = await open(join(destDir(dest), name + SUFFIX), 'a')
-        seg = { name, fh, items: 0, lines: 0, opened: now() }
+        // Close it when it is old even if nothing else happens (an idle server): once closed, it is
+        // deleted as soon as everything in it is finished (at once if that is already so).
+        const timer = setTimeout(() => void serial(dest, async () => (open_.get(dest)?.name === name ? rotate(dest) : undefined)).catch(() => {}), maxAgeMs)
+        timer.unref()
+        seg = { name, fh, items: 0, lines: 0, opened: now(), timer }
         open_.set(dest, seg)
         filesOf(dest).set(name, { live: 0, closed: false })
       }
@@ -242,7 +251,7 @@ export function createFileLog(dir: string, storage: Storage, { passive = false, 
     if (f.closed) return remove(dest, name)
     // The open segment is empty and old enough: close it now rather than keep it around idle.
     const seg = open_.get(dest)
-    if (seg?.name === name && now() - seg.opened >= SEGMENT_MAX_AGE_MS) {
+    if (seg?.name === name && now() - seg.opened >= maxAgeMs) {
       await serial(dest, async () => {
         if (open_.get(dest)?.name === name && (filesOf(dest).get(name)?.live ?? 0) <= 0) await rotate(dest)
       })
