@@ -80,6 +80,18 @@ const envSchema = z.object({
     .min(1000, 'TAGWARDEN_IDEMPOTENCY_MAX_IDS must be between 1000 and 100000000 (≈ 100 bytes each)')
     .max(100_000_000, 'TAGWARDEN_IDEMPOTENCY_MAX_IDS must be between 1000 and 100000000 (≈ 100 bytes each)')
     .default(2_000_000),
+  TAGWARDEN_BACKOFF_MAX_S: z.coerce
+    .number({ error: 'TAGWARDEN_BACKOFF_MAX_S must be a number of seconds' })
+    .int('TAGWARDEN_BACKOFF_MAX_S must be a whole number of seconds')
+    .min(1, 'TAGWARDEN_BACKOFF_MAX_S must be between 1 and 3600 seconds')
+    .max(3600, 'TAGWARDEN_BACKOFF_MAX_S must be between 1 and 3600 seconds')
+    .default(60),
+  TAGWARDEN_RETRY_AFTER_MAX_S: z.coerce
+    .number({ error: 'TAGWARDEN_RETRY_AFTER_MAX_S must be a number of seconds' })
+    .int('TAGWARDEN_RETRY_AFTER_MAX_S must be a whole number of seconds')
+    .min(1, 'TAGWARDEN_RETRY_AFTER_MAX_S must be between 1 and 86400 seconds')
+    .max(86_400, 'TAGWARDEN_RETRY_AFTER_MAX_S must be between 1 and 86400 seconds')
+    .default(300),
   TAGWARDEN_ONETRUST_GROUP: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'TAGWARDEN_ONETRUST_GROUP must be a OneTrust group id like C0004')
@@ -137,6 +149,10 @@ export interface Config {
     maxQueue: number
     /** Local outbox: at most this many delivered/dead event_ids remembered; the oldest are forgotten early beyond it. */
     idempotencyMaxIds: number
+    /** Longest wait between tries while requests fail (a one-event probe at least this often). */
+    backoffMaxS: number
+    /** Longest Retry-After honoured; a longer one is capped to this. */
+    retryAfterMaxS: number
   }
   /** OneTrust group id meaning "targeting/marketing", inlined into the loader. */
   onetrustGroup: string
@@ -248,6 +264,8 @@ export function parseConfig(env: Record<string, string | undefined>, file: Recor
       flushIntervalMs: e.TAGWARDEN_FLUSH_INTERVAL_MS,
       maxQueue: e.TAGWARDEN_MAX_QUEUE,
       idempotencyMaxIds: e.TAGWARDEN_IDEMPOTENCY_MAX_IDS,
+      backoffMaxS: e.TAGWARDEN_BACKOFF_MAX_S,
+      retryAfterMaxS: e.TAGWARDEN_RETRY_AFTER_MAX_S,
     },
     onetrustGroup: e.TAGWARDEN_ONETRUST_GROUP,
     countryHeader: e.TAGWARDEN_COUNTRY_HEADER,

@@ -1,7 +1,8 @@
 import type { Storage } from 'unstorage'
 import { randomUUID } from 'node:crypto'
 import { createMarks } from './idempotency'
-import { createDoneLog } from './done-log'
+import { createDoneLog, type DoneLog } from './done-log'
+import { createDoneFileLog } from './done-file-log'
 import { createFileLog, createKeyLog, type Chunk, type SegmentLog } from './segment-log'
 import type { DeadLetter, Lease, OutboxItem, QueueStore, ReplayResult, Settlement } from './types'
 import { SENT_TTL_MS } from './types'
@@ -18,6 +19,8 @@ export interface LocalQueueOptions {
   dir?: string
   /** At most this many finished (sent/dead) event_ids are remembered; the oldest are forgotten early beyond it. */
   maxRememberedIds?: number
+  /** `fs:` only: a segment file is closed this long after it was opened, on a timer (default 60 s). */
+  segmentMaxAgeMs?: number
 }
 
 /** One group commit in memory: the unit of leasing. */
@@ -30,14 +33,16 @@ const dlqKey = (dest: string, id: string) => `dlq:${dest}:${encodeURIComponent(i
 /**
  * The outbox on any unstorage driver (fs, memory), for ONE process. Durable state: the commits in a
  * segment log (append-only files on `fs:`, one key per commit otherwise — never rewritten in place,
- * so a kill -9 cannot damage an acknowledged commit), append-only done logs (sent/dead ids) and one
- * key per dead letter. Leases, retry delays and idempotency marks live in memory and are rebuilt
- * from storage at start.
+ * so a kill -9 cannot damage an acknowledged commit), an append-only done log of sent/dead ids
+ * (files on `fs:`, keys otherwise) and one key per dead letter. Leases, retry delays and idempotency
+ * marks live in memory and are rebuilt from storage at start.
  */
-export function createLocalQueue(storage: Storage, now: () => number = Date.now, { passive = false, dir, maxRememberedIds }: LocalQueueOptions = {}): QueueStore {
+export function createLocalQueue(storage: Storage, now: () => number = Date.now, { passive = false, dir, maxRememberedIds, segmentMaxAgeMs }: LocalQueueOptions = {}): QueueStore {
   const marks = createMarks(now, SENT_TTL_MS, maxRememberedIds)
-  const done = createDoneLog(storage, now, SENT_TTL_MS, !passive)
-  const log: SegmentLog = dir ? createFileLog(dir, storage, { passive, now }) : createKeyLog(storage, { passive, now })
+  // On fs, done pieces written as keys by an older version are still read (and expire) at start.
+  const keyDone = createDoneLog(storage, now, SENT_TTL_MS, !passive)
+  const done: DoneLog = dir ? createDoneFileLog(dir, { now, ttlMs: SENT_TTL_MS, passive }) : keyDone
+  const log: SegmentLog = dir ? createFileLog(dir, storage, { passive, now, maxAgeMs: segmentMaxAgeMs }) : createKeyLog(storage, { passive, now })
   const segs = new Map<string, Map<string, Seg>>()
   /** Items waiting per destination (kept up to date so depth() is O(1) on the accept path). */
   const counts = new Map<string, number>()
@@ -69,9 +74,11 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
   let loaded = false
   const ready = (async () => {
     const keys = await storage.getKeys()
-    for (const e of await done.load(keys)) {
+    const remember = (e: { dest: string; state: 'sent' | 'dead'; at: number; ids: string[] }) => {
       for (const id of e.ids) if (marks.get(e.dest, id)?.state !== 'sent') marks.set(e.dest, id, e.state, e.at)
     }
+    if (done !== keyDone) await keyDone.load(keys, remember)
+    await done.load(keys, remember)
     await load(await log.scan())
     rescanSeen = await storage.getItem(RESCAN_KEY)
     loaded = true
@@ -158,10 +165,11 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
     for (const id of deadIds) marks.set(dest, id, 'dead')
     const seg = destSegs(dest).get(l.key)
     if (!seg) return
-    for (const id of [...o.sent, ...deadIds]) if (seg.items.delete(id)) count(dest, -1)
+    for (const id of o.sent) if (seg.items.delete(id)) count(dest, -1)
+    for (const id of deadIds) if (seg.items.delete(id)) count(dest, -1)
     for (const item of o.retry) if (seg.items.has(item.id)) seg.items.set(item.id, item)
     if (o.retry.length) seg.notBefore = o.notBefore
-    if (seg.token === l.token) seg.token = undefined
+    if (seg.token === l.token && !o.keep) seg.token = undefined
     if (!seg.items.size) {
       destSegs(dest).delete(l.key)
       await log.release(dest, l.key)
@@ -221,6 +229,7 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
     async close() {
       await ready
       await log.close()
+      await done.close?.()
     },
   }
 }

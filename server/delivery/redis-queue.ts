@@ -82,7 +82,7 @@ export function createRedisQueue(redis: Redis, { now = Date.now, queuedTtlMs = 9
     lease,
     renew,
     async settle(dest, l, o) {
-      const args: (string | number)[] = [prefix(dest), l.key, l.token, SENT_TTL_MS, Math.max(0, o.notBefore), o.sent.length, ...o.sent, o.dead.length]
+      const args: (string | number)[] = [prefix(dest), l.key, l.token, SENT_TTL_MS, Math.max(0, o.notBefore), o.keep ? 1 : 0, o.sent.length, ...o.sent, o.dead.length]
       for (const d of o.dead) args.push(d.item.id, JSON.stringify(d))
       args.push(o.retry.length)
       for (const item of o.retry) args.push(item.id, JSON.stringify(item))
