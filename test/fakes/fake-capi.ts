@@ -53,6 +53,8 @@ export interface FakeCapi {
   requests: { path: string; status: number; body: unknown; at: number }[]
   /** Requests whose client disconnected before they were processed (never recorded). */
   dropped: number
+  /** Requests processed (events recorded) whose answer never reached the client: cut on purpose (loseNext, loseRate) or given up on before it came (answerDelayMs). */
+  lost: number
   /** The Authorization header of each request being held right now (delay or freeze). */
   held: string[]
   setFaults(faults: Faults): void
@@ -136,7 +138,7 @@ export async function startFakeCapi(): Promise<FakeCapi> {
   let random = mulberry32(1)
   let frozen: { promise: Promise<void>; release: () => void } | undefined
   let lose = 0
-  const state = { dropped: 0 }
+  const state = { dropped: 0, lost: 0 }
   const heldNow = new Set<{ auth: string }>()
 
   const server: Server = createServer(async (req, res) => {
@@ -192,10 +194,11 @@ export async function startFakeCapi(): Promise<FakeCapi> {
     // Processed: from here on only the answer can go missing.
     if (lose > 0 || (faults.loseRate && random() < faults.loseRate)) {
       lose = Math.max(0, lose - 1)
+      state.lost++
       return void req.socket.destroy()
     }
     if (faults.answerDelayMs) await new Promise((r) => setTimeout(r, faults.answerDelayMs))
-    if (res.destroyed) return
+    if (gone || res.destroyed) return void state.lost++
     res.once('finish', () => {
       const at = Date.now()
       for (const r of recorded) r.answeredAt = at
@@ -212,6 +215,7 @@ export async function startFakeCapi(): Promise<FakeCapi> {
     received,
     requests,
     get dropped() { return state.dropped },
+    get lost() { return state.lost },
     get held() { return [...heldNow].map((h) => h.auth) },
     setFaults: (f) => {
       faults = f
