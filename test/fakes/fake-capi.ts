@@ -60,6 +60,8 @@ export interface FakeCapi {
   setFaults(faults: Faults): void
   /** Hold every request (after its body arrived) until `thaw()`; clients that leave meanwhile are dropped. */
   freeze(): void
+  /** Answer the next `n` requests as usual, then hold every later one as `freeze()` does. */
+  freezeAfter(n: number): void
   thaw(): void
   /** Queue one-off answers: status (+ headers/body) for the next requests. */
   failNext(...answers: { status: number; headers?: Record<string, string>; body?: unknown }[]): void
@@ -138,8 +140,16 @@ export async function startFakeCapi(): Promise<FakeCapi> {
   let random = mulberry32(1)
   let frozen: { promise: Promise<void>; release: () => void } | undefined
   let lose = 0
+  let passBeforeFreeze: number | undefined
   const state = { dropped: 0, lost: 0 }
   const heldNow = new Set<{ auth: string }>()
+
+  function freeze() {
+    if (frozen) return
+    let release = () => {}
+    const promise = new Promise<void>((r) => (release = r))
+    frozen = { promise, release }
+  }
 
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake')
@@ -147,6 +157,10 @@ export async function startFakeCapi(): Promise<FakeCapi> {
     res.on('close', () => { if (!res.writableEnded) gone = true })
     const text = await readBody(req)
     if (faults.down) return void req.socket.destroy()
+    if (passBeforeFreeze !== undefined && passBeforeFreeze-- <= 0) {
+      passBeforeFreeze = undefined
+      freeze()
+    }
     const holding = { auth: req.headers.authorization ?? '' }
     heldNow.add(holding)
     if (faults.delayMs && random() < (faults.delayRate ?? 1)) await new Promise((r) => setTimeout(r, faults.delayMs))
@@ -221,12 +235,8 @@ export async function startFakeCapi(): Promise<FakeCapi> {
       faults = f
       random = mulberry32(f.seed ?? 1)
     },
-    freeze: () => {
-      if (frozen) return
-      let release = () => {}
-      const promise = new Promise<void>((r) => (release = r))
-      frozen = { promise, release }
-    },
+    freeze,
+    freezeAfter: (n) => void (passBeforeFreeze = n),
     thaw: () => {
       const f = frozen
       frozen = undefined
