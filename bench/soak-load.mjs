@@ -1,7 +1,9 @@
 // The soak's load generator, in its own process: `connections` keep-alive loops POSTing bodies of
 // `batch` events with sequential ids `s<from>…`, until `total` events were offered. Every id answered
-// 202/accepted is marked in a bitmap, written to `ackFile` at the end. Prints one JSON line per
-// `report` events offered ({ offered, acked, at }), then { done: true, … }.
+// 202/accepted is marked in a bitmap, written to `ackFile` at the end. A closed loop on the whole
+// pipeline: it waits while more than `window` acked events have not reached the fake Pinterest yet
+// (read from `fakeUrl`/_stats), so the rates are what tagwarden sustains accepting AND delivering.
+// Prints one JSON line per `report` events offered ({ offered, acked, at }), then { done: true, … }.
 import http from 'node:http'
 import { writeFileSync } from 'node:fs'
 
@@ -52,8 +54,22 @@ function post(from, n) {
   })
 }
 
+let delivered = 0
+let finished = false
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+/** Follow what the fake has received, every 50 ms. */
+async function follow() {
+  while (!finished) {
+    try {
+      delivered = (await (await fetch(`${o.fakeUrl}/_stats`)).json()).events
+    } catch {}
+    await sleep(50)
+  }
+}
+
 async function loop() {
   while (next < end) {
+    while (ackedCount - delivered > o.window) await sleep(10)
     const from = next
     const n = Math.min(o.batch, end - from)
     next += n
@@ -65,7 +81,10 @@ async function loop() {
   }
 }
 
+const following = follow()
 await Promise.all(Array.from({ length: o.connections }, loop))
+finished = true
+await following
 writeFileSync(o.ackFile, acked)
 process.stdout.write(`${JSON.stringify({ done: true, acked: ackedCount, refused, errors, statuses, at: Date.now() })}\n`)
 agent.destroy()

@@ -4,7 +4,9 @@
 // per million events: events/s, server CPU µs per event, RSS, CAPI requests per 1,000 events, and
 // ids lost or duplicated at the fake. Runs once with 1-event bodies and once with 1,000-event bodies
 // (a fresh server each).
-//   node bench/soak.mjs [--events 10000000] [--body 1|1000|both] [--connections 16] [--storage fs|memory] [--dist <dir>]
+//   node bench/soak.mjs [--events 10000000] [--body 1|1000|both] [--connections n] [--window 100000] [--storage fs|memory] [--dist <dir>] [--node-args "--cpu-prof …"]
+// The load generator keeps at most --window acked events not yet at the fake (a closed loop on
+// accept + delivery), so every row is a sustained rate.
 // Writes bench/results/soak-<body>.json. Everything listens on 127.0.0.1.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir, cpus, loadavg, totalmem } from 'node:os'
@@ -56,7 +58,7 @@ async function soak(body) {
     TAGWARDEN_API_KEYS: API_KEY, TAGWARDEN_ADMIN_TOKEN: ADMIN, TAGWARDEN_LOG_LEVEL: 'info', TAGWARDEN_DEMO: 'false',
     PINTEREST_API_URL: upstream, PINTEREST_SCRIPT_ORIGIN: upstream, PINTEREST_BEACON_ORIGIN: upstream,
     PINTEREST_AD_ACCOUNT_ID: '549755885175', PINTEREST_ACCESS_TOKEN: 'pina_soak_token', PINTEREST_TAG_ID: '2612345678901',
-  }, /listening on http:\/\/[^:]+:(\d+)/)
+  }, /listening on http:\/\/[^:]+:(\d+)/, arg('node-args')?.split(' ') ?? [])
   const twUrl = `http://127.0.0.1:${tw.port}`
   const pid = tw.child.pid
   const stats = async () => (await fetch(`${upstream}/_stats`)).json()
@@ -77,15 +79,16 @@ async function soak(body) {
       cpuUsPerEvent: +((cpu - prev.cpu) / events).toFixed(1),
       rssMb: Math.round(statusMb(pid, 'VmRSS')),
       capiPer1000: s.events > prev.events ? +(((s.requests - prev.requests) / (s.events - prev.events)) * 1000).toFixed(2) : NaN,
+      backlog: line.acked - s.events,
       load1: +loadavg()[0].toFixed(2),
     })
     const r = rows.at(-1)
-    console.log(`  ${String(r.million).padStart(2)}: ${r.eventsPerS} events/s, ${r.cpuUsPerEvent} µs CPU/event, RSS ${r.rssMb} MiB, ${r.capiPer1000} CAPI req/1k, load ${r.load1}`)
+    console.log(`  ${String(r.million).padStart(2)}: ${r.eventsPerS} events/s, ${r.cpuUsPerEvent} µs CPU/event, RSS ${r.rssMb} MiB, ${r.capiPer1000} CAPI req/1k, not yet delivered ${r.backlog}, load ${r.load1}`)
     prev = { at: line.at, offered: line.offered, acked: line.acked, cpu, requests: s.requests, events: s.events }
   }
   let chain = Promise.resolve()
   console.log(`body ${body}: ${EVENTS.toLocaleString('en')} events into ${twUrl} (${STORAGE}), load average at start ${load0.toFixed(2)}`)
-  const done = await runLoad({ url: twUrl, key: API_KEY, batch: body, connections: Number(arg('connections', body === 1 ? 32 : 4)), from: 0, total: EVENTS, report: REPORT, ackFile }, (line) => {
+  const done = await runLoad({ url: twUrl, fakeUrl: upstream, window: Number(arg('window', 100_000)), key: API_KEY, batch: body, connections: Number(arg('connections', body === 1 ? 32 : 4)), from: 0, total: EVENTS, report: REPORT, ackFile }, (line) => {
     if (!line.done) chain = chain.then(() => sample(line))
   })
   await chain

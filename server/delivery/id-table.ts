@@ -27,7 +27,8 @@ export interface IdTable {
  * (4 bytes a slot, at most 3/4 full). Lookup, insert, update and removal of the oldest are O(1)
  * with no per-entry object, so cost and memory stay flat however many ids went through: about
  * 21–27 bytes per id at capacity (2 M ids ≈ 48 MB, 10 M ≈ 227 MB). The ring starts small and
- * doubles up to `maxEntries`.
+ * doubles up to `maxEntries`. A removed entry leaves a hole in the ring until the head passes it, or
+ * until holes make up 1/16 of a full ring and it is rebuilt (removals are rare: a failed commit).
  * @example const t = createIdTable(2_000_000); t.put(h1, h2, Date.now() * 4 + 1)
  */
 export function createIdTable(maxEntries: number): IdTable {
@@ -72,8 +73,8 @@ export function createIdTable(maxEntries: number): IdTable {
     }
   }
 
-  function grow(): void {
-    const next = Math.min(maxEntries, capacity * 2)
+  /** Copy the live entries, oldest first, into a ring of `next` slots and rebuild the index. */
+  function rebuild(next: number): void {
     const a = new Int32Array(next)
     const b = new Int32Array(next)
     const v = new Float64Array(next)
@@ -126,13 +127,13 @@ export function createIdTable(maxEntries: number): IdTable {
         return
       }
       if (used === capacity) {
-        if (capacity < maxEntries) grow()
+        skipRemoved()
+        if (used < capacity) void 0 // holes at the head made room
+        else if (capacity < maxEntries) rebuild(Math.min(maxEntries, capacity * 2))
+        else if ((used - live) * 16 >= capacity) rebuild(capacity) // enough holes from removals: squeeze them out
         else {
-          skipRemoved()
-          if (used === capacity) {
-            shift()
-            evicted++
-          }
+          shift()
+          evicted++
         }
       }
       const p = (head + used) % capacity

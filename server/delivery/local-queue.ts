@@ -23,8 +23,12 @@ export interface LocalQueueOptions {
   segmentMaxAgeMs?: number
 }
 
-/** One group commit in memory: the unit of leasing. */
-interface Seg { items: Map<string, OutboxItem>; notBefore: number; token?: string; until: number }
+/**
+ * One group commit in memory, the unit of leasing: only the ids still waiting and their attempt
+ * counts (≈ 100 bytes an event with its queued mark). The events themselves stay in the segment log
+ * and are read back when leased, so a backlog of a million events costs ≈ 150 MB, not gigabytes.
+ */
+interface Seg { ids: Map<string, number>; notBefore: number; token?: string; until: number }
 
 /** Key of the marker a `tagwarden dlq replay` in another process touches so the server rescans. */
 const RESCAN_KEY = 'outbox-rescan'
@@ -53,17 +57,17 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
 
   async function load(chunks: Chunk[]): Promise<void> {
     for (const c of chunks) {
-      const items = new Map<string, OutboxItem>()
+      const ids = new Map<string, number>()
       for (const item of c.items) {
         const m = marks.get(c.dest, item.id)
         // Sent is final; a dead mark older than this commit means the commit is a replay.
         if (m?.state === 'sent' || m?.state === 'queued' || (m?.state === 'dead' && m.at >= c.t)) continue
         marks.set(c.dest, item.id, 'queued', item.at)
-        items.set(item.id, item)
+        ids.set(item.id, item.attempts ?? 0)
       }
-      if (items.size) {
-        destSegs(c.dest).set(c.key, { items, notBefore: 0, until: 0 })
-        count(c.dest, items.size)
+      if (ids.size) {
+        destSegs(c.dest).set(c.key, { ids, notBefore: 0, until: 0 })
+        count(c.dest, ids.size)
       }
       // Every item is finished or queued elsewhere: the copy is redundant.
       else await log.release(c.dest, c.key)
@@ -111,7 +115,7 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
       for (const [id, m] of prior) m ? marks.set(dest, id, m.state, m.at) : marks.delete(dest, id)
       throw error
     }
-    destSegs(dest).set(key, { items: new Map(kept.map((i) => [i.id, i])), notBefore: 0, until: 0 })
+    destSegs(dest).set(key, { ids: new Map(kept.map((i) => [i.id, i.attempts])), notBefore: 0, until: 0 })
     count(dest, kept.length)
     return fresh
   }
@@ -120,29 +124,39 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
     await ready
     await rescanIfTouched()
     const t = now()
-    const out: Lease[] = []
+    const taken: [string, Seg, string][] = []
     const emptied: string[] = []
     let total = 0
     for (const [key, seg] of destSegs(dest)) {
       if (total >= maxItems) break
       if ((seg.token && seg.until > t) || seg.notBefore > before) continue
-      for (const id of seg.items.keys()) {
+      for (const id of seg.ids.keys()) {
         if (marks.get(dest, id)?.state !== 'sent') continue
-        seg.items.delete(id)
+        seg.ids.delete(id)
         count(dest, -1)
       }
-      if (!seg.items.size) {
+      if (!seg.ids.size) {
         emptied.push(key)
         continue
       }
       seg.token = randomUUID()
       seg.until = t + leaseMs
-      out.push({ key, token: seg.token, items: [...seg.items.values()].map((i) => ({ ...i })) })
-      total += seg.items.size
+      taken.push([key, seg, seg.token])
+      total += seg.ids.size
     }
     for (const key of emptied) {
       destSegs(dest).delete(key)
       await log.release(dest, key)
+    }
+    // The events themselves come back from the log: only those still waiting, with their attempts.
+    const out: Lease[] = []
+    for (const [key, seg, token] of taken) {
+      const items: OutboxItem[] = []
+      for (const item of await log.read(dest, key)) {
+        const attempts = seg.ids.get(item.id)
+        if (attempts !== undefined) items.push({ ...item, attempts })
+      }
+      out.push({ key, token, items })
     }
     return out
   }
@@ -165,12 +179,12 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
     for (const id of deadIds) marks.set(dest, id, 'dead')
     const seg = destSegs(dest).get(l.key)
     if (!seg) return
-    for (const id of o.sent) if (seg.items.delete(id)) count(dest, -1)
-    for (const id of deadIds) if (seg.items.delete(id)) count(dest, -1)
-    for (const item of o.retry) if (seg.items.has(item.id)) seg.items.set(item.id, item)
+    for (const id of o.sent) if (seg.ids.delete(id)) count(dest, -1)
+    for (const id of deadIds) if (seg.ids.delete(id)) count(dest, -1)
+    for (const item of o.retry) if (seg.ids.has(item.id)) seg.ids.set(item.id, item.attempts)
     if (o.retry.length) seg.notBefore = o.notBefore
     if (seg.token === l.token && !o.keep) seg.token = undefined
-    if (!seg.items.size) {
+    if (!seg.ids.size) {
       destSegs(dest).delete(l.key)
       await log.release(dest, l.key)
     }
