@@ -71,6 +71,7 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
     maxQueue: config.delivery.maxQueue,
     maxRememberedIds: config.delivery.idempotencyMaxIds,
     segmentMaxAgeMs: deps.delivery?.segmentMaxAgeMs,
+    redisWaitReplicas: config.delivery.redisWaitReplicas,
     log,
   })
   const journal = createJournal(store.storage, { now })
