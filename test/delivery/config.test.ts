@@ -14,7 +14,7 @@ const problems = (env: Record<string, string>) => {
 describe('delivery configuration', () => {
   it('defaults to the production values', () => {
     const config = parseConfig({})
-    expect(config.delivery).toEqual({ maxEventAgeDays: 7, maxInFlight: 4, flushIntervalMs: 1000, maxQueue: 1_000_000, idempotencyMaxIds: 2_000_000, backoffMaxS: 60, retryAfterMaxS: 300 })
+    expect(config.delivery).toEqual({ maxEventAgeDays: 7, maxInFlight: 4, flushIntervalMs: 1000, maxQueue: 1_000_000, idempotencyMaxIds: 2_000_000, backoffMaxS: 60, retryAfterMaxS: 300, redisWaitReplicas: 0 })
     expect(deliveryOptions(config)).toMatchObject({
       maxEventAgeMs: 7 * 86_400_000,
       maxInFlight: 4,
@@ -28,7 +28,7 @@ describe('delivery configuration', () => {
 
   it('reads TAGWARDEN_MAX_EVENT_AGE_DAYS, TAGWARDEN_MAX_IN_FLIGHT, TAGWARDEN_FLUSH_INTERVAL_MS and the wait caps', () => {
     const config = parseConfig({ TAGWARDEN_MAX_EVENT_AGE_DAYS: '3', TAGWARDEN_MAX_IN_FLIGHT: '8', TAGWARDEN_FLUSH_INTERVAL_MS: '250', TAGWARDEN_MAX_QUEUE: '5000', TAGWARDEN_IDEMPOTENCY_MAX_IDS: '10000', TAGWARDEN_BACKOFF_MAX_S: '30', TAGWARDEN_RETRY_AFTER_MAX_S: '3600' })
-    expect(config.delivery).toEqual({ maxEventAgeDays: 3, maxInFlight: 8, flushIntervalMs: 250, maxQueue: 5000, idempotencyMaxIds: 10_000, backoffMaxS: 30, retryAfterMaxS: 3600 })
+    expect(config.delivery).toEqual({ maxEventAgeDays: 3, maxInFlight: 8, flushIntervalMs: 250, maxQueue: 5000, idempotencyMaxIds: 10_000, backoffMaxS: 30, retryAfterMaxS: 3600, redisWaitReplicas: 0 })
     expect(deliveryOptions(config).backoff).toMatchObject({ maxMs: 30_000, maxRetryAfterMs: 3_600_000 })
   })
 
