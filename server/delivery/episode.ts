@@ -18,7 +18,9 @@ export interface Episode {
  * flight together that fail together are one failed round, so TAGWARDEN_MAX_IN_FLIGHT parallel
  * failures do not multiply the delay. While an episode lasts, one probe at a time goes once its
  * delay has passed; the probe's success ends the episode (the backlog then drains at full speed),
- * its failure is the next round. Every request carries the round it was sent in (`ticket`).
+ * its failure is the next round. Every request carries the round it was sent in (`ticket`). 429 and
+ * 503 mean Pinterest did not process the request (docs/pinterest-capi-delivery.md), so waiting
+ * costs no duplicate; a one-event probe keeps a still-missing answer from costing a whole batch.
  * @example const e = createEpisodes(DEFAULT_BACKOFF, Date.now); const t = e.ticket(); e.failed(t, 'network')
  */
 export function createEpisodes(backoff: BackoffOptions, now: () => number) {

@@ -57,7 +57,7 @@ interface Pending { lease: Lease; item: OutboxItem }
 type Verdict = { kind: 'sent' } | { kind: 'dead'; reason: string; response?: Answer['response'] } | { kind: 'retry'; reason: string }
 const iso = (ms: number) => new Date(ms).toISOString()
 
-/** A failed answer as a bounded reason (429, 5xx, timeout, other network error). */
+/** A failed answer as a bounded reason (429, 5xx, timeout, other network error; Pinterest's answers: docs/pinterest-capi-delivery.md). */
 function waitReason(answer: Answer): WaitReason {
   const o = answer.outcome
   if (o.kind === 'network') return o.timeout ? 'timeout' : 'network'
