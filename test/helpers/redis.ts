@@ -50,7 +50,8 @@ export interface RedisOptions {
 export async function startRedis(o: RedisOptions = {}): Promise<RedisServer> {
   const port = o.port ?? (await freePort())
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '']
-  args.push(...(o.aofDir ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', o.aofDir] : ['--appendonly', 'no']))
+  // A replica writes the snapshot it syncs from to its directory: never the working tree.
+  args.push(...(o.aofDir ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', o.aofDir] : ['--appendonly', 'no', '--dir', mkdtempSync(join(tmpdir(), 'tw-redis-data-'))]))
   if (o.replicaOf) args.push('--replicaof', '127.0.0.1', String(o.replicaOf))
   if (o.sentinelFor) {
     // A Sentinel needs a writable config file of its own.
