@@ -2,7 +2,7 @@ import { createReadStream, writeSync } from 'node:fs'
 import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import type { DoneEntry, DoneLog } from './done-log'
+import { groupAppends, type DoneEntry, type DoneLog } from './done-log'
 
 /** The folder of done files inside an `fs:` store (not a storage key: the store's key listing skips it). */
 export const DONE_LOG_DIR = 'outbox-done-log'
@@ -30,8 +30,6 @@ export interface DoneFileLogOptions {
 export function createDoneFileLog(dir: string, { now, ttlMs, passive = false }: DoneFileLogOptions): DoneLog {
   const root = join(dir, DONE_LOG_DIR)
   const open_ = new Map<string, { slice: number; fh: FileHandle }>()
-  const pending = new Map<string, { sent: string[]; dead: string[]; written: Promise<void> }>()
-  /** Writes of one destination run one after another (a slice change reopens its file). */
   const chains = new Map<string, Promise<unknown>>()
   let lastExpiry = 0
   const destDir = (dest: string) => join(root, encodeURIComponent(dest))
@@ -91,26 +89,13 @@ export function createDoneFileLog(dir: string, { now, ttlMs, passive = false }: 
         }
       }
     },
-    append(dest, sent, dead) {
-      let group = pending.get(dest)
-      if (!group) {
-        const g = { sent: [] as string[], dead: [] as string[], written: Promise.resolve() }
-        g.written = new Promise<void>((resolve, reject) => {
-          setImmediate(() => {
-            pending.delete(dest)
-            const run = () => write(dest, g.sent, g.dead)
-            const next = (chains.get(dest) ?? Promise.resolve()).then(run, run)
-            chains.set(dest, next.catch(() => {}))
-            next.then(resolve, reject)
-          })
-        })
-        pending.set(dest, g)
-        group = g
-      }
-      for (const id of sent) group.sent.push(id)
-      for (const id of dead) group.dead.push(id)
-      return group.written
-    },
+    // Writes of one destination run one after another (a slice change reopens its file).
+    append: groupAppends((dest, sent, dead) => {
+      const run = () => write(dest, sent, dead)
+      const next = (chains.get(dest) ?? Promise.resolve()).then(run, run)
+      chains.set(dest, next.catch(() => {}))
+      return next
+    }),
     async close() {
       for (const [dest, { fh }] of open_) {
         open_.delete(dest)

@@ -33,8 +33,6 @@ export function createDoneLog(storage: Storage, now: () => number, ttlMs: number
     if (keys) keys.push(key)
     else byBucket.set(bucket, [key])
   }
-  /** Appends made in the same tick (the leases of one delivered batch settle together) share one piece. */
-  const pending = new Map<string, { sent: string[]; dead: string[]; written: Promise<void> }>()
 
   async function load(keys: string[], each: (entry: DoneEntry) => void): Promise<void> {
     for (const key of keys.filter((k) => k.startsWith(`${PREFIX}:`)).sort()) {
@@ -54,23 +52,7 @@ export function createDoneLog(storage: Storage, now: () => number, ttlMs: number
     }
   }
 
-  function append(dest: string, sent: string[], dead: string[]): Promise<void> {
-    let group = pending.get(dest)
-    if (!group) {
-      const g = { sent: [] as string[], dead: [] as string[], written: Promise.resolve() }
-      g.written = new Promise<void>((resolve, reject) => {
-        setImmediate(() => {
-          pending.delete(dest)
-          write(dest, g.sent, g.dead).then(resolve, reject)
-        })
-      })
-      pending.set(dest, g)
-      group = g
-    }
-    for (const id of sent) group.sent.push(id)
-    for (const id of dead) group.dead.push(id)
-    return group.written
-  }
+  const append = groupAppends(write)
 
   async function write(dest: string, sent: string[], dead: string[]): Promise<void> {
     const at = now()
@@ -109,4 +91,30 @@ export function createDoneLog(storage: Storage, now: () => number, ttlMs: number
   }
 
   return { load, append }
+}
+
+/**
+ * Appends made in the same tick (the leases of one request settle together) become one `write` per
+ * destination: one piece or line per request, never one per event.
+ * @example const append = groupAppends((dest, sent, dead) => writeLine(dest, sent, dead))
+ */
+export function groupAppends(write: (dest: string, sent: string[], dead: string[]) => Promise<void>): DoneLog['append'] {
+  const pending = new Map<string, { sent: string[]; dead: string[]; written: Promise<void> }>()
+  return (dest, sent, dead) => {
+    let group = pending.get(dest)
+    if (!group) {
+      const g = { sent: [] as string[], dead: [] as string[], written: Promise.resolve() }
+      g.written = new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          pending.delete(dest)
+          write(dest, g.sent, g.dead).then(resolve, reject)
+        })
+      })
+      pending.set(dest, g)
+      group = g
+    }
+    for (const id of sent) group.sent.push(id)
+    for (const id of dead) group.dead.push(id)
+    return group.written
+  }
 }

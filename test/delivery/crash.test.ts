@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { buildApp, liveCapi, postEvents } from '../helpers/build-app'
 import { createStore } from '../../server/storage/create-store'
-import { assertBuilt, kill9, loadLoop, postTo, sentByChild, startChild, type Child } from './child'
+import { assertBuilt, kill9, loadLoop, queueUntouched, sentByChild, startChild, type Child } from './child'
 import { FAST, expectExactlyOnce, pageVisit, sleep, waitFor } from './harness'
 
 const dirs: string[] = []
@@ -81,15 +81,8 @@ describe('crash recovery (fs outbox, child process, SIGKILL)', () => {
     fake = await startFakeCapi()
     const env = { ...liveCapi(fake.url), TAGWARDEN_STORAGE: `fs:${tmp()}` }
     // Queue 1,200 events while Pinterest holds every request (none processed), then kill that process.
-    fake.freezeAfter(0)
-    const loader = await startChild(env)
-    children.push(loader)
     const ids = Array.from({ length: 1200 }, (_, i) => `two-${i}`)
-    expect((await Promise.all([postTo(loader.url, ids.slice(0, 600)), postTo(loader.url, ids.slice(600))])).flat()).toHaveLength(1200)
-    await waitFor('a request held', () => fake.held.length >= 1)
-    await kill9(loader)
-    fake.thaw()
-    await waitFor('its requests dropped, never processed', () => fake.dropped >= 1 && fake.held.length === 0)
+    await queueUntouched(fake, env, ids)
     expect(fake.received).toHaveLength(0)
     // The next process leases all 1,200 at once: Pinterest confirms the first 1,000, holds the 200.
     fake.freezeAfter(1)

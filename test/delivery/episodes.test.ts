@@ -6,9 +6,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
-import { buildApp, liveCapi, postEvents } from '../helpers/build-app'
+import { buildApp, liveCapi } from '../helpers/build-app'
 import { ADMIN_TOKEN } from '../helpers/build-app'
-import { DEST, expectExactlyOnce, pageVisit, sleep, waitFor } from './harness'
+import { DEST, acceptEvents, expectExactlyOnce, sleep, waitFor } from './harness'
 
 let fake: FakeCapi
 let tw: TagwardenApp
@@ -38,16 +38,6 @@ const received = (ids: string[]) => {
   const at = new Set(fake.received.map((r) => r.event.event_id))
   return ids.every((id) => at.has(id))
 }
-/** Accept `n` events in bodies of 500 (they wait in the outbox until started). */
-async function accept(prefix: string, n: number): Promise<string[]> {
-  const ids: string[] = []
-  for (let i = 0; i < n; i += 500) {
-    const batch = Array.from({ length: Math.min(500, n - i) }, (_, k) => `${prefix}-${i + k}`)
-    expect((await postEvents(tw, { data: batch.map((id) => pageVisit(id)) })).status).toBe(202)
-    ids.push(...batch)
-  }
-  return ids
-}
 /** Move the clock forward by `ms` in steps, letting the sender act after each. */
 async function advance(ms: number, step = 100): Promise<void> {
   for (let done = 0; done < ms; done += step) {
@@ -58,7 +48,7 @@ async function advance(ms: number, step = 100): Promise<void> {
 
 describe('a failure storm', () => {
   it('20 s of 429/500/resets with 5,000 events waiting: parallel failures count once, one-event probes, the backlog drains within a quarter of the storm after recovery', async () => {
-    const acked = await accept('storm', 5000)
+    const acked = await acceptEvents(tw, 'storm', 5000)
     fake.setFaults({ resetRate: 1 / 3, rateLimitRate: 0.5, retryAfterS: 1, errorRate: 1, errorStatus: 500, seed: 5 })
     tw.start()
     await waitFor('the first requests failed', () => status().state === 'waiting')
@@ -89,7 +79,7 @@ describe('a failure storm', () => {
   })
 
   it('four requests in flight failing together are one failed round', async () => {
-    await accept('round', 4000)
+    await acceptEvents(tw, 'round', 4000)
     fake.freeze()
     fake.failNext(...Array.from({ length: 4 }, () => ({ status: 500 })))
     tw.start()
@@ -105,7 +95,7 @@ describe('a failure storm', () => {
 
 describe('Retry-After', () => {
   it('an hour is capped at TAGWARDEN_RETRY_AFTER_MAX_S (300 s); health is degraded with a classified reason and until when, metrics show the wait', async () => {
-    const acked = await accept('ra', 10)
+    const acked = await acceptEvents(tw, 'ra', 10)
     fake.failNext({ status: 429, headers: { 'retry-after': '3600' }, body: { code: 8, message: 'upstream text that must not reach health 7731' } })
     tw.start()
     await waitFor('waiting', () => status().state === 'waiting')

@@ -6,7 +6,7 @@ import Redis from 'ioredis'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { liveCapi } from '../helpers/build-app'
 import { redisAvailability, startRedis, type RedisServer } from '../helpers/redis'
-import { CHILD_DELIVERY, assertBuilt, kill9, loadLoop, postTo, sentByChild, startChild, type Child } from './child'
+import { CHILD_DELIVERY, assertBuilt, kill9, loadLoop, postTo, queueUntouched, sentByChild, startChild, type Child } from './child'
 import { expectExactlyOnce, sleep, waitFor } from './harness'
 
 const mode = redisAvailability()
@@ -78,15 +78,8 @@ describe.skipIf(mode === 'skip')('two instances on a real Redis', () => {
     fake = await startFakeCapi()
     const env = { ...liveCapi(fake.url), TAGWARDEN_STORAGE: redis.url }
     // Queue 1,200 events through a first instance while Pinterest holds every request, then kill it.
-    fake.freezeAfter(0)
-    const loader = await startChild(env)
-    children.push(loader)
     const ids = Array.from({ length: 1200 }, (_, i) => `lease2-${i}`)
-    expect((await Promise.all([postTo(loader.url, ids.slice(0, 600)), postTo(loader.url, ids.slice(600))])).flat()).toHaveLength(1200)
-    await waitFor('a request held', () => fake.held.length >= 1)
-    await kill9(loader)
-    fake.thaw()
-    await waitFor('its requests dropped, never processed', () => fake.dropped >= 1 && fake.held.length === 0)
+    await queueUntouched(fake, env, ids)
     // Two instances; after the loader's lease runs out one of them leases all 1,200: Pinterest
     // confirms its first request (1,000) and holds the second (200). That one is killed.
     fake.freezeAfter(1)

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TagwardenApp } from '../../server/app'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
-import { liveCapi, postEvents } from '../helpers/build-app'
+import { liveCapi } from '../helpers/build-app'
 import Redis from 'ioredis'
 import { redisAvailability, startRedis, type RedisServer } from '../helpers/redis'
 import { assertBuilt, kill9, loadLoop, startChild, type Child } from './child'
-import { liveApp, pageVisit, waitFor } from './harness'
+import { acceptEvents, liveApp, waitFor } from './harness'
 
 const IN_FLIGHT = 4
 const BATCH = 1000
@@ -44,21 +44,12 @@ const received = (ids: string[]) => {
   const at = copies()
   return ids.every((id) => at.has(id))
 }
-async function accept(app: TagwardenApp, prefix: string, n: number): Promise<string[]> {
-  const ids: string[] = []
-  for (let i = 0; i < n; i += 500) {
-    const batch = Array.from({ length: Math.min(500, n - i) }, (_, k) => `${prefix}-${i + k}`)
-    expect((await postEvents(app, { data: batch.map((id) => pageVisit(id)) })).status).toBe(202)
-    ids.push(...batch)
-  }
-  return ids
-}
 
 describe('unknown outcomes, in process (timings scaled down)', () => {
   it('answers lost after Pinterest processed them, for a while: re-sends stay within the requests first in flight plus one event per lost probe', async () => {
     fake = await startFakeCapi()
     ;({ tw } = await liveApp(fake, {}, { backoff: { baseMs: 50, maxMs: 250, maxRetryAfterMs: 250, random: Math.random } }))
-    const acked = await accept(tw, 'lost', 5000)
+    const acked = await acceptEvents(tw, 'lost', 5000)
     fake.setFaults({ loseRate: 1 })
     tw.start()
     await waitFor('several answers lost', () => fake.lost >= IN_FLIGHT + 4)
@@ -75,7 +66,7 @@ describe('unknown outcomes, in process (timings scaled down)', () => {
   it('answers later than the request timeout: the timeout doubles (up to half the lease), the backlog goes through with at most one extra copy per event', async () => {
     fake = await startFakeCapi()
     ;({ tw } = await liveApp(fake, {}, { requestTimeoutMs: 1_000, leaseMs: 10_000, backoff: { baseMs: 50, maxMs: 250, maxRetryAfterMs: 250, random: Math.random } }))
-    const acked = await accept(tw, 'late', 5000)
+    const acked = await acceptEvents(tw, 'late', 5000)
     // Every answer comes 2 s after Pinterest processed the request, and stays that slow.
     fake.setFaults({ answerDelayMs: 2_000 })
     tw.start()
