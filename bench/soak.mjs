@@ -73,7 +73,6 @@ async function soak(body) {
     const cpu = cpuMicros(pid)
     const events = line.offered - prev.offered
     rows.push({
-      million: rows.length + 1,
       offered: line.offered,
       eventsPerS: Math.round(((line.acked - prev.acked) / (line.at - prev.at)) * 1000),
       cpuUsPerEvent: +((cpu - prev.cpu) / events).toFixed(1),
@@ -83,7 +82,7 @@ async function soak(body) {
       load1: +loadavg()[0].toFixed(2),
     })
     const r = rows.at(-1)
-    console.log(`  ${String(r.million).padStart(2)}: ${r.eventsPerS} events/s, ${r.cpuUsPerEvent} µs CPU/event, RSS ${r.rssMb} MiB, ${r.capiPer1000} CAPI req/1k, not yet delivered ${r.backlog}, load ${r.load1}`)
+    console.log(`  ${(r.offered / 1e6).toFixed(1).padStart(4)} M: ${r.eventsPerS} events/s, ${r.cpuUsPerEvent} µs CPU/event, RSS ${r.rssMb} MiB, ${r.capiPer1000} CAPI req/1k, not yet delivered ${r.backlog}, load ${r.load1}`)
     prev = { at: line.at, offered: line.offered, acked: line.acked, cpu, requests: s.requests, events: s.events }
   }
   let chain = Promise.resolve()
@@ -147,8 +146,8 @@ async function main() {
     writeFileSync(join(here, `results/soak-${body}.json`), JSON.stringify(out, null, 2))
     if (r.refused) console.log(`refused: ${r.refused} events, by status: ${JSON.stringify(r.refusedBy)}`)
     console.log(`\nbody ${body}: ${r.acked.toLocaleString('en')} acked in ${r.loadSeconds.toFixed(0)} s; ${r.capiRequests} CAPI requests; forgotten early ${r.forgottenEarly}; RSS at end ${Math.round(r.rssEndMb)} MiB, peak ${Math.round(r.peakRssMb)} MiB; last/first million events/s ${r.lastVsFirstEventsPerS}`)
-    console.log('million | events/s | CPU µs/event | RSS MiB | CAPI req/1k | lost | duplicated | load avg')
-    for (const row of r.rows) console.log(`${row.million} | ${row.eventsPerS} | ${row.cpuUsPerEvent} | ${row.rssMb} | ${row.capiPer1000} | ${row.lost} | ${row.duplicated} | ${row.load1}`)
+    console.log('events (M) | events/s | CPU µs/event | RSS MiB | CAPI req/1k | lost | duplicated | load avg')
+    for (const row of r.rows) console.log(`${(row.offered / 1e6).toFixed(1)} | ${row.eventsPerS} | ${row.cpuUsPerEvent} | ${row.rssMb} | ${row.capiPer1000} | ${row.lost} | ${row.duplicated} | ${row.load1}`)
   }
 }
 
