@@ -4,7 +4,8 @@
 //   node bench/run.mjs [--quick] [--profile]
 //   --quick    shorter runs (a smoke test of the harness, numbers are noisier)
 //   --profile  run the server under `node --cpu-prof`; the .cpuprofile lands in bench/results/profile/
-import { spawn, execFile } from 'node:child_process'
+import { execFile } from 'node:child_process'
+import { children, start, statusMb as status } from './spawn.mjs'
 import { promisify } from 'node:util'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir, cpus, totalmem } from 'node:os'
@@ -17,32 +18,6 @@ const root = join(here, '..')
 const QUICK = process.argv.includes('--quick')
 const PROFILE = process.argv.includes('--profile')
 const DURATION = QUICK ? 3 : 6
-const children = []
-
-/** Start a node process and wait until its output matches `ready` (its port in group 1). */
-function start(args, env, ready, nodeArgs = []) {
-  const child = spawn(process.execPath, [...nodeArgs, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(child)
-  let out = ''
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start within 20 s:\n${out}`)), 20_000)
-    const on = (c) => {
-      if (out.length < 65_536) out += c
-      const m = ready.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        // Keep draining the pipes (a full pipe would block the child), without keeping the text.
-        child.stdout.removeListener('data', on).on('data', () => {})
-        child.stderr.removeListener('data', on).on('data', () => {})
-        const stop = () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', () => r()), child.kill('SIGTERM'))))
-        resolve({ child, port: Number(m[1]), stop })
-      }
-    }
-    child.stdout.on('data', on)
-    child.stderr.on('data', on)
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited ${code}:\n${out}`)))
-  })
-}
 
 /** Events each server was sent (requests × events per request), by URL. */
 const eventsSent = new Map()
@@ -67,7 +42,6 @@ async function compare(target, baseline, rounds = QUICK ? 1 : 3) {
   return { target: median(t), baseline: median(b), runs: { target: t.map((r) => r.rps), baseline: b.map((r) => r.rps) } }
 }
 
-const status = (pid, field) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024
 const stats = async (url) => (await fetch(`${url}/_stats`)).json()
 const pct = (xs, p) => {
   if (!xs.length) return NaN

@@ -81,6 +81,24 @@ const envSchema = z.object({
     .min(1000, 'TAGWARDEN_IDEMPOTENCY_MAX_IDS must be between 1000 and 100000000 (≈ 100 bytes each)')
     .max(100_000_000, 'TAGWARDEN_IDEMPOTENCY_MAX_IDS must be between 1000 and 100000000 (≈ 100 bytes each)')
     .default(2_000_000),
+  TAGWARDEN_BACKOFF_MAX_S: z.coerce
+    .number({ error: 'TAGWARDEN_BACKOFF_MAX_S must be a number of seconds' })
+    .int('TAGWARDEN_BACKOFF_MAX_S must be a whole number of seconds')
+    .min(1, 'TAGWARDEN_BACKOFF_MAX_S must be between 1 and 3600 seconds')
+    .max(3600, 'TAGWARDEN_BACKOFF_MAX_S must be between 1 and 3600 seconds')
+    .default(60),
+  TAGWARDEN_RETRY_AFTER_MAX_S: z.coerce
+    .number({ error: 'TAGWARDEN_RETRY_AFTER_MAX_S must be a number of seconds' })
+    .int('TAGWARDEN_RETRY_AFTER_MAX_S must be a whole number of seconds')
+    .min(1, 'TAGWARDEN_RETRY_AFTER_MAX_S must be between 1 and 86400 seconds')
+    .max(86_400, 'TAGWARDEN_RETRY_AFTER_MAX_S must be between 1 and 86400 seconds')
+    .default(300),
+  TAGWARDEN_REDIS_WAIT_REPLICAS: z.coerce
+    .number({ error: 'TAGWARDEN_REDIS_WAIT_REPLICAS must be a number of replicas' })
+    .int('TAGWARDEN_REDIS_WAIT_REPLICAS must be a whole number of replicas')
+    .min(0, 'TAGWARDEN_REDIS_WAIT_REPLICAS must be between 0 and 5')
+    .max(5, 'TAGWARDEN_REDIS_WAIT_REPLICAS must be between 0 and 5')
+    .default(0),
   TAGWARDEN_ONETRUST_GROUP: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'TAGWARDEN_ONETRUST_GROUP must be a OneTrust group id like C0004')
@@ -146,6 +164,12 @@ export interface Config {
     maxQueue: number
     /** Local outbox: at most this many delivered/dead event_ids remembered; the oldest are forgotten early beyond it. */
     idempotencyMaxIds: number
+    /** Longest wait between tries while requests fail (a one-event probe at least this often). */
+    backoffMaxS: number
+    /** Longest Retry-After honoured; a longer one is capped to this. */
+    retryAfterMaxS: number
+    /** Redis: an event is acknowledged only once this many replicas have it (WAIT), so a failover cannot lose it. */
+    redisWaitReplicas: number
   }
   /** OneTrust group id meaning "targeting/marketing", inlined into the loader. */
   onetrustGroup: string
@@ -210,7 +234,12 @@ function parseStorage(raw: string, problems: string[]): StorageSpec {
   if (raw === 'memory:' || raw === 'memory') return { kind: 'memory' }
   if (raw.startsWith('fs:') && raw.length > 3) return { kind: 'fs', dir: raw.slice(3) }
   if (/^rediss?:\/\/./.test(raw)) return { kind: 'redis', url: raw }
-  problems.push(`TAGWARDEN_STORAGE must be fs:<dir>, memory: or redis://…, got "${raw.replace(/\/\/[^@/]*@/, '//<credentials>@').slice(0, 80)}"`)
+  if (/^redis\+sentinel:\/\/([^@/]*@)?[^/@]+:\d+(,[^/,]+:\d+)*\/[^/?#]+(\/\d{1,2})?$/.test(raw)) return { kind: 'redis', url: raw }
+  if (raw.startsWith('redis+sentinel:')) {
+    problems.push('TAGWARDEN_STORAGE: a Sentinel URL looks like redis+sentinel://[:password@]host:26379[,host2:26379]/<master name>[/<db>]')
+    return { kind: 'memory' }
+  }
+  problems.push(`TAGWARDEN_STORAGE must be fs:<dir>, memory:, redis://… or redis+sentinel://…, got "${raw.replace(/\/\/[^@/]*@/, '//<credentials>@').slice(0, 80)}"`)
   return { kind: 'memory' }
 }
 
@@ -290,6 +319,9 @@ export function parseConfig(env: Record<string, string | undefined>, file: Recor
       flushIntervalMs: e.TAGWARDEN_FLUSH_INTERVAL_MS,
       maxQueue: e.TAGWARDEN_MAX_QUEUE,
       idempotencyMaxIds: e.TAGWARDEN_IDEMPOTENCY_MAX_IDS,
+      backoffMaxS: e.TAGWARDEN_BACKOFF_MAX_S,
+      retryAfterMaxS: e.TAGWARDEN_RETRY_AFTER_MAX_S,
+      redisWaitReplicas: e.TAGWARDEN_REDIS_WAIT_REPLICAS,
     },
     onetrustGroup: e.TAGWARDEN_ONETRUST_GROUP,
     countryHeader: e.TAGWARDEN_COUNTRY_HEADER,

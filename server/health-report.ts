@@ -4,7 +4,11 @@ import type { Runtime } from './runtime'
 const HEALTHY_STATES = new Set(['ok', 'dry-run'])
 
 /** A delivery problem as a bounded word, so health never carries text an upstream sent (tokens, e-mails). */
-export type ReasonClass = 'auth' | 'not-found' | 'rate-limited' | 'upstream-5xx' | 'rejected' | 'timeout' | 'network' | 'shutdown' | 'too-old' | 'other'
+export type ReasonClass = 'auth' | 'not-found' | 'rate-limited' | 'upstream-5xx' | 'rejected' | 'timeout' | 'network' | 'unreadable-answer' | 'shutdown' | 'too-old' | 'other'
+
+/** Reasons the delivery core already writes as a bounded word (a waiting destination's WaitReason). */
+const WORDS = new Set<string>(['rate-limited', 'upstream-5xx', 'timeout', 'network', 'unreadable-answer'])
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
 
 /**
  * Classify a delivery reason. The reasons the delivery core writes start with the HTTP status
@@ -14,6 +18,7 @@ export type ReasonClass = 'auth' | 'not-found' | 'rate-limited' | 'upstream-5xx'
  */
 export function classifyReason(reason: string | undefined, status?: number): ReasonClass | undefined {
   if (reason === undefined && status === undefined) return undefined
+  if (reason !== undefined && WORDS.has(reason)) return reason as ReasonClass
   const code = status ?? Number(/^(\d{3}) from /.exec(reason ?? '')?.[1] ?? 0)
   if (code === 401 || code === 403) return 'auth'
   if (code === 404) return 'not-found'
@@ -37,6 +42,7 @@ export function renderDelivery(status: Record<string, unknown>): Record<string, 
   const out: Record<string, unknown> = { state: status.state }
   for (const [k, v] of Object.entries(status)) {
     if (typeof v === 'number') out[k] = v
+    else if ((k === 'since' || k === 'until') && typeof v === 'string' && ISO_TIME.test(v)) out[k] = v
     else if (k === 'counts' && v && typeof v === 'object') out[k] = v
   }
   const reason = classifyReason(typeof status.reason === 'string' ? status.reason : undefined, typeof status.http_status === 'number' ? status.http_status : undefined)
@@ -64,7 +70,7 @@ export async function healthDetails(rt: Runtime): Promise<Record<string, unknown
   const alerts: string[] = []
   if (store.state !== 'ok') alerts.push(`[tagwarden] storage (${rt.store.kind}) ${store.reason === 'unreachable' ? 'is unreachable' : 'failed a write'}: /v1/events and webhooks answer 503, beacons are forwarded without their server-side copy`)
   for (const [name, s] of Object.entries(delivery)) {
-    if (!HEALTHY_STATES.has(String(s.state))) alerts.push(`[tagwarden] [${name}] ${String(s.state)}${s.reason ? `: ${String(s.reason)}` : ''}`)
+    if (!HEALTHY_STATES.has(String(s.state))) alerts.push(`[tagwarden] [${name}] ${String(s.state)}${s.reason ? `: ${String(s.reason)}` : ''}${s.until ? ` until ${String(s.until)}` : ''}`)
   }
   return {
     status: alerts.length ? 'degraded' : 'ok',

@@ -10,7 +10,7 @@ export interface DestinationRecord {
   /** queued | duplicate | suppressed | invalid | sent | retrying (with the reason) | dead (dead-lettered, with the reason) | dry-run */
   state: string
   detail?: string
-  /** The wire payload, recorded only in dry-run and kept in memory only: it holds the raw IP, user agent and click id Pinterest would get. */
+  /** The wire payload, recorded only in dry-run and kept in memory only, for at most JOURNAL_PAYLOAD_TTL_MS: it holds the raw IP, user agent and click id Pinterest would get. */
   payload?: unknown
   at?: number
   /** Names of the identifiers this destination gets after consent (never their values). */
@@ -43,7 +43,7 @@ export interface Journal {
   recent(limit?: number): JournalEntry[]
   /** Changes on every add or update: a cheap freshness token (ETag) for the inspector. */
   version(): number
-  /** Persist the recent history (called on an interval and at shutdown). */
+  /** Drop dry-run payloads older than their TTL, then persist the recent history without payloads (called on an interval, idle or not, and at shutdown). */
   save(): Promise<void>
   load(): Promise<void>
   /** New events not recorded because the sampling budget was spent (since start). */
@@ -58,9 +58,13 @@ export interface JournalOptions {
   /** New entries recorded per second at most, after a burst of `burst`. Default 500 and 1,000. */
   perSecond?: number
   burst?: number
+  /** How long a dry-run payload (raw IP, UA, click id) is kept in memory. Default JOURNAL_PAYLOAD_TTL_MS. */
+  payloadTtlMs?: number
 }
 
 const KEY = 'journal:recent'
+/** Dry-run payloads (raw identifiers) are shown by the inspector for an hour, then dropped from memory; they never reach storage. */
+export const JOURNAL_PAYLOAD_TTL_MS = 3_600_000
 
 /**
  * A bounded history of recent events with their per-destination decisions and delivery states:
@@ -70,8 +74,10 @@ const KEY = 'journal:recent'
  * and keeping each one that long measurably costs throughput (≈ 3 µs per event on the bench).
  */
 export function createJournal(storage: Storage, options: JournalOptions = {}): Journal {
-  const { size = 500, now = Date.now, perSecond = 500, burst = 1000 } = options
+  const { size = 500, now = Date.now, perSecond = 500, burst = 1000, payloadTtlMs = JOURNAL_PAYLOAD_TTL_MS } = options
   const entries = new Map<string, JournalEntry>()
+  /** Entries holding a payload, with when it was recorded (checked on every save: at most `size`). */
+  const withPayload = new Map<string, number>()
   let dirty = false
   let version = 0
   let tokens = burst
@@ -122,6 +128,7 @@ export function createJournal(storage: Storage, options: JournalOptions = {}): J
     if (!e) return
     version++
     e.destinations[dest] = { ...{ action: 'allow', rule: 'unknown', state: 'queued' }, ...e.destinations[dest], ...patch }
+    if (patch.payload !== undefined) withPayload.set(eventId, now())
     dirty = true
   }
 
@@ -134,9 +141,26 @@ export function createJournal(storage: Storage, options: JournalOptions = {}): J
     return true
   }
 
+  /** Forget payloads recorded more than the TTL ago (and those of entries no longer kept). */
+  function expirePayloads(): void {
+    const limit = now() - payloadTtlMs
+    for (const [id, at] of withPayload) {
+      if (at > limit && entries.has(id)) continue
+      withPayload.delete(id)
+      const e = entries.get(id)
+      if (!e) continue
+      const stripped = withoutPayloads(e)
+      if (stripped !== e) {
+        entries.set(id, stripped)
+        version++
+      }
+    }
+  }
+
   const recent = (limit = size) => [...entries.values()].slice(-limit).reverse()
 
   async function save(): Promise<void> {
+    if (withPayload.size) expirePayloads()
     if (!dirty) return
     dirty = false
     // Dry-run payloads carry the raw IP, user agent and click id Pinterest would get: shown by the
@@ -146,7 +170,13 @@ export function createJournal(storage: Storage, options: JournalOptions = {}): J
 
   async function load(): Promise<void> {
     const saved = await storage.getItem<JournalEntry[]>(KEY)
-    if (Array.isArray(saved)) for (const e of saved.slice(-size)) entries.set(e.event_id, e)
+    if (!Array.isArray(saved)) return
+    for (const e of saved.slice(-size)) {
+      const clean = withoutPayloads(e)
+      // A journal saved by an older version may hold payloads: rewritten without them on the next save.
+      if (clean !== e) dirty = true
+      entries.set(e.event_id, clean)
+    }
   }
 
   return { add, update, note, recent, version: () => version, save, load, skipped: () => skipped }

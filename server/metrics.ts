@@ -26,8 +26,8 @@ export interface MetricsOptions {
   destinations: string[]
   /** Events waiting per destination, read at scrape time. */
   outboxDepth?: (dest: string) => Promise<number>
-  /** Delivery state per destination (`paused` after a 401/403), read at scrape time. */
-  deliveryState?: () => Record<string, { state: string }>
+  /** Delivery state per destination (`paused` after a 401/403, `waiting` with `until` after failures), read at scrape time. */
+  deliveryState?: () => Record<string, { state: string; until?: string }>
   /** Event_ids a local outbox forgot before 48 h (TAGWARDEN_IDEMPOTENCY_MAX_IDS reached), read at scrape time. */
   forgottenEarly?: () => number
   /** Events the inspector's journal did not record (sampled out under load), read at scrape time. */
@@ -48,6 +48,8 @@ export interface Metrics {
   delivered(dest: string, acceptedAt: number): void
   /** Events handed to the dead-letter store. */
   deadLettered(dest: string, count?: number): void
+  /** A destination started waiting after failed requests (one per episode, however many requests failed). */
+  waitStarted(dest: string, reason: string): void
   /** Events refused (API, webhooks) or server-side copies dropped (beacons) because the outbox was full. */
   refused(dest: string, count: number): void
   /** Server-side copies not taken: `too_old` (older than TAGWARDEN_MAX_EVENT_AGE_DAYS), `storage` (store unreachable; the beacon itself was still forwarded). */
@@ -102,6 +104,16 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     const now = new Set(paused())
     for (const d of new Set([...opts.destinations, ...now])) g.labels(d).set(now.has(d) ? 1 : 0)
   })
+  const waits = registry.counter('tagwarden_delivery_waits_total', 'Wait episodes started after failed requests (429, 5xx, network, timeout), by reason.', ['destination', 'reason'])
+  const waiting = () => Object.entries(opts.deliveryState?.() ?? {}).filter(([, s]) => s.state === 'waiting')
+  registry.gauge('tagwarden_destination_waiting', '1 while a destination waits after failed requests (events kept; one probe when the wait ends).', ['destination'], (g) => {
+    const w = new Set(waiting().map(([d]) => d))
+    for (const d of new Set([...opts.destinations, ...w])) g.labels(d).set(w.has(d) ? 1 : 0)
+  })
+  registry.gauge('tagwarden_destination_wait_seconds', 'Seconds until a waiting destination tries again (0 when not waiting).', ['destination'], (g) => {
+    const w = new Map(waiting().map(([d, s]) => [d, s.until ? Math.max(0, (Date.parse(s.until) - now()) / 1000) : 0]))
+    for (const d of new Set([...opts.destinations, ...w.keys()])) g.labels(d).set(w.get(d) ?? 0)
+  })
   for (const d of opts.destinations) {
     sent.labels(d)
     dead.labels(d)
@@ -147,6 +159,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       latency.labels().observe(Math.max(0, now() - acceptedAt) / 1000)
     },
     deadLettered: (dest, count = 1) => dead.labels(dest).inc(count),
+    waitStarted: (dest, reason) => waits.labels(dest, reason).inc(),
     refused: (dest, count) => refused.labels(dest).inc(count),
     dropped: (source, reason, count) => dropped.labels(source, reason).inc(count),
     scriptCache: (state) => scripts.labels(state).inc(),

@@ -77,6 +77,8 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
     maxEventAgeMs: config.delivery.maxEventAgeDays * 86_400_000,
     maxQueue: config.delivery.maxQueue,
     maxRememberedIds: config.delivery.idempotencyMaxIds,
+    segmentMaxAgeMs: deps.delivery?.segmentMaxAgeMs,
+    redisWaitReplicas: config.delivery.redisWaitReplicas,
     log,
   })
   const journal = createJournal(store.storage, { now })

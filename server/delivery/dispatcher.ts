@@ -12,6 +12,8 @@ import { createSender, type Sender, type SenderOptions, type SenderStatus } from
 export interface DeliveryOptions extends SenderOptions {
   /** Send what waits at least this often, even when less than a full batch (TAGWARDEN_FLUSH_INTERVAL_MS). Default 1,000. */
   flushIntervalMs: number
+  /** `fs:` outbox: a segment file is closed (and deleted once delivered) this long after it was opened. Default 60,000. */
+  segmentMaxAgeMs?: number
 }
 
 export interface DispatcherDeps {
@@ -28,7 +30,7 @@ export interface DispatcherDeps {
   options?: Partial<DeliveryOptions>
   sleep?: (ms: number) => Promise<void>
   /** Requests, deliveries and dead letters are counted here when given. */
-  metrics?: Pick<Metrics, 'request' | 'delivered' | 'deadLettered'>
+  metrics?: Pick<Metrics, 'request' | 'delivered' | 'deadLettered' | 'waitStarted'>
 }
 
 export interface Dispatcher {
@@ -38,7 +40,7 @@ export interface Dispatcher {
   start(intervalMs?: number): void
   /** Stop background delivery; with `drainMs`, keep delivering that long first. What is left stays persisted. */
   stop(drainMs?: number): Promise<void>
-  /** Per destination: ok | backoff | paused | dry-run, with counters (for health and metrics). */
+  /** Per destination: ok | waiting (with reason and until) | paused | dry-run, with counters (for health and metrics). */
   status(): Record<string, SenderStatus>
 }
 
@@ -52,7 +54,7 @@ export function deliveryOptions(config: Config, over: Partial<DeliveryOptions> =
     leaseMs: 120_000,
     probeIntervalMs: 60_000,
     ...over,
-    backoff: { ...DEFAULT_BACKOFF, ...over.backoff },
+    backoff: { ...DEFAULT_BACKOFF, maxMs: config.delivery.backoffMaxS * 1000, maxRetryAfterMs: config.delivery.retryAfterMaxS * 1000, ...over.backoff },
   }
 }
 

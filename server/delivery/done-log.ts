@@ -10,10 +10,11 @@ interface Piece { at: number; sent: string[]; dead: string[]; deadAt?: number }
 export interface DoneEntry { dest: string; state: 'sent' | 'dead'; at: number; ids: string[] }
 
 export interface DoneLog {
-  /** Read the log from the given keys (all storage keys), oldest first; drops expired slices. */
-  load(keys: string[]): Promise<DoneEntry[]>
-  /** Append ids just delivered or dead-lettered; calls in the same tick become one piece (one write per batch, never per event). */
+  /** Read the log (`keys`: all storage keys, for the key layout), oldest first, one entry at a time; drops expired slices. */
+  load(keys: string[], each: (entry: DoneEntry) => void): Promise<void>
+  /** Append ids just delivered or dead-lettered; calls in the same tick become one piece (one write per request, never per event). */
   append(dest: string, sent: string[], dead: string[]): Promise<void>
+  close?(): Promise<void>
 }
 
 /**
@@ -32,11 +33,8 @@ export function createDoneLog(storage: Storage, now: () => number, ttlMs: number
     if (keys) keys.push(key)
     else byBucket.set(bucket, [key])
   }
-  /** Appends made in the same tick (the leases of one delivered batch settle together) share one piece. */
-  const pending = new Map<string, { sent: string[]; dead: string[]; written: Promise<void> }>()
 
-  async function load(keys: string[]): Promise<DoneEntry[]> {
-    const out: DoneEntry[] = []
+  async function load(keys: string[], each: (entry: DoneEntry) => void): Promise<void> {
     for (const key of keys.filter((k) => k.startsWith(`${PREFIX}:`)).sort()) {
       const [, dest, bucket] = key.split(':')
       track(dest, parseInt(bucket, 36), key)
@@ -47,30 +45,14 @@ export function createDoneLog(storage: Storage, now: () => number, ttlMs: number
         for (const key of byBucket.get(bucket)!) {
           const p = await storage.getItem<Piece>(key)
           if (!p?.at) continue
-          out.push({ dest, state: 'dead', at: p.deadAt ?? p.at, ids: p.dead ?? [] }, { dest, state: 'sent', at: p.at, ids: p.sent ?? [] })
+          each({ dest, state: 'dead', at: p.deadAt ?? p.at, ids: p.dead ?? [] })
+          each({ dest, state: 'sent', at: p.at, ids: p.sent ?? [] })
         }
       }
     }
-    return out
   }
 
-  function append(dest: string, sent: string[], dead: string[]): Promise<void> {
-    let group = pending.get(dest)
-    if (!group) {
-      const g = { sent: [] as string[], dead: [] as string[], written: Promise.resolve() }
-      g.written = new Promise<void>((resolve, reject) => {
-        setImmediate(() => {
-          pending.delete(dest)
-          write(dest, g.sent, g.dead).then(resolve, reject)
-        })
-      })
-      pending.set(dest, g)
-      group = g
-    }
-    for (const id of sent) group.sent.push(id)
-    for (const id of dead) group.dead.push(id)
-    return group.written
-  }
+  const append = groupAppends(write)
 
   async function write(dest: string, sent: string[], dead: string[]): Promise<void> {
     const at = now()
@@ -109,4 +91,30 @@ export function createDoneLog(storage: Storage, now: () => number, ttlMs: number
   }
 
   return { load, append }
+}
+
+/**
+ * Appends made in the same tick (the leases of one request settle together) become one `write` per
+ * destination: one piece or line per request, never one per event.
+ * @example const append = groupAppends((dest, sent, dead) => writeLine(dest, sent, dead))
+ */
+export function groupAppends(write: (dest: string, sent: string[], dead: string[]) => Promise<void>): DoneLog['append'] {
+  const pending = new Map<string, { sent: string[]; dead: string[]; written: Promise<void> }>()
+  return (dest, sent, dead) => {
+    let group = pending.get(dest)
+    if (!group) {
+      const g = { sent: [] as string[], dead: [] as string[], written: Promise.resolve() }
+      g.written = new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          pending.delete(dest)
+          write(dest, g.sent, g.dead).then(resolve, reject)
+        })
+      })
+      pending.set(dest, g)
+      group = g
+    }
+    for (const id of sent) group.sent.push(id)
+    for (const id of dead) group.dead.push(id)
+    return group.written
+  }
 }

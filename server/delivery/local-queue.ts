@@ -1,7 +1,8 @@
 import type { Storage } from 'unstorage'
 import { randomUUID } from 'node:crypto'
 import { createMarks } from './idempotency'
-import { createDoneLog } from './done-log'
+import { createDoneLog, type DoneLog } from './done-log'
+import { createDoneFileLog } from './done-file-log'
 import { createFileLog, createKeyLog, type Chunk, type SegmentLog } from './segment-log'
 import type { DeadLetter, Lease, OutboxItem, QueueStore, ReplayResult, Settlement } from './types'
 import { SENT_TTL_MS } from './types'
@@ -18,10 +19,16 @@ export interface LocalQueueOptions {
   dir?: string
   /** At most this many finished (sent/dead) event_ids are remembered; the oldest are forgotten early beyond it. */
   maxRememberedIds?: number
+  /** `fs:` only: a segment file is closed this long after it was opened, on a timer (default 60 s). */
+  segmentMaxAgeMs?: number
 }
 
-/** One group commit in memory: the unit of leasing. */
-interface Seg { items: Map<string, OutboxItem>; notBefore: number; token?: string; until: number }
+/**
+ * One group commit in memory, the unit of leasing: only the ids still waiting and their attempt
+ * counts (≈ 100 bytes an event with its queued mark). The events themselves stay in the segment log
+ * and are read back when leased, so a backlog of a million events costs ≈ 150 MB, not gigabytes.
+ */
+interface Seg { ids: Map<string, number>; notBefore: number; token?: string; until: number }
 
 /** Key of the marker a `tagwarden dlq replay` in another process touches so the server rescans. */
 const RESCAN_KEY = 'outbox-rescan'
@@ -30,14 +37,16 @@ const dlqKey = (dest: string, id: string) => `dlq:${dest}:${encodeURIComponent(i
 /**
  * The outbox on any unstorage driver (fs, memory), for ONE process. Durable state: the commits in a
  * segment log (append-only files on `fs:`, one key per commit otherwise — never rewritten in place,
- * so a kill -9 cannot damage an acknowledged commit), append-only done logs (sent/dead ids) and one
- * key per dead letter. Leases, retry delays and idempotency marks live in memory and are rebuilt
- * from storage at start.
+ * so a kill -9 cannot damage an acknowledged commit), an append-only done log of sent/dead ids
+ * (files on `fs:`, keys otherwise) and one key per dead letter. Leases, retry delays and idempotency
+ * marks live in memory and are rebuilt from storage at start.
  */
-export function createLocalQueue(storage: Storage, now: () => number = Date.now, { passive = false, dir, maxRememberedIds }: LocalQueueOptions = {}): QueueStore {
+export function createLocalQueue(storage: Storage, now: () => number = Date.now, { passive = false, dir, maxRememberedIds, segmentMaxAgeMs }: LocalQueueOptions = {}): QueueStore {
   const marks = createMarks(now, SENT_TTL_MS, maxRememberedIds)
-  const done = createDoneLog(storage, now, SENT_TTL_MS, !passive)
-  const log: SegmentLog = dir ? createFileLog(dir, storage, { passive, now }) : createKeyLog(storage, { passive, now })
+  // On fs, done pieces written as keys by an older version are still read (and expire) at start.
+  const keyDone = createDoneLog(storage, now, SENT_TTL_MS, !passive)
+  const done: DoneLog = dir ? createDoneFileLog(dir, { now, ttlMs: SENT_TTL_MS, passive }) : keyDone
+  const log: SegmentLog = dir ? createFileLog(dir, storage, { passive, now, maxAgeMs: segmentMaxAgeMs }) : createKeyLog(storage, { passive, now })
   const segs = new Map<string, Map<string, Seg>>()
   /** Items waiting per destination (kept up to date so depth() is O(1) on the accept path). */
   const counts = new Map<string, number>()
@@ -48,17 +57,17 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
 
   async function load(chunks: Chunk[]): Promise<void> {
     for (const c of chunks) {
-      const items = new Map<string, OutboxItem>()
+      const ids = new Map<string, number>()
       for (const item of c.items) {
         const m = marks.get(c.dest, item.id)
         // Sent is final; a dead mark older than this commit means the commit is a replay.
         if (m?.state === 'sent' || m?.state === 'queued' || (m?.state === 'dead' && m.at >= c.t)) continue
         marks.set(c.dest, item.id, 'queued', item.at)
-        items.set(item.id, item)
+        ids.set(item.id, item.attempts ?? 0)
       }
-      if (items.size) {
-        destSegs(c.dest).set(c.key, { items, notBefore: 0, until: 0 })
-        count(c.dest, items.size)
+      if (ids.size) {
+        destSegs(c.dest).set(c.key, { ids, notBefore: 0, until: 0 })
+        count(c.dest, ids.size)
       }
       // Every item is finished or queued elsewhere: the copy is redundant.
       else await log.release(c.dest, c.key)
@@ -69,9 +78,11 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
   let loaded = false
   const ready = (async () => {
     const keys = await storage.getKeys()
-    for (const e of await done.load(keys)) {
+    const remember = (e: { dest: string; state: 'sent' | 'dead'; at: number; ids: string[] }) => {
       for (const id of e.ids) if (marks.get(e.dest, id)?.state !== 'sent') marks.set(e.dest, id, e.state, e.at)
     }
+    if (done !== keyDone) await keyDone.load(keys, remember)
+    await done.load(keys, remember)
     await load(await log.scan())
     rescanSeen = await storage.getItem(RESCAN_KEY)
     loaded = true
@@ -104,7 +115,7 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
       for (const [id, m] of prior) m ? marks.set(dest, id, m.state, m.at) : marks.delete(dest, id)
       throw error
     }
-    destSegs(dest).set(key, { items: new Map(kept.map((i) => [i.id, i])), notBefore: 0, until: 0 })
+    destSegs(dest).set(key, { ids: new Map(kept.map((i) => [i.id, i.attempts])), notBefore: 0, until: 0 })
     count(dest, kept.length)
     return fresh
   }
@@ -113,29 +124,39 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
     await ready
     await rescanIfTouched()
     const t = now()
-    const out: Lease[] = []
+    const taken: [string, Seg, string][] = []
     const emptied: string[] = []
     let total = 0
     for (const [key, seg] of destSegs(dest)) {
       if (total >= maxItems) break
       if ((seg.token && seg.until > t) || seg.notBefore > before) continue
-      for (const id of seg.items.keys()) {
+      for (const id of seg.ids.keys()) {
         if (marks.get(dest, id)?.state !== 'sent') continue
-        seg.items.delete(id)
+        seg.ids.delete(id)
         count(dest, -1)
       }
-      if (!seg.items.size) {
+      if (!seg.ids.size) {
         emptied.push(key)
         continue
       }
       seg.token = randomUUID()
       seg.until = t + leaseMs
-      out.push({ key, token: seg.token, items: [...seg.items.values()].map((i) => ({ ...i })) })
-      total += seg.items.size
+      taken.push([key, seg, seg.token])
+      total += seg.ids.size
     }
     for (const key of emptied) {
       destSegs(dest).delete(key)
       await log.release(dest, key)
+    }
+    // The events themselves come back from the log: only those still waiting, with their attempts.
+    const out: Lease[] = []
+    for (const [key, seg, token] of taken) {
+      const items: OutboxItem[] = []
+      for (const item of await log.read(dest, key)) {
+        const attempts = seg.ids.get(item.id)
+        if (attempts !== undefined) items.push({ ...item, attempts })
+      }
+      out.push({ key, token, items })
     }
     return out
   }
@@ -158,11 +179,12 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
     for (const id of deadIds) marks.set(dest, id, 'dead')
     const seg = destSegs(dest).get(l.key)
     if (!seg) return
-    for (const id of [...o.sent, ...deadIds]) if (seg.items.delete(id)) count(dest, -1)
-    for (const item of o.retry) if (seg.items.has(item.id)) seg.items.set(item.id, item)
+    for (const id of o.sent) if (seg.ids.delete(id)) count(dest, -1)
+    for (const id of deadIds) if (seg.ids.delete(id)) count(dest, -1)
+    for (const item of o.retry) if (seg.ids.has(item.id)) seg.ids.set(item.id, item.attempts)
     if (o.retry.length) seg.notBefore = o.notBefore
-    if (seg.token === l.token) seg.token = undefined
-    if (!seg.items.size) {
+    if (seg.token === l.token && !o.keep) seg.token = undefined
+    if (!seg.ids.size) {
       destSegs(dest).delete(l.key)
       await log.release(dest, l.key)
     }
@@ -221,6 +243,7 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
     async close() {
       await ready
       await log.close()
+      await done.close?.()
     },
   }
 }

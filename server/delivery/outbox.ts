@@ -22,6 +22,17 @@ export class OutboxFullError extends Error {
   }
 }
 
+/** Thrown by `enqueue` when storage failed to take the commit (Redis unreachable or failing over, disk error): nothing of that call is acknowledged. */
+export class OutboxUnavailableError extends Error {
+  constructor(
+    readonly dest: string,
+    readonly reason: string,
+  ) {
+    super(`[tagwarden] [${dest}] outbox storage unavailable: ${reason}`)
+    this.name = 'OutboxUnavailableError'
+  }
+}
+
 export interface Outbox {
   /**
    * Claim destination + event_id and persist the new items: many calls in one tick become one
@@ -51,8 +62,12 @@ export interface OutboxOptions {
   maxQueue?: number
   /** Local stores: cap on remembered sent/dead event_ids (default 2,000,000). */
   maxRememberedIds?: number
+  /** `fs:` only: close a segment file this long after it was opened (default 60 s); it is deleted once everything in it is delivered. */
+  segmentMaxAgeMs?: number
   /** Where a warning goes (at most hourly) when finished event_ids are forgotten early because of the cap. */
   log?: Logger
+  /** Redis: acknowledge a commit only once this many replicas have it (TAGWARDEN_REDIS_WAIT_REPLICAS). */
+  redisWaitReplicas?: number
 }
 
 /** How stale a Redis depth may be before enqueue reads it again (a local depth is read every time: it is O(1)). */
@@ -67,8 +82,8 @@ const HOUR = 3_600_000
 export function createOutbox(storage: Storage, options: OutboxOptions = {}): Outbox {
   const now = options.now ?? Date.now
   const queue = options.redis
-    ? createRedisQueue(options.redis, { now, queuedTtlMs: (options.maxEventAgeMs ?? 7 * 86_400_000) + 48 * 3_600_000 })
-    : createLocalQueue(storage, now, { passive: options.passive, dir: options.dir, maxRememberedIds: options.maxRememberedIds })
+    ? createRedisQueue(options.redis, { now, queuedTtlMs: (options.maxEventAgeMs ?? 7 * 86_400_000) + 48 * 3_600_000, waitReplicas: options.redisWaitReplicas })
+    : createLocalQueue(storage, now, { passive: options.passive, dir: options.dir, maxRememberedIds: options.maxRememberedIds, segmentMaxAgeMs: options.segmentMaxAgeMs })
   const maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE
   /** Redis depth as last read, plus what this instance added since. */
   const depths = new Map<string, { n: number; at: number }>()
@@ -136,7 +151,7 @@ export function createOutbox(storage: Storage, options: OutboxOptions = {}): Out
             reportForgotten()
             if (added) for (const l of listeners) l(dest, added)
             resolve(fresh)
-          }, reject)
+          }, (error: Error) => reject(new OutboxUnavailableError(dest, error.message)))
         })
       })
       groups.set(dest, g)

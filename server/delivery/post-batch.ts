@@ -4,7 +4,8 @@ import type { LastResponse } from './types'
 
 /** What one request came to: the destination's reading of the answer, or a network problem. */
 export interface Answer {
-  outcome: BatchOutcome | { kind: 'network'; reason: string }
+  /** `network`: no answer; `timeout` when the request was sent and none came in time (its outcome is unknown). */
+  outcome: BatchOutcome | { kind: 'network'; reason: string; timeout?: boolean }
   response: LastResponse
 }
 
@@ -34,7 +35,7 @@ export async function postBatch(
     try { body = JSON.parse(text) } catch { /* not JSON: keep the text */ }
     return { outcome: dest.fromResponse(res.status, body, res.headers, payloads.length), response: { status: res.status, body: text.slice(0, BODY_SNIPPET) } }
   } catch (error) {
-    const reason = timeout.aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : abort?.aborted ? 'aborted at shutdown' : `network error: ${(error as Error).cause ?? (error as Error).message}`
-    return { outcome: { kind: 'network', reason }, response: { status: 0, error: reason } }
+    const reason = timeout.aborted ? `no answer within ${+(timeoutMs / 1000).toFixed(1)} s` : abort?.aborted ? 'aborted at shutdown' : `network error: ${(error as Error).cause ?? (error as Error).message}`
+    return { outcome: { kind: 'network', reason, timeout: timeout.aborted }, response: { status: 0, error: reason } }
   }
 }

@@ -9,6 +9,19 @@ export interface RedisQueueOptions {
   now?: () => number
   /** How long a queued (not yet sent) mark lives: at least the max event age plus the sent TTL. */
   queuedTtlMs?: number
+  /** Commits (and recorded outcomes) wait until this many replicas have them (TAGWARDEN_REDIS_WAIT_REPLICAS). Default 0. */
+  waitReplicas?: number
+}
+
+/** How long a commit waits for its replicas before it is refused (the client then retries). */
+const REPLICA_WAIT_MS = 1_000
+
+/** Thrown by a commit that the primary took but too few replicas confirmed in time: nothing is acknowledged. */
+export class ReplicaWaitError extends Error {
+  constructor(readonly wanted: number, readonly got: number) {
+    super(`[tagwarden] [outbox] only ${got} of ${wanted} Redis replicas confirmed the commit within ${REPLICA_WAIT_MS} ms (TAGWARDEN_REDIS_WAIT_REPLICAS): not acknowledged`)
+    this.name = 'ReplicaWaitError'
+  }
 }
 
 type Script = (...args: (string | number)[]) => Promise<unknown>
@@ -22,7 +35,7 @@ const REPLAY_REASONS: Record<number, string> = { 2: 'already delivered', 3: 'alr
  * in one script. Needs a Redis that keeps its data (AOF `appendfsync everysec` or better).
  * @example const queue = createRedisQueue(store.redis!)
  */
-export function createRedisQueue(redis: Redis, { now = Date.now, queuedTtlMs = 9 * 24 * 3600 * 1000 }: RedisQueueOptions = {}): QueueStore {
+export function createRedisQueue(redis: Redis, { now = Date.now, queuedTtlMs = 9 * 24 * 3600 * 1000, waitReplicas = 0 }: RedisQueueOptions = {}): QueueStore {
   for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 0, lua })
   const run = (name: keyof typeof SCRIPTS, args: (string | number)[]) => (redis as unknown as Record<string, Script>)[name](...args)
   const prefix = (dest: string) => `tagwarden:q:{${dest}}:`
@@ -38,7 +51,14 @@ export function createRedisQueue(redis: Redis, { now = Date.now, queuedTtlMs = 9
     const seg = segmentKey(dest, now(), seq++).split(':').pop()!
     const args: (string | number)[] = [prefix(dest), seg, now(), queuedTtlMs, mode]
     for (const item of items) args.push(item.id, JSON.stringify(item))
-    return (await run('twCommit', args)) as number[]
+    const codes = (await run('twCommit', args)) as number[]
+    if (waitReplicas > 0 && codes.includes(1)) {
+      // Replication is asynchronous: without this, a primary that dies right after answering can
+      // take acknowledged events with it when a replica is promoted.
+      const got = Number(await redis.wait(waitReplicas, REPLICA_WAIT_MS))
+      if (got < waitReplicas) throw new ReplicaWaitError(waitReplicas, got)
+    }
+    return codes
   }
 
   async function lease(dest: string, maxItems: number, leaseMs: number, before?: number): Promise<Lease[]> {
@@ -82,11 +102,14 @@ export function createRedisQueue(redis: Redis, { now = Date.now, queuedTtlMs = 9
     lease,
     renew,
     async settle(dest, l, o) {
-      const args: (string | number)[] = [prefix(dest), l.key, l.token, SENT_TTL_MS, Math.max(0, o.notBefore), o.sent.length, ...o.sent, o.dead.length]
+      const args: (string | number)[] = [prefix(dest), l.key, l.token, SENT_TTL_MS, Math.max(0, o.notBefore), o.keep ? 1 : 0, o.sent.length, ...o.sent, o.dead.length]
       for (const d of o.dead) args.push(d.item.id, JSON.stringify(d))
       args.push(o.retry.length)
       for (const item of o.retry) args.push(item.id, JSON.stringify(item))
       await run('twSettle', args)
+      // Sent marks reach the replicas before the next request (a failover keeps them); when the
+      // replicas lag, delivery goes on: at worst those events are sent again after a failover.
+      if (waitReplicas > 0 && (o.sent.length || o.dead.length)) await redis.wait(waitReplicas, REPLICA_WAIT_MS)
     },
     async wasSent(dest, ids) {
       if (!ids.length) return []

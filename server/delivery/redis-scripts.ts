@@ -74,13 +74,14 @@ end
 return held`
 
 /**
- * ARGV: prefix, segment, token, sentTtlMs, notBefore, nSent, sent ids…, nDead, (id, json)…, nRetry, (id, json)….
- * Sent and dead marks are written whether or not the lease is still held: they are facts.
+ * ARGV: prefix, segment, token, sentTtlMs, notBefore, keep (1 = record only, the lease stays), nSent,
+ * sent ids…, nDead, (id, json)…, nRetry, (id, json)…. Sent and dead marks are written whether or not
+ * the lease is still held: they are facts.
  */
 export const SETTLE = `
-local p, seg, token, ttl, notBefore = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local p, seg, token, ttl, notBefore, keep = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local sk, lk = p .. 'seg:' .. seg, p .. 'lease:' .. seg
-local i, removed = 6, 0
+local i, removed = 7, 0
 local nSent = tonumber(ARGV[i]); i = i + 1
 for k = 1, nSent do
   redis.call('SET', p .. 'idem:' .. ARGV[i], 's', 'PX', ttl)
@@ -99,7 +100,7 @@ for k = 1, nRetry do
 end
 if removed > 0 then redis.call('DECRBY', p .. 'count', removed) end
 local empty = redis.call('HLEN', sk) == 0
-if redis.call('GET', lk) == token then
+if keep ~= '1' and redis.call('GET', lk) == token then
   redis.call('DEL', lk)
   if not empty then redis.call('ZADD', p .. 'ready', notBefore, seg) end
 end

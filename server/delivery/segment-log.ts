@@ -1,7 +1,7 @@
 import type { Storage } from 'unstorage'
 import { randomUUID } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises'
-import { writeSync } from 'node:fs'
+import { closeSync, openSync, readSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { OutboxItem } from './types'
 
@@ -25,6 +25,8 @@ export interface SegmentLog {
   append(dest: string, items: OutboxItem[], t: number): Promise<string>
   /** Every persisted commit not seen before by this log (all of them on the first call), oldest first. */
   scan(): Promise<Chunk[]>
+  /** The items of one commit, read back from storage (the queue keeps only ids and attempts in memory). */
+  read(dest: string, key: string): Promise<OutboxItem[]>
   /** All items of this commit are finished: its storage may go (never in passive mode). */
   release(dest: string, key: string): Promise<void>
   close(): Promise<void>
@@ -34,6 +36,8 @@ export interface SegmentLogOptions {
   /** A second process on the same storage (the `dlq` CLI): never delete. */
   passive?: boolean
   now?: () => number
+  /** `fs:` only: close a segment this long after it was opened (default SEGMENT_MAX_AGE_MS), on a timer, idle or not. */
+  maxAgeMs?: number
 }
 
 /** The legacy layout (and the one on `memory:`): one unstorage key per group commit, removed when finished. */
@@ -75,6 +79,11 @@ export function createKeyLog(storage: Storage, { passive = false, now = Date.now
       }
       return out
     },
+    async read(_dest, key) {
+      const value = await storage.getItem<{ items?: OutboxItem[] }>(key)
+      if (!Array.isArray(value?.items)) throw new Error(`[tagwarden] [outbox] commit ${key} is missing from storage`)
+      return value.items
+    },
     async release(_dest, key) {
       known.delete(key)
       if (!passive) await storage.removeItem(key)
@@ -92,19 +101,23 @@ const SUFFIX = '.ndjson'
 export const OUTBOX_LOG_DIR = 'outbox-log'
 
 interface SegFile { live: number; closed: boolean }
-interface OpenSeg { name: string; fh: FileHandle; items: number; lines: number; opened: number }
+interface OpenSeg { name: string; fh: FileHandle; items: number; lines: number; bytes: number; opened: number; timer: NodeJS.Timeout }
+/** A commit's key in a segment file: `<segment>#<line>@<byte offset>+<byte length>`. */
+const lineKey = (name: string, line: number, offset: number, length: number) => `${name}#${line}@${offset}+${length}`
 
 /**
  * The `fs:` outbox as append-only segment files, `<dir>/outbox-log/<dest>/<segment>.ndjson`: one
  * open file per destination, one `write` of one JSON line (`{"t":…,"items":[…]}`) per group commit,
  * acknowledged once the write resolved (survives a kill -9 of the process, not a power loss: no
- * fsync). A segment is closed after SEGMENT_MAX_ITEMS items or SEGMENT_MAX_AGE_MS, and deleted once
- * closed and every commit in it is finished. A torn last line (a crash mid-write) was never
+ * fsync). A segment is closed after SEGMENT_MAX_ITEMS items or, on a timer that runs on an idle
+ * server too, SEGMENT_MAX_AGE_MS after it was opened; it is deleted once closed and every commit in
+ * it is finished. So the raw identifiers of a delivered event (IP, user agent, click id) stay on disk
+ * at most until the later of the segment's 60 s and the last delivery from it. A torn last line (a crash mid-write) was never
  * acknowledged and is skipped when read. A passive process (the `dlq` CLI) never appends to the
  * server's file: each of its commits is a new segment written to a temporary name and renamed into
  * place, so a reader never sees it half-written.
  */
-export function createFileLog(dir: string, storage: Storage, { passive = false, now = Date.now }: SegmentLogOptions = {}): SegmentLog {
+export function createFileLog(dir: string, storage: Storage, { passive = false, now = Date.now, maxAgeMs = SEGMENT_MAX_AGE_MS }: SegmentLogOptions = {}): SegmentLog {
   const root = join(dir, OUTBOX_LOG_DIR)
   const legacy = createKeyLog(storage, { passive, now })
   /** Per destination: segment name → live commits (known to this process). */
@@ -140,6 +153,7 @@ export function createFileLog(dir: string, storage: Storage, { passive = false, 
     const seg = open_.get(dest)
     if (!seg) return
     open_.delete(dest)
+    clearTimeout(seg.timer)
     const f = filesOf(dest).get(seg.name)
     if (f) f.closed = true
     await seg.fh.close().catch(() => {})
@@ -166,12 +180,12 @@ export function createFileLog(dir: string, storage: Storage, { passive = false, 
         await writeFile(tmp, line)
         await rename(tmp, join(destDir(dest), name + SUFFIX))
         filesOf(dest).set(name, { live: 1, closed: true })
-        return `${name}#0`
+        return lineKey(name, 0, 0, line.length)
       })()
     }
     return serial(dest, async () => {
       let seg = open_.get(dest)
-      if (seg && (seg.items >= SEGMENT_MAX_ITEMS || now() - seg.opened >= SEGMENT_MAX_AGE_MS)) {
+      if (seg && (seg.items >= SEGMENT_MAX_ITEMS || now() - seg.opened >= maxAgeMs)) {
         await rotate(dest)
         seg = undefined
       }
@@ -179,7 +193,11 @@ export function createFileLog(dir: string, storage: Storage, { passive = false, 
         await ensureDir(dest)
         const name = newName()
         const fh = await open(join(destDir(dest), name + SUFFIX), 'a')
-        seg = { name, fh, items: 0, lines: 0, opened: now() }
+        // Close it when it is old even if nothing else happens (an idle server): once closed, it is
+        // deleted as soon as everything in it is finished (at once if that is already so).
+        const timer = setTimeout(() => void serial(dest, async () => (open_.get(dest)?.name === name ? rotate(dest) : undefined)).catch(() => {}), maxAgeMs)
+        timer.unref()
+        seg = { name, fh, items: 0, lines: 0, bytes: 0, opened: now(), timer }
         open_.set(dest, seg)
         filesOf(dest).set(name, { live: 0, closed: false })
       }
@@ -192,7 +210,9 @@ export function createFileLog(dir: string, storage: Storage, { passive = false, 
       }
       seg.items += items.length
       filesOf(dest).get(seg.name)!.live++
-      return `${seg.name}#${seg.lines++}`
+      const key = lineKey(seg.name, seg.lines++, seg.bytes, line.length)
+      seg.bytes += line.length
+      return key
     })
   }
 
@@ -209,27 +229,48 @@ export function createFileLog(dir: string, storage: Storage, { passive = false, 
       const names = (await readdir(join(root, d)).catch(() => [] as string[])).filter((n) => n.endsWith(SUFFIX)).map((n) => n.slice(0, -SUFFIX.length))
       for (const name of names.sort()) {
         if (known.has(name)) continue
-        const text = await readFile(join(root, d, name + SUFFIX), 'utf8').catch(() => undefined)
-        if (text === undefined) continue
-        const lines = text.split('\n')
+        const buf = await readFile(join(root, d, name + SUFFIX)).catch(() => undefined)
+        if (buf === undefined) continue
         let live = 0
-        lines.forEach((line, n) => {
-          if (!line) return
-          let rec: { t?: unknown; items?: unknown }
+        for (let start = 0, n = 0; start < buf.length; n++) {
+          const nl = buf.indexOf(10, start)
+          const end = nl < 0 ? buf.length : nl + 1
+          let rec: { t?: unknown; items?: unknown } | undefined
           try {
-            rec = JSON.parse(line)
+            rec = JSON.parse(buf.toString('utf8', start, nl < 0 ? buf.length : nl))
           } catch {
-            return // a torn line: the write was cut by a crash and never acknowledged
+            rec = undefined // a torn line: the write was cut by a crash and never acknowledged
           }
-          if (typeof rec?.t !== 'number' || !Array.isArray(rec.items)) return
-          out.push({ dest, key: `${name}#${n}`, t: rec.t, items: rec.items as OutboxItem[] })
-          live++
-        })
+          if (typeof rec?.t === 'number' && Array.isArray(rec.items)) {
+            out.push({ dest, key: lineKey(name, n, start, end - start), t: rec.t, items: rec.items as OutboxItem[] })
+            live++
+          }
+          start = end
+        }
         known.set(name, { live, closed: true })
         if (!live) await remove(dest, name)
       }
     }
     return out
+  }
+
+  /** Read one commit's line back (synchronously: a page-cache read of one line costs less than a thread-pool round trip). */
+  async function read(dest: string, key: string): Promise<OutboxItem[]> {
+    if (key.startsWith('outbox:')) return legacy.read(dest, key)
+    const m = /^([^#]+)#\d+@(\d+)\+(\d+)$/.exec(key)
+    if (!m) throw new Error(`[tagwarden] [outbox] not a segment key: ${key}`)
+    const buf = Buffer.allocUnsafe(Number(m[3]))
+    const fd = openSync(join(destDir(dest), m[1] + SUFFIX), 'r')
+    try {
+      for (let off = 0; off < buf.length; ) {
+        const n = readSync(fd, buf, off, buf.length - off, Number(m[2]) + off)
+        if (n === 0) throw new Error(`[tagwarden] [outbox] segment ${m[1]} is shorter than its commit ${key}`)
+        off += n
+      }
+    } finally {
+      closeSync(fd)
+    }
+    return (JSON.parse(buf.toString('utf8')) as { items: OutboxItem[] }).items
   }
 
   async function release(dest: string, key: string): Promise<void> {
@@ -242,7 +283,7 @@ export function createFileLog(dir: string, storage: Storage, { passive = false, 
     if (f.closed) return remove(dest, name)
     // The open segment is empty and old enough: close it now rather than keep it around idle.
     const seg = open_.get(dest)
-    if (seg?.name === name && now() - seg.opened >= SEGMENT_MAX_AGE_MS) {
+    if (seg?.name === name && now() - seg.opened >= maxAgeMs) {
       await serial(dest, async () => {
         if (open_.get(dest)?.name === name && (filesOf(dest).get(name)?.live ?? 0) <= 0) await rotate(dest)
       })
@@ -252,6 +293,7 @@ export function createFileLog(dir: string, storage: Storage, { passive = false, 
   return {
     append,
     scan,
+    read,
     release,
     async close() {
       await Promise.all([...open_.keys()].map((dest) => serial(dest, () => rotate(dest))))

@@ -38,6 +38,11 @@ export interface Settlement {
   retry: OutboxItem[]
   /** Earliest time (ms) the retried items may be leased again. */
   notBefore: number
+  /**
+   * Record the sent and dead ids now and keep the lease (more requests for its items follow):
+   * each request's outcome is on storage before the next request, and before the lease can run out.
+   */
+  keep?: boolean
 }
 
 export interface ReplayResult {
@@ -60,7 +65,7 @@ export interface QueueStore {
   lease(dest: string, maxItems: number, leaseMs: number, before?: number): Promise<Lease[]>
   /** Extend leases still held; false when one was lost (then do not send). */
   renew(dest: string, leases: Lease[], leaseMs: number): Promise<boolean>
-  /** Record outcomes (sent marks first), then release the lease. */
+  /** Record outcomes (sent marks first), then release the lease (unless `keep`). Sent and dead marks are written even when the lease was lost: they are facts. */
   settle(dest: string, lease: Lease, outcome: Settlement): Promise<void>
   /** Whether an event_id was already delivered (leases skip those already; for tools and tests). */
   wasSent(dest: string, ids: string[]): Promise<boolean[]>

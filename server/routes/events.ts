@@ -2,7 +2,7 @@ import { HTTPError, type H3 } from 'h3'
 import { apiBodySchema, apiToCanonical, toSeconds } from '../pinterest/api-input'
 import { bearerToken, matchesSecret, parseJson, readBodyText, validate } from './http'
 import type { Runtime } from '../runtime'
-import { OutboxFullError } from '../delivery/outbox'
+import { OutboxFullError, OutboxUnavailableError } from '../delivery/outbox'
 import { describeTimeProblem, eventTimeProblem } from '../event-time'
 
 /** 1,000 events of a few kB each; a bigger body is refused before it is read. */
@@ -20,6 +20,10 @@ export function outboxFullTo503(error: unknown): never {
       message: `the outbox for ${error.dest} is full (at most ${error.max} events may wait, TAGWARDEN_MAX_QUEUE): nothing was stored; retry later`,
       headers: { 'retry-after': '60' },
     })
+  }
+  if (error instanceof OutboxUnavailableError) {
+    // Storage did not take the commit (Redis failing over, say): nothing is acknowledged; a retry in a few seconds usually lands.
+    throw new HTTPError({ status: 503, message: `the outbox storage is unavailable: nothing was stored; retry shortly`, headers: { 'retry-after': '5' } })
   }
   throw error
 }

@@ -6,7 +6,8 @@ import { isAdmin } from './admin'
 /**
  * `GET {prefix}/_/health` — liveness for load balancers: 200 with `{ "status": "ok" | "degraded" }`
  * while the process runs (a paused destination or a storage outage does not make the instance the
- * problem: pulling it would not help). With the admin token (development: from this machine) the
+ * problem: pulling it would not help); `degraded` while a destination is paused or waits after failed
+ * requests, or storage is down. With the admin token (development: from this machine) the
  * answer adds storage state, events waiting, each destination's delivery state and alerts, with
  * reasons classified (`auth`, `rate-limited`, `upstream-5xx`, …), never an upstream's own words.
  */

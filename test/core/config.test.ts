@@ -61,7 +61,7 @@ describe('config', () => {
     expect(problemsOf({ PORT: 'abc', TAGWARDEN_STORAGE: 'ftp://x', NODE_ENV: 'production', PINTEREST_ACCESS_TOKEN: 'pina_abcdefgh' })).toEqual([
       'PORT must be a number',
       expect.stringMatching(/^TAGWARDEN_SECRET is required when NODE_ENV=production/),
-      'TAGWARDEN_STORAGE must be fs:<dir>, memory: or redis://…, got "ftp://x"',
+      'TAGWARDEN_STORAGE must be fs:<dir>, memory:, redis://… or redis+sentinel://…, got "ftp://x"',
       'PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN go together: set both to send, or neither for dry-run',
     ])
   })

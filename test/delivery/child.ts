@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { API_KEY, SECRET } from '../helpers/build-app'
-import { pageVisit } from './harness'
+import type { FakeCapi } from '../fakes/fake-capi'
+import { pageVisit, waitFor } from './harness'
 
 const FIXTURE = join(process.cwd(), 'test/fixtures/child-server.mjs')
 export const DIST = join(process.cwd(), 'dist/index.js')
@@ -108,4 +109,20 @@ export async function sentByChild(url: string): Promise<number> {
   const text = await (await fetch(`${url}/tw/_/metrics`)).text()
   const m = /^tagwarden_events_sent_total\{destination="pinterest-capi"\} (\d+)/m.exec(text)
   return m ? Number(m[1]) : 0
+}
+
+/**
+ * Queue `ids` through a child whose every request Pinterest holds (none is processed), then kill it:
+ * the events wait in the child's storage, untouched, for the next process to lease them at once.
+ */
+export async function queueUntouched(fake: FakeCapi, env: Record<string, string>, ids: string[]): Promise<void> {
+  fake.freezeAfter(0)
+  const loader = await startChild(env)
+  const half = Math.ceil(ids.length / 2)
+  const acked = (await Promise.all([postTo(loader.url, ids.slice(0, half)), postTo(loader.url, ids.slice(half))])).flat()
+  if (acked.length !== ids.length) throw new Error(`queued ${acked.length} of ${ids.length}`)
+  await waitFor('a request held', () => fake.held.length >= 1)
+  await kill9(loader)
+  fake.thaw()
+  await waitFor('its requests dropped, never processed', () => fake.dropped >= 1 && fake.held.length === 0)
 }

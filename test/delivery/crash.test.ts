@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { buildApp, liveCapi, postEvents } from '../helpers/build-app'
 import { createStore } from '../../server/storage/create-store'
-import { assertBuilt, kill9, loadLoop, sentByChild, startChild, type Child } from './child'
+import { assertBuilt, kill9, loadLoop, queueUntouched, sentByChild, startChild, type Child } from './child'
 import { FAST, expectExactlyOnce, pageVisit, sleep, waitFor } from './harness'
 
 const dirs: string[] = []
@@ -31,16 +31,18 @@ const received = (ids: string[]) => {
 }
 
 describe('crash recovery (fs outbox, child process, SIGKILL)', () => {
-  it('every event acked before kill -9 is delivered exactly once after restart', async () => {
+  it('every event acked before kill -9 is delivered exactly once after restart; nothing Pinterest confirmed is sent again', async () => {
     fake = await startFakeCapi()
-    // Slow answers keep requests in flight, so the kill lands mid-batch.
+    // Slow answers keep requests in flight, so the kill lands mid-batch. Bodies of 600 events make
+    // leases of two segments (1,200 events), sent as two requests: the first one's outcome must be
+    // on disk before the second goes.
     fake.setFaults({ delayMs: 150 })
     const env = { ...liveCapi(fake.url), TAGWARDEN_STORAGE: `fs:${tmp()}` }
     const first = await startChild(env)
     children.push(first)
     let urls = [first.url]
-    const load = loadLoop(() => urls, 'crash', 20, 6)
-    await waitFor('load accepted and partly delivered', () => load.acked.length >= 1500 && fake.received.length >= 200, 30_000)
+    const load = loadLoop(() => urls, 'crash', 600, 4)
+    await waitFor('load accepted and partly delivered', () => load.acked.length >= 6000 && fake.received.length >= 2000, 30_000)
     // Hold Pinterest's answers so no response is between "Pinterest processed" and "we wrote it down"
     // at the instant of the kill (that window is the documented at-least-once case, tested below).
     fake.freeze()
@@ -58,7 +60,7 @@ describe('crash recovery (fs outbox, child process, SIGKILL)', () => {
     const beforeRestart = fake.received.length
     await sleep(300) // let the fake notice the dead connections before it answers anything again
     fake.thaw()
-    expect(acked.length).toBeGreaterThanOrEqual(1500)
+    expect(acked.length).toBeGreaterThanOrEqual(6000)
     expect(beforeRestart).toBeLessThan(acked.length)
 
     const second = await startChild(env)
@@ -74,6 +76,30 @@ describe('crash recovery (fs outbox, child process, SIGKILL)', () => {
     const health = await (await fetch(`${second.url}/tw/_/health`)).json()
     expect(health.outbox['pinterest-capi']).toBe(0)
   }, 90_000)
+
+  it('a lease sent as two requests (1,000 + 200): the first one\'s confirmed events are on disk before the second goes, so a kill -9 between them re-sends none of them', async () => {
+    fake = await startFakeCapi()
+    const env = { ...liveCapi(fake.url), TAGWARDEN_STORAGE: `fs:${tmp()}` }
+    // Queue 1,200 events while Pinterest holds every request (none processed), then kill that process.
+    const ids = Array.from({ length: 1200 }, (_, i) => `two-${i}`)
+    await queueUntouched(fake, env, ids)
+    expect(fake.received).toHaveLength(0)
+    // The next process leases all 1,200 at once: Pinterest confirms the first 1,000, holds the 200.
+    fake.freezeAfter(1)
+    const victim = await startChild(env)
+    children.push(victim)
+    await waitFor('first request confirmed, second held', () => fake.received.length === 1000 && fake.held.length === 1)
+    await kill9(victim)
+    fake.thaw()
+    const third = await startChild(env)
+    children.push(third)
+    await waitFor('every event delivered', () => received(ids))
+    await waitFor('nothing left to send', async () => {
+      const h = await (await fetch(`${third.url}/tw/_/health`)).json()
+      return h.outbox['pinterest-capi'] === 0 && h.delivery['pinterest-capi'].in_flight === 0
+    })
+    expectExactlyOnce(fake, ids)
+  }, 60_000)
 
   it('SIGTERM: stops accepting, delivers within the deadline, or leaves the rest persisted for the next start', async () => {
     fake = await startFakeCapi()

@@ -45,7 +45,9 @@ describe('delivery under faults: exactly once or dead-lettered', () => {
     const acked = await load(tw, 'ra', 5, 5)
     await settle(acked)
     expectExactlyOnce(fake, acked)
-    expect(fake.requests.map((x) => x.status)).toEqual([429, 200])
+    // After the wait, one probe event first; the rest once it went through.
+    expect(fake.requests.map((x) => x.status)).toEqual([429, 200, 200])
+    expect(fake.requests.map((x) => (x.body as { data: unknown[] }).data.length)).toEqual([5, 1, 4])
     expect(fake.requests[1].at - fake.requests[0].at).toBeGreaterThanOrEqual(1000)
   })
 

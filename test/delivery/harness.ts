@@ -71,6 +71,17 @@ export async function load(tw: TagwardenApp, prefix: string, n: number, per = 10
   return acked
 }
 
+/** Accept `n` events (`<prefix>-0…`) in bodies of 500; every one must be answered 202. */
+export async function acceptEvents(tw: TagwardenApp, prefix: string, n: number): Promise<string[]> {
+  const ids: string[] = []
+  for (let i = 0; i < n; i += 500) {
+    const batch = Array.from({ length: Math.min(500, n - i) }, (_, k) => `${prefix}-${i + k}`)
+    expect((await postEvents(tw, { data: batch.map((id) => pageVisit(id)) })).status).toBe(202)
+    ids.push(...batch)
+  }
+  return ids
+}
+
 /** Every acknowledged id reached the fake exactly once, or sits in the dead-letter store with a reason (never both). */
 export function expectExactlyOnce(fake: FakeCapi, acked: string[], dead: DeadLetter[] = []): void {
   const counts = new Map<string, number>()

@@ -110,16 +110,15 @@ describe('health never leaks upstream text', () => {
     expect(JSON.parse(details)).toMatchObject({ status: 'degraded', delivery: { 'pinterest-capi': { state: 'paused', reason: 'auth' } }, alerts: ['[tagwarden] [pinterest-capi] paused: auth'] })
   })
 
-  it('any non-ok delivery state degrades health (backoff after a 503), classified', async () => {
+  it('any non-ok delivery state degrades health (waiting after a 503), classified', async () => {
     const down: typeof fetch = async () => new Response('<html>upstream says pina_x</html>', { status: 503 })
     tw = await buildApp({ ...liveCapi('http://capi.test'), TAGWARDEN_DEFAULT_CONSENT: 'granted' }, { fetch: down })
     await tw.fetch(new Request('http://shop.test/tw/v1/events', { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(API_KEY) }, body: JSON.stringify(event('b-1')) }))
     await tw.runtime.dispatcher.flush()
     expect(await (await get('/tw/_/health')).json()).toEqual({ status: 'degraded' })
     const details = await (await get('/tw/_/health', { headers: bearer(ADMIN_TOKEN) })).json()
-    // (The delivery core gives no reason with a backoff today; when it does, renderDelivery classifies it.)
-    expect(details.delivery['pinterest-capi']).toMatchObject({ state: 'backoff', retry_at: expect.any(Number) })
-    expect(details.alerts).toEqual(['[tagwarden] [pinterest-capi] backoff'])
+    expect(details.delivery['pinterest-capi']).toMatchObject({ state: 'waiting', reason: 'upstream-5xx', until: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) })
+    expect(details.alerts).toEqual([`[tagwarden] [pinterest-capi] waiting: upstream-5xx until ${details.delivery['pinterest-capi'].until}`])
     expect(JSON.stringify(details)).not.toContain('pina_')
   })
 

@@ -10,7 +10,15 @@ const RAW = ['client_ip_address', 'client_user_agent', 'click_id', 'partner_id']
 const CUSTOM_KEYS = new Set(['value', 'currency', 'content_ids', 'contents', 'num_items', 'order_id', 'search_string', 'content_name', 'content_category', 'content_brand', 'opt_out_type', 'predicted_ltv', 'np', 'external_measurement_id', 'external_measurement_vendor_id'])
 const CONTENT_KEYS = new Set(['id', 'item_price', 'quantity', 'item_name', 'item_category', 'item_brand', 'item_brand_id'])
 
-export interface Received { event: Record<string, any>; adAccount: string; test: boolean; authorization: string; requestNo: number }
+export interface Received {
+  event: Record<string, any>
+  adAccount: string
+  test: boolean
+  authorization: string
+  requestNo: number
+  /** When the answer saying "processed" was fully written to the client (undefined: never answered — lost or cut). */
+  answeredAt?: number
+}
 
 /** Misbehaviour to simulate, applied to every request until changed. */
 export interface Faults {
@@ -26,6 +34,14 @@ export interface Faults {
   delayRate?: number
   /** A request carrying any of these event_ids is refused whole with 400 (as a schema error would be). */
   badRequestIds?: string[]
+  /** Share of requests (0–1) whose connection is reset before anything is processed. */
+  resetRate?: number
+  /** Status of the `errorRate` answers (default 503; 500 for an internal error). */
+  errorStatus?: number
+  /** Share of valid requests (0–1) processed and recorded whose connection is then cut instead of answered: the outcome is lost. */
+  loseRate?: number
+  /** Process and record every valid request, then wait this long before answering (a client that gave up meanwhile never learns the outcome). */
+  answerDelayMs?: number
   seed?: number
 }
 
@@ -37,14 +53,20 @@ export interface FakeCapi {
   requests: { path: string; status: number; body: unknown; at: number }[]
   /** Requests whose client disconnected before they were processed (never recorded). */
   dropped: number
+  /** Requests processed (events recorded) whose answer never reached the client: cut on purpose (loseNext, loseRate) or given up on before it came (answerDelayMs). */
+  lost: number
   /** The Authorization header of each request being held right now (delay or freeze). */
   held: string[]
   setFaults(faults: Faults): void
   /** Hold every request (after its body arrived) until `thaw()`; clients that leave meanwhile are dropped. */
   freeze(): void
+  /** Answer the next `n` requests as usual, then hold every later one as `freeze()` does. */
+  freezeAfter(n: number): void
   thaw(): void
   /** Queue one-off answers: status (+ headers/body) for the next requests. */
   failNext(...answers: { status: number; headers?: Record<string, string>; body?: unknown }[]): void
+  /** Process the next `n` valid requests (events recorded as received), then cut the connection instead of answering: the outcome is lost. */
+  loseNext(n: number): void
   /** Make events whose event_id matches fail individually (422 per-event result). */
   rejectEventIds(ids: string[], message?: string): void
   /** Answer 401 to any token other than this one. */
@@ -117,8 +139,17 @@ export async function startFakeCapi(): Promise<FakeCapi> {
   let faults: Faults = {}
   let random = mulberry32(1)
   let frozen: { promise: Promise<void>; release: () => void } | undefined
-  const state = { dropped: 0 }
+  let lose = 0
+  let passBeforeFreeze: number | undefined
+  const state = { dropped: 0, lost: 0 }
   const heldNow = new Set<{ auth: string }>()
+
+  function freeze() {
+    if (frozen) return
+    let release = () => {}
+    const promise = new Promise<void>((r) => (release = r))
+    frozen = { promise, release }
+  }
 
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake')
@@ -126,6 +157,10 @@ export async function startFakeCapi(): Promise<FakeCapi> {
     res.on('close', () => { if (!res.writableEnded) gone = true })
     const text = await readBody(req)
     if (faults.down) return void req.socket.destroy()
+    if (passBeforeFreeze !== undefined && passBeforeFreeze-- <= 0) {
+      passBeforeFreeze = undefined
+      freeze()
+    }
     const holding = { auth: req.headers.authorization ?? '' }
     heldNow.add(holding)
     if (faults.delayMs && random() < (faults.delayRate ?? 1)) await new Promise((r) => setTimeout(r, faults.delayMs))
@@ -143,10 +178,14 @@ export async function startFakeCapi(): Promise<FakeCapi> {
     if (!/^Bearer \S+/.test(auth) || (token && auth !== `Bearer ${token}`)) return answer(401, { code: 2, message: 'Authentication failed.' })
     const forced = answers.shift()
     if (forced) return answer(forced.status, forced.body ?? { code: forced.status === 429 ? 8 : 4197, message: `forced ${forced.status}` }, forced.headers)
+    if (faults.resetRate && random() < faults.resetRate) return void req.socket.destroy()
     if (faults.rateLimitRate && random() < faults.rateLimitRate) {
       return answer(429, { code: 8, message: 'This request exceeded a rate limit.' }, { 'retry-after': String(faults.retryAfterS ?? 1) })
     }
-    if (faults.errorRate && random() < faults.errorRate) return answer(503, { code: 4197, message: 'The endpoint has been ramped down and is currently not accepting any traffic.' })
+    if (faults.errorRate && random() < faults.errorRate) {
+      const status = faults.errorStatus ?? 503
+      return answer(status, status === 503 ? { code: 4197, message: 'The endpoint has been ramped down and is currently not accepting any traffic.' } : { code: 1, message: 'Internal error.' })
+    }
     if (!/^application\/json/.test(req.headers['content-type'] ?? '')) return answer(400, { code: 4196, message: 'The request was invalid.' })
     let body: any
     try { body = JSON.parse(text) } catch { return answer(400, { code: 4196, message: 'The request was invalid.' }) }
@@ -158,10 +197,25 @@ export async function startFakeCapi(): Promise<FakeCapi> {
     const bad = body.data.findIndex((e: any) => faults.badRequestIds?.includes(e.event_id))
     if (bad >= 0) return answer(400, { code: 4196, message: `The request was invalid. data[${bad}]: invalid parameter` })
     requestNo++
+    const recorded: Received[] = []
     const events = body.data.map((e: any) => {
       if (rejectIds.has(e.event_id)) return { status: 'failed', error_message: rejectMessage, warning_message: '' }
-      received.push({ event: e, adAccount: m[1], test: url.searchParams.get('test') === 'true', authorization: auth, requestNo })
+      const r: Received = { event: e, adAccount: m[1], test: url.searchParams.get('test') === 'true', authorization: auth, requestNo }
+      received.push(r)
+      recorded.push(r)
       return { status: 'processed', error_message: null, warning_message: null }
+    })
+    // Processed: from here on only the answer can go missing.
+    if (lose > 0 || (faults.loseRate && random() < faults.loseRate)) {
+      lose = Math.max(0, lose - 1)
+      state.lost++
+      return void req.socket.destroy()
+    }
+    if (faults.answerDelayMs) await new Promise((r) => setTimeout(r, faults.answerDelayMs))
+    if (gone || res.destroyed) return void state.lost++
+    res.once('finish', () => {
+      const at = Date.now()
+      for (const r of recorded) r.answeredAt = at
     })
     const processed = events.filter((e: any) => e.status === 'processed').length
     const result = { num_events_received: events.length, num_events_processed: processed, events }
@@ -175,23 +229,21 @@ export async function startFakeCapi(): Promise<FakeCapi> {
     received,
     requests,
     get dropped() { return state.dropped },
+    get lost() { return state.lost },
     get held() { return [...heldNow].map((h) => h.auth) },
     setFaults: (f) => {
       faults = f
       random = mulberry32(f.seed ?? 1)
     },
-    freeze: () => {
-      if (frozen) return
-      let release = () => {}
-      const promise = new Promise<void>((r) => (release = r))
-      frozen = { promise, release }
-    },
+    freeze,
+    freezeAfter: (n) => void (passBeforeFreeze = n),
     thaw: () => {
       const f = frozen
       frozen = undefined
       f?.release()
     },
     failNext: (...a) => answers.push(...a),
+    loseNext: (n) => void (lose += n),
     rejectEventIds: (ids, message) => {
       rejectIds = new Set(ids)
       if (message) rejectMessage = message

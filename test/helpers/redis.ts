@@ -1,6 +1,9 @@
 // Start a real redis-server for a test: a free port, no persistence, killed after the suite.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 export const REDIS_INSTALL = 'apt-get install -y redis-server'
 
@@ -32,21 +35,42 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/**
- * Start `redis-server` on a free port (or `port`) with persistence off; resolves once it accepts
- * connections. With `dir`, every write is appended and fsync'd there (`appendfsync always`), so a
- * server killed and started again on the same port and dir has everything it acknowledged.
- */
-export async function startRedis(o: { port?: number; dir?: string } = {}): Promise<RedisServer> {
+export interface RedisOptions {
+  /** Listen here (default: a free port). */
+  port?: number
+  /** Append-only file in this directory (`appendfsync everysec`); default: no persistence. */
+  aofDir?: string
+  /** Like `aofDir` but every write fsync'd (`appendfsync always`): a server killed and started again
+   *  on the same port and dir has everything it acknowledged. */
+  dir?: string
+  /** Start as a replica of this primary port. */
+  replicaOf?: number
+  /** Run as a Sentinel watching the primary on this port as master `tw` (quorum 1, down after 1 s). */
+  sentinelFor?: number
+}
+
+/** Start `redis-server` (persistence off unless asked); resolves once it accepts connections. */
+export async function startRedis(o: RedisOptions = {}): Promise<RedisServer> {
   const port = o.port ?? (await freePort())
-  const persistence = o.dir ? ['--dir', o.dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '']
+  // A replica writes the snapshot it syncs from to its directory: never the working tree.
+  if (o.dir) args.push('--appendonly', 'yes', '--appendfsync', 'always', '--dir', o.dir)
+  else if (o.aofDir) args.push('--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', o.aofDir)
+  else args.push('--appendonly', 'no', '--dir', mkdtempSync(join(tmpdir(), 'tw-redis-data-')))
+  if (o.replicaOf) args.push('--replicaof', '127.0.0.1', String(o.replicaOf))
+  if (o.sentinelFor) {
+    // A Sentinel needs a writable config file of its own.
+    const file = join(mkdtempSync(join(tmpdir(), 'tw-sentinel-')), 'sentinel.conf')
+    writeFileSync(file, [`port ${port}`, 'bind 127.0.0.1', `sentinel monitor tw 127.0.0.1 ${o.sentinelFor} 1`, 'sentinel down-after-milliseconds tw 1000', 'sentinel failover-timeout tw 5000', ''].join('\n'))
+    args.splice(0, args.length, file, '--sentinel')
+  }
+  const child: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000)
     const onData = (chunk: Buffer) => {
       out += chunk.toString()
-      if (/Ready to accept connections/i.test(out)) {
+      if (/Ready to accept connections|Sentinel ID is/i.test(out)) {
         clearTimeout(timer)
         resolve()
       }
