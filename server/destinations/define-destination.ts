@@ -1,5 +1,6 @@
-import type { CanonicalEvent } from '../event'
 import type { Config } from '../config'
+import type { ConsentTarget } from '../consent/types'
+import type { CanonicalEvent } from '../event'
 
 /** Pinterest-style per-event result, in request order. */
 export interface EventResult { status: 'processed' | 'failed'; error?: string; warning?: string }
@@ -17,14 +18,14 @@ export interface HttpRequest { url: string; method: 'POST'; headers: Record<stri
  * A batch destination: pure builders only; the core owns storage, batching, I/O and retries.
  * Adding a destination is one file exporting one of these plus one line in `destinations/index.ts`.
  */
-export interface Destination<Payload = unknown> {
+export interface Destination<Payload = unknown> extends ConsentTarget {
   name: string
   /** Most events one request may carry. */
   maxBatch: number
   /** Whether requests are really sent; `false` → dry-run (built, validated, recorded only). */
   isLive(config: Config): boolean
-  /** Canonical event (consent already applied) → this destination's wire object. */
-  toPayload(event: CanonicalEvent): Payload
+  /** Canonical event (consent already applied) → this destination's wire object; undefined when the platform has no counterpart for the event. */
+  toPayload(event: CanonicalEvent): Payload | undefined
   /** A problem that the destination would reject the payload for, or undefined. */
   validate(payload: Payload): string | undefined
   toRequest(payloads: Payload[], config: Config): HttpRequest

@@ -60,9 +60,10 @@ export function eventsRoutes(app: H3, rt: Runtime): void {
     })
     const events = body.data.map((e) => apiToCanonical(e, now))
     events.forEach((e, i) => {
-      // "It is required at least one of 1) em, 2) hashed_maids or 3) pair client_ip_address + client_user_agent" (user_data)
-      if (!e.user.em && !e.user.hashed_maids && !(e.user.client_ip_address && e.user.client_user_agent) && !e.context) {
-        problems.push(`data[${i}].user_data: needs a valid em, hashed_maids, or client_ip_address + client_user_agent (or a context token to join)`)
+      // An event no destination would take is refused here, not accepted and dropped later; a
+      // context token may still bring the identifiers from the browser.
+      if (!e.context && !rt.destinations.some((d) => !d.accepts || d.accepts(e.user))) {
+        problems.push(`data[${i}].user_data: too few valid identifiers: ${rt.destinations.map((d) => `${d.name} needs ${d.requires ?? 'one'}`).join('; ')} (or a context token to join)`)
       }
     })
     if (problems.length) throw new HTTPError({ status: 400, message: problems[0], data: { problems } })

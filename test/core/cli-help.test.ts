@@ -101,6 +101,6 @@ describe('configuration file problems', () => {
     const out = run(['check'], { PORT: 'abc', TAGWARDEN_CONFIG: file, TAGWARDEN_STORAGE: 'memory:' })
     expect(out.status).toBe(78)
     expect(out.stderr).toMatch(/PORT must be a number/)
-    expect(out.stderr).toMatch(/TAGWARDEN_CONFIG consent\.rules\.pinterest-capi\[0\]\.fields\[0\]: unknown user field "email"/)
+    expect(out.stderr).toMatch(/TAGWARDEN_CONFIG consent\.rules\.pinterest-capi\[0\]\.fields\[0\]: unknown identifier "email"/)
   })
 })
