@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { parseConsentConfig, type ConsentConfig } from './consent/config'
 import { parseTrustedProxies, type TrustedProxies } from './proxy/trusted-proxies'
+import { destinationsFromEnv, type AnyDestination } from './destinations'
 
 /** Thrown when configuration is invalid; `problems` lists every issue, one per line. */
 export class ConfigError extends Error {
@@ -119,13 +120,6 @@ const envSchema = z.object({
   TAGWARDEN_METRICS_TOKEN: z.string().min(16, 'TAGWARDEN_METRICS_TOKEN must be at least 16 characters').optional(),
   TAGWARDEN_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'TAGWARDEN_DEMO must be true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes').optional(),
   TAGWARDEN_CONFIG: z.string().optional(),
-  PINTEREST_TAG_ID: z.string().regex(/^\d{6,20}$/, 'PINTEREST_TAG_ID must be the numeric tag id').optional(),
-  PINTEREST_AD_ACCOUNT_ID: z.string().regex(/^\d{1,18}$/, 'PINTEREST_AD_ACCOUNT_ID must be digits (at most 18)').optional(),
-  PINTEREST_ACCESS_TOKEN: z.string().min(8, 'PINTEREST_ACCESS_TOKEN looks too short').optional(),
-  PINTEREST_API_URL: origin('PINTEREST_API_URL').default('https://api.pinterest.com'),
-  PINTEREST_SCRIPT_ORIGIN: origin('PINTEREST_SCRIPT_ORIGIN').default('https://s.pinimg.com'),
-  PINTEREST_BEACON_ORIGIN: origin('PINTEREST_BEACON_ORIGIN').default('https://ct.pinterest.com'),
-  PINTEREST_TEST_EVENTS: bool.default(false),
   SHOPIFY_WEBHOOK_SECRET: z.string().min(8, 'SHOPIFY_WEBHOOK_SECRET looks too short').optional(),
   WOOCOMMERCE_WEBHOOK_SECRET: z.string().min(8, 'WOOCOMMERCE_WEBHOOK_SECRET looks too short').optional(),
   SHOPIFY_PURCHASE_TOPIC: z
@@ -187,17 +181,10 @@ export interface Config {
   metricsToken?: string
   /** Serve the demo storefront at /demo/ (default: on in dry-run). */
   demo: boolean
-  pinterest: {
-    tagId?: string
-    adAccountId?: string
-    accessToken?: string
-    apiUrl: string
-    scriptOrigin: string
-    beaconOrigin: string
-    testEvents: boolean
-    /** No credentials → payloads are built, validated and recorded, never sent. */
-    dryRun: boolean
-  }
+  /** The destinations, each built from its own options (destinations/); batch ones in dispatch order. */
+  destinations: AnyDestination[]
+  /** No destination really sends (none has credentials): payloads are built, validated and recorded only. */
+  dryRun: boolean
   webhooks: {
     shopifySecret?: string
     woocommerceSecret?: string
@@ -289,9 +276,8 @@ export function parseConfig(env: Record<string, string | undefined>, file: Recor
   const storage = parseStorage(e.TAGWARDEN_STORAGE, problems)
   const apiKeys = list(e.TAGWARDEN_API_KEYS)
   for (const k of apiKeys) if (k.length < 16) problems.push('TAGWARDEN_API_KEYS: every key must be at least 16 characters')
-  if (!!e.PINTEREST_AD_ACCOUNT_ID !== !!e.PINTEREST_ACCESS_TOKEN) {
-    problems.push('PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN go together: set both to send, or neither for dry-run')
-  }
+  const destinations = destinationsFromEnv(input, problems)
+  const dryRun = !destinations.some((d) => d.kind === 'batch' && d.live)
   const trustedProxies = parseTrustedProxies(e.TAGWARDEN_TRUSTED_PROXIES, problems)
   const allowedOrigins = parseOrigins(e.TAGWARDEN_ALLOWED_ORIGINS, problems)
   let consent: ConsentConfig = {}
@@ -330,17 +316,9 @@ export function parseConfig(env: Record<string, string | undefined>, file: Recor
     clientIpHeader: e.TAGWARDEN_CLIENT_IP_HEADER,
     allowedOrigins,
     metricsToken: e.TAGWARDEN_METRICS_TOKEN,
-    demo: e.TAGWARDEN_DEMO ?? !(e.PINTEREST_AD_ACCOUNT_ID && e.PINTEREST_ACCESS_TOKEN),
-    pinterest: {
-      tagId: e.PINTEREST_TAG_ID,
-      adAccountId: e.PINTEREST_AD_ACCOUNT_ID,
-      accessToken: e.PINTEREST_ACCESS_TOKEN,
-      apiUrl: e.PINTEREST_API_URL,
-      scriptOrigin: e.PINTEREST_SCRIPT_ORIGIN,
-      beaconOrigin: e.PINTEREST_BEACON_ORIGIN,
-      testEvents: e.PINTEREST_TEST_EVENTS,
-      dryRun: !(e.PINTEREST_AD_ACCOUNT_ID && e.PINTEREST_ACCESS_TOKEN),
-    },
+    demo: e.TAGWARDEN_DEMO ?? dryRun,
+    destinations,
+    dryRun,
     webhooks: {
       shopifySecret: e.SHOPIFY_WEBHOOK_SECRET,
       woocommerceSecret: e.WOOCOMMERCE_WEBHOOK_SECRET,
@@ -363,7 +341,7 @@ export function redactConfig(config: Config): unknown {
     apiKeys: config.apiKeys.map(() => '<set>'),
     adminToken: mark(config.adminToken),
     metricsToken: mark(config.metricsToken),
-    pinterest: { ...config.pinterest, accessToken: mark(config.pinterest.accessToken) },
+    destinations: Object.fromEntries(config.destinations.map((d) => [d.name, d.describe()])),
     webhooks: { ...config.webhooks, shopifySecret: mark(config.webhooks.shopifySecret), woocommerceSecret: mark(config.webhooks.woocommerceSecret) },
   }
 }

@@ -13,9 +13,9 @@ export async function serveCommand(): Promise<void> {
   const base = running.url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//localhost')
   const demo = config.demo ? `${base}/demo/` : undefined
   const inspector = `${base}${config.prefix}/_/inspect${config.adminToken ? '?token=<TAGWARDEN_ADMIN_TOKEN>' : ''}`
-  log.info(`[tagwarden] listening on ${running.url}${config.prefix}/ — ${demo ? `demo ${demo}, ` : ''}inspector ${inspector}${config.pinterest.dryRun ? ' (dry-run: nothing is sent to Pinterest)' : ''}`, {
+  log.info(`[tagwarden] listening on ${running.url}${config.prefix}/ — ${demo ? `demo ${demo}, ` : ''}inspector ${inspector}${config.dryRun ? ' (dry-run: nothing is sent to Pinterest)' : ''}`, {
     storage: config.storage.kind,
-    dry_run: config.pinterest.dryRun,
+    dry_run: config.dryRun,
     demo,
     inspector,
   })

@@ -76,6 +76,7 @@ async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<
  * an event_id is mirrored to the pipeline (CAPI) with the same event_id, persisted before answering.
  */
 export function pinBeaconRoutes(app: H3, rt: Runtime): void {
+  if (!rt.tag) return
   const base = `${rt.config.prefix}/pin/ct/`
   app.all(`${base}**`, (event) => handleBeacon(event, rt, base))
 }

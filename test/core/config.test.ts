@@ -22,8 +22,12 @@ describe('config', () => {
       apiKeys: [],
       defaultConsent: 'denied',
       eventIdTemplate: 'ord_{order_id}',
-      pinterest: { apiUrl: 'https://api.pinterest.com', scriptOrigin: 'https://s.pinimg.com', beaconOrigin: 'https://ct.pinterest.com', testEvents: false, dryRun: true },
+      dryRun: true,
     })
+    expect(c.destinations.map((d) => [d.name, d.describe()])).toEqual([
+      ['pinterest-capi', { apiUrl: 'https://api.pinterest.com', testEvents: false }],
+      ['pinterest-tag', { scriptOrigin: 'https://s.pinimg.com', beaconOrigin: 'https://ct.pinterest.com' }],
+    ])
     expect(c.secrets).toEqual([])
   })
 
@@ -41,7 +45,11 @@ describe('config', () => {
     expect(c.storage).toEqual({ kind: 'redis', url: 'redis://localhost:6379/2' })
     expect(c.secrets.map((k) => k.kid)).toEqual(['new', 'old'])
     expect(c.apiKeys).toHaveLength(2)
-    expect(c.pinterest).toMatchObject({ apiUrl: 'http://127.0.0.1:9999', testEvents: true, dryRun: false, tagId: '2612345678901' })
+    expect(c.dryRun).toBe(false)
+    expect(c.destinations.map((d) => d.describe())).toEqual([
+      { adAccountId: expect.any(String), accessToken: '<set>', apiUrl: 'http://127.0.0.1:9999', testEvents: true },
+      { tagId: '2612345678901', scriptOrigin: 'https://s.pinimg.com', beaconOrigin: 'https://ct.pinterest.com' },
+    ])
     expect(c.defaultConsent).toBe('granted')
     expect(c.webhooks.shopifySecret).toBe('shpss_12345678')
   })

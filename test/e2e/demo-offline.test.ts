@@ -26,7 +26,7 @@ describe.skipIf(skip)('demo storefront offline, in Chromium', { timeout: 60_000 
       PINTEREST_SCRIPT_ORIGIN: NOWHERE,
       PINTEREST_BEACON_ORIGIN: NOWHERE,
     })
-    expect(config.demo && config.pinterest.dryRun).toBe(true)
+    expect(config.demo && config.dryRun).toBe(true)
     running = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') })
   })
   afterAll(async () => {
