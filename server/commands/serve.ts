@@ -1,3 +1,4 @@
+import { parseListen } from '../config'
 import { startServer } from '../serve'
 import { loadConfig } from './load-config'
 
@@ -7,7 +8,7 @@ const SHUTDOWN_DEADLINE_MS = 10_000
 /** `tagwarden serve` — run the proxy until SIGTERM/SIGINT. */
 export async function serveCommand(): Promise<void> {
   const config = await loadConfig()
-  const running = await startServer(config)
+  const running = await startServer(config, {}, parseListen(process.env))
   const log = running.tw.runtime.log
   // Links a person can open: a wildcard listen address is reached through localhost.
   const base = running.url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//localhost')

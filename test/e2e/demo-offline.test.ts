@@ -27,7 +27,7 @@ describe.skipIf(skip)('demo storefront offline, in Chromium', { timeout: 60_000 
       PINTEREST_BEACON_ORIGIN: NOWHERE,
     })
     expect(config.demo && config.dryRun).toBe(true)
-    running = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') })
+    running = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') }, { port: 0 })
   })
   afterAll(async () => {
     await browser?.close()
