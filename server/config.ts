@@ -15,7 +15,7 @@ export interface SigningKey { kid: string; secret: string }
 export type StorageSpec = { kind: 'fs'; dir: string } | { kind: 'memory' } | { kind: 'redis'; url: string }
 
 /** A whole number in [min, max]; messages read on from the setting's name ("… must be between 1 and 64"). */
-const int = (min: number, max: number, unit = '', range = `between ${min} and ${max}${unit}`) =>
+const int = (min: number, max: number, unit = '', range = `between ${min} and ${max}`) =>
   z
     .number({ error: `must be a number${unit}` })
     .int(`must be a whole number${unit}`)
@@ -72,7 +72,7 @@ export const optionsSchema = z
         maxInFlight: int(1, 64).default(4),
         flushIntervalMs: int(10, 1000, ' of milliseconds').default(1000),
         maxQueue: int(1, 100_000_000, ' of events', 'between 1 and 100000000 events waiting per destination').default(1_000_000),
-        idempotencyMaxIds: int(1000, 100_000_000, ' of event_ids', 'between 1000 and 100000000 (≈ 24 bytes each)').default(2_000_000),
+        idempotencyMaxIds: int(1000, 100_000_000, ' of event_ids', 'between 1000 and 100000000 (≈ 100 bytes each)').default(2_000_000),
         backoffMaxS: int(1, 3600, ' of seconds', 'between 1 and 3600 seconds').default(60),
         retryAfterMaxS: int(1, 86_400, ' of seconds', 'between 1 and 86400 seconds').default(300),
         redisWaitReplicas: int(0, 5, ' of replicas').default(0),
@@ -357,7 +357,7 @@ export function resolveOptions(options: TagwardenOptions): Config {
 
 /** One environment value as its option's type; a value that does not convert stays text (the schema names it). */
 function fromEnvText(raw: string, type: 'string' | 'number' | 'boolean' | 'list'): unknown {
-  if (type === 'number') return /^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : raw
+  if (type === 'number') return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw
   if (type === 'boolean') return /^(true|1|yes)$/i.test(raw) ? true : /^(false|0|no)$/i.test(raw) ? false : raw
   if (type === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean)
   return raw

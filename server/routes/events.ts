@@ -4,6 +4,7 @@ import { bearerToken, matchesSecret, parseJson, readBodyText, validate } from '.
 import type { Runtime } from '../runtime'
 import { OutboxFullError, OutboxUnavailableError } from '../delivery/outbox'
 import { describeTimeProblem, eventTimeProblem } from '../event-time'
+import { isStorageFailure } from '../storage/store-health'
 
 /** 1,000 events of a few kB each; a bigger body is refused before it is read. */
 export const EVENTS_BODY_LIMIT = 4 * 1024 * 1024
@@ -21,6 +22,9 @@ export function outboxFullTo503(error: unknown): never {
       headers: { 'retry-after': '60' },
     })
   }
+  // A storage failure (disk full, Redis down or failing over) goes to the store guard: one answer
+  // (503 + Retry-After 30), and health shows storage down.
+  if (error instanceof OutboxUnavailableError && isStorageFailure(error)) throw error
   if (error instanceof OutboxUnavailableError) {
     // Storage did not take the commit (Redis failing over, say): nothing is acknowledged; a retry in a few seconds usually lands.
     throw new HTTPError({ status: 503, message: `the outbox storage is unavailable: nothing was stored; retry shortly`, headers: { 'retry-after': '5' } })
