@@ -1,6 +1,7 @@
 // Builds the server (ESM, dependencies stay external) and the browser files (minified IIFEs: the loader and its CMP chunk).
 import typescript from '@rollup/plugin-typescript'
 import terser from '@rollup/plugin-terser'
+import { dts } from 'rollup-plugin-dts'
 import { existsSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { builtinModules } from 'node:module'
@@ -22,6 +23,14 @@ const builds = [
     output: { dir: 'dist', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : '') },
     external: isExternal,
     plugins: [ts()],
+  },
+  // The public types in one file (package.json "types"/"exports"): one file needs no relative
+  // imports, so it resolves the same under every moduleResolution a consumer may use.
+  {
+    input: 'server/index.ts',
+    output: { file: 'dist/index.d.ts', format: 'es' },
+    external: isExternal,
+    plugins: [dts({ tsconfig: './tsconfig.json' })],
   },
 ]
 

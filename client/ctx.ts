@@ -21,7 +21,7 @@ let busy: Promise<unknown> | 0 = 0
 let answered: () => unknown
 /** This page view has asked the server once: the first post goes even when nothing changed, for the decision. */
 let asked: unknown
-/** The server's decision for the browser tag (`allow`, `ldp`, `suppress`, …), and the consent hash it was made for. */
+/** The server's decision for the browser tag (`allow`, `restricted`, `suppress`, …), and the consent hash it was made for. */
 let dec: string | undefined
 let decFor: number | undefined
 

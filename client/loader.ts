@@ -27,7 +27,7 @@ let check: () => unknown
  * - every source's signals are read (`wait`: a CMP on the page has not decided) and posted to
  *   `/tw/ctx` once final; the server combines them and answers its decision for the tag (the first
  *   post of a page view asks even when nothing changed);
- * - the tag runs only on that decision (`allow`, `ldp`), made for the consent read now, with no CMP
+ * - the tag runs only on that decision (`allow`, `restricted`: LDP), made for the consent read now, with no CMP
  *   still deciding; an explicit "no" read now stops it before the server answers (a revoke);
  *   while a CMP decides or the answer is on its way, a running tag is left as it is and events wait;
  * - held events leave for `/e` (the server applies its decision) once consent is final and the
@@ -50,7 +50,7 @@ const update = (s = 0) => {
   const d = decision()
   // Tag allowed: false no, null not known yet (a CMP deciding, or the answer for this consent on its way).
   const a = no ? !1 : wait || !d ? null : d != 'suppress'
-  gate((was = a), f && (d || t > 1), d == 'ldp')
+  gate((was = a), f && (d || t > 1), d == 'restricted')
   if (__DEBUG__) console.log('[tagwarden] consent', list, 'decision:', d, 'waiting for a CMP:', wait, 'tag allowed:', a)
 }
 const changed = () => update()

@@ -1,8 +1,9 @@
 import { z } from 'zod'
 
 /**
- * Pinterest CAPI `event_name` values.
- * https://github.com/pinterest/api-description v5/openapi.yaml `ConversionEvents.data[].event_name` (5.23 enum).
+ * The neutral event names every path speaks and every destination maps to its own vocabulary
+ * (docs/events.md "Names"). They are Pinterest's conversion names, the most complete list of the
+ * three platforms; `custom` carries its own name in `custom_name`.
  */
 export const EVENT_NAMES = [
   'add_payment_info', 'add_to_cart', 'add_to_wishlist', 'app_install', 'checkout', 'custom',
@@ -11,73 +12,70 @@ export const EVENT_NAMES = [
 ] as const
 export type EventName = (typeof EVENT_NAMES)[number]
 
-/** Where an event entered the pipeline. */
-export const EVENT_SOURCES = ['tag', 'loader', 'webhook', 'api'] as const
+/** Where an event entered the pipeline: a tag beacon, the loader's fallback, a platform pixel (Shopify), an order webhook, the events API. */
+export const EVENT_SOURCES = ['tag', 'loader', 'pixel', 'webhook', 'api'] as const
 export type EventSource = (typeof EVENT_SOURCES)[number]
 
-/** User-data keys whose values are normalized and SHA-256 hashed (arrays on the wire). */
-export const HASHED_USER_FIELDS = ['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'country', 'external_id', 'hashed_maids'] as const
-export type HashedUserField = (typeof HASHED_USER_FIELDS)[number]
+/**
+ * Personal identifiers, by their short names (the ones Pinterest and Meta share): each value is
+ * normalized plaintext (identity/normalize.ts) or a SHA-256 the sender gave; every destination
+ * hashes what it sends, by its own rules. `maid` = a mobile advertising id (GAID/IDFA).
+ */
+export const PERSONAL_FIELDS = ['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'country', 'external_id', 'maid'] as const
+export type PersonalField = (typeof PERSONAL_FIELDS)[number]
 
-/** User-data keys sent as they are (never hashed). */
-export const RAW_USER_FIELDS = ['click_id', 'client_ip_address', 'client_user_agent', 'partner_id'] as const
-export type RawUserField = (typeof RAW_USER_FIELDS)[number]
+/** The shopper's network identity, sent raw: never removed by a `strip` rule unless named. */
+export const NETWORK_FIELDS = ['client_ip_address', 'client_user_agent'] as const
+export type NetworkField = (typeof NETWORK_FIELDS)[number]
 
-export type UserField = HashedUserField | RawUserField
-export const USER_FIELDS: readonly UserField[] = [...HASHED_USER_FIELDS, ...RAW_USER_FIELDS]
+/**
+ * A click or browser id, keyed by platform: `pinterest.epik`, `meta.fbc`, `meta.fbp`,
+ * `tiktok.ttclid`, `tiktok.ttp`, … Sent raw, each only to its own platform's destinations.
+ */
+export const CLICK_ID_KEY = /^[a-z][a-z0-9-]{0,31}\.[a-z][a-z0-9_]{0,31}$/
+export type ClickIdKey = `${string}.${string}`
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/)
-const hashedList = z.array(hex64).min(1).max(100)
+/** Any identifier name a consent rule or a destination declaration may use. */
+export type IdentifierName = PersonalField | NetworkField | ClickIdKey
 
-/** Identifiers: hashed fields already normalized + hashed, raw ones as received. */
-export const userDataSchema = z
-  .object({
-    ...Object.fromEntries(HASHED_USER_FIELDS.map((k) => [k, hashedList.optional()])),
-    click_id: z.string().min(1).max(1024).optional(),
-    client_ip_address: z.string().min(1).max(64).optional(),
-    client_user_agent: z.string().min(1).max(2048).optional(),
-    partner_id: z.string().min(1).max(1024).optional(),
-  })
-  .strict() as z.ZodType<UserData>
-export type UserData = { [K in HashedUserField]?: string[] } & { [K in RawUserField]?: string }
+/** Who the event is about: personal identifiers (lists), network identity, click and browser ids. */
+export type Identity = { [K in PersonalField]?: string[] } & { [K in NetworkField]?: string } & { ids?: Partial<Record<ClickIdKey, string>> }
 
-/** Names of the identifiers an event carries (for records; never their values). */
-export function identifierNames(user: UserData): string[] {
+/** Names of the identifiers an event carries, click ids by their keys (for records; never their values). */
+export function identifierNames(user: Identity): string[] {
   const names: string[] = []
-  for (const k in user) if (user[k as keyof UserData] !== undefined) names.push(k)
+  for (const k in user) {
+    if (k === 'ids') for (const id in user.ids) names.push(id)
+    else if (user[k as PersonalField | NetworkField] !== undefined) names.push(k)
+  }
   return names
 }
 
-export const contentSchema = z
-  .object({
-    id: z.string().max(1024).optional(),
-    item_price: z.string().max(64).optional(),
-    quantity: z.number().int().optional(),
-    item_name: z.string().max(1024).optional(),
-    item_category: z.string().max(1024).optional(),
-    item_brand: z.string().max(1024).optional(),
-  })
-  .strict()
-export type Content = z.infer<typeof contentSchema>
+/** One line item: money as a number (each destination writes it its own way). */
+export interface Content {
+  id?: string
+  price?: number
+  quantity?: number
+  name?: string
+  category?: string
+  brand?: string
+}
 
-/** The `custom_data` keys Pinterest accepts (the object rejects unknown keys). */
-export const customDataSchema = z
-  .object({
-    value: z.string().max(64).optional(),
-    currency: z.string().max(8).optional(),
-    content_ids: z.array(z.string().max(1024)).max(1000).optional(),
-    contents: z.array(contentSchema).max(1000).optional(),
-    num_items: z.number().int().optional(),
-    order_id: z.string().max(1024).optional(),
-    search_string: z.string().max(1024).optional(),
-    content_name: z.string().max(1024).optional(),
-    content_category: z.string().max(1024).optional(),
-    content_brand: z.string().max(1024).optional(),
-    opt_out_type: z.string().max(64).optional(),
-    predicted_ltv: z.string().max(64).optional(),
-  })
-  .strict()
-export type CustomData = z.infer<typeof customDataSchema>
+/** What the event is about, platform-neutral: value as a number with its currency, contents, order id, … */
+export interface EventData {
+  value?: number
+  /** ISO 4217, uppercase. */
+  currency?: string
+  content_ids?: string[]
+  contents?: Content[]
+  num_items?: number
+  order_id?: string
+  search_string?: string
+  content_name?: string
+  content_category?: string
+  content_brand?: string
+  predicted_ltv?: number
+}
 
 export const consentValue = z.enum(['granted', 'denied'])
 /**
@@ -103,22 +101,34 @@ export const consentSignalsSchema = z
   .strict()
 export type ConsentSignals = z.infer<typeof consentSignalsSchema>
 
-/** The one internal event type (DESIGN §3 "Canonical event"). */
-export const canonicalEventSchema = z
-  .object({
-    name: z.enum(EVENT_NAMES),
-    event_id: z.string().min(1).max(256),
-    time: z.number().int().positive(),
-    source: z.enum(EVENT_SOURCES),
-    action_source: z.enum(['web', 'app_android', 'app_ios', 'offline']).default('web'),
-    url: z.string().max(8192).optional(),
-    language: z.string().max(8).optional(),
-    opt_out: z.boolean().optional(),
-    partner_name: z.string().max(64).optional(),
-    user: userDataSchema,
-    custom: customDataSchema,
-    consent: consentSignalsSchema.optional(),
-    context: z.string().max(512).optional(),
-  })
-  .strict()
-export type CanonicalEvent = z.output<typeof canonicalEventSchema>
+/** Where the event happened: a web page, an app, or offline (a store). */
+export type ActionSource = 'web' | 'app_android' | 'app_ios' | 'offline'
+
+/**
+ * The one internal event type (docs/events.md): built at the edge by each path (events API, tag
+ * beacon, loader fallback, webhooks), typed, never validated again inside; consent and each
+ * destination's wire format come after it.
+ */
+export interface CanonicalEvent {
+  name: EventName
+  /** The event's own name when `name` is `custom` (a platform that allows custom events sends it). */
+  custom_name?: string
+  event_id: string
+  /** Unix seconds. */
+  time: number
+  source: EventSource
+  action_source: ActionSource
+  url?: string
+  referrer?: string
+  /** Two-letter ISO-639-1. */
+  language?: string
+  opt_out?: boolean
+  partner_name?: string
+  /** The sender asked for the platform's restricted-processing mode (Pinterest LDP, Meta LDU, TikTok limited data use). */
+  restricted?: boolean
+  user: Identity
+  custom: EventData
+  consent?: ConsentSignals
+  /** A cart/checkout token to join the stored browser context. */
+  context?: string
+}

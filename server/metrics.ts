@@ -80,7 +80,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const sent = registry.counter('tagwarden_events_sent_total', 'Events Pinterest processed.', ['destination'])
   const failed = registry.counter('tagwarden_events_failed_total', 'Events not delivered, per event and failed attempt, by reason.', ['destination', 'reason'])
   const dead = registry.counter('tagwarden_events_dead_lettered_total', 'Events moved to the dead-letter store.', ['destination'])
-  const consent = registry.counter('tagwarden_consent_actions_total', 'Consent decisions per event and destination (allow, strip, ldp, suppress).', ['destination', 'action'])
+  const consent = registry.counter('tagwarden_consent_actions_total', 'Consent decisions per event and destination (allow, strip, restricted, suppress).', ['destination', 'action'])
   const refused = registry.counter('tagwarden_events_refused_total', 'Events not taken because the outbox was full (TAGWARDEN_MAX_QUEUE).', ['destination'])
   const dropped = registry.counter('tagwarden_events_dropped_total', 'Server-side copies not taken: too_old (older than TAGWARDEN_MAX_EVENT_AGE_DAYS), storage (store unreachable; beacons were still forwarded).', ['source', 'reason'])
   registry.gauge('tagwarden_event_ids_forgotten_early', 'Event_ids forgotten before 48 h since start because TAGWARDEN_IDEMPOTENCY_MAX_IDS was reached (local stores).', [], (g) => {

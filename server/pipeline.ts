@@ -5,9 +5,6 @@ import type { Outbox } from './delivery/outbox'
 import type { DestinationRecord, Journal } from './journal'
 import type { Metrics } from './metrics'
 
-/** The name under which the browser tag's forward path is judged by consent rules. */
-export const TAG_DESTINATION = 'pinterest-tag'
-
 export interface AcceptResult {
   event_id: string
   /** accepted: queued for at least one destination; duplicate: seen before everywhere; suppressed: consent kept it from every destination. */
@@ -50,10 +47,15 @@ export function createPipeline({ policy, destinations, outbox, journal, now, met
         const consent = from && from !== state.source ? `${state.source} (${from})` : state.source
         const rec: DestinationRecord = { action: decision.action, rule: decision.rule, consent, state: 'suppressed' }
         results[i].destinations[dest.name] = rec
-        const applied = policy.apply(dest.name, event, decision)
+        const applied = policy.apply(dest, event, decision)
         if (!applied) return
         rec.identifiers = identifierNames(applied.user)
         const payload = dest.toPayload(applied)
+        if (payload === undefined) {
+          rec.state = 'skipped'
+          rec.detail = `${dest.name} has no counterpart for "${event.name}"`
+          return
+        }
         const problem = dest.validate(payload)
         if (problem) {
           rec.state = 'invalid'

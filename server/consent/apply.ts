@@ -1,51 +1,72 @@
-import type { CanonicalEvent, UserData } from '../event'
-import { hashUserValue } from '../pinterest/normalize'
+import type { CanonicalEvent, ClickIdKey, Identity, PersonalField } from '../event'
+import { normalizeValue } from '../identity/normalize'
 import { normalizeCountry } from './regions'
-import type { Decision } from './types'
-
-/** Pinterest's only accepted opt-out type today (v5/openapi.yaml `custom_data.opt_out_type`; LDP doc P3). */
-const LDP = 'LDP'
+import type { ConsentTarget, Decision, FieldSelector } from './types'
 
 /**
- * What a destination's wire format needs at minimum, checked after stripping. Pinterest CAPI
- * `user_data` is `anyOf`: em, or hashed_maids, or client_ip_address + client_user_agent
- * (v5/openapi.yaml `ConversionEventsUserData`; consent.md §6.2).
+ * The identifiers a decision removes for one destination. The groups mean that destination's own
+ * declaration, so a platform's new id is covered without a rule change: `identifiers` = every
+ * personal identifier and click id it declares (with `restricted`, except what its restricted mode
+ * keeps), `click_ids` = every click and browser id it declares.
+ * @example strippedFields(pinterestCapi, { action: 'strip', rule: 'r', fields: ['click_ids'] }) // ['pinterest.epik', 'pinterest.partner_id']
  */
-export const REQUIRED_IDENTIFIERS: Readonly<Record<string, (user: UserData) => boolean>> = {
-  'pinterest-capi': (u) => !!u.em?.length || !!u.hashed_maids?.length || (!!u.client_ip_address && !!u.client_user_agent),
+export function strippedFields(target: ConsentTarget, decision: Decision): string[] {
+  const out = new Set<string>()
+  const keeps: readonly string[] = decision.action === 'restricted' ? (target.restricted?.keeps ?? []) : []
+  for (const f of decision.fields ?? []) {
+    if (f === 'identifiers') {
+      for (const p of target.identifiers.personal) if (!keeps.includes(p)) out.add(p)
+      for (const id of target.identifiers.ids) out.add(id)
+    } else if (f === 'click_ids') {
+      for (const id of target.identifiers.ids) out.add(id)
+    } else out.add(f)
+  }
+  return [...out]
 }
 
-/** Add `LDP` to a comma-separated `opt_out_type` ("Separate values with commas", v5/openapi.yaml). */
-function withLdp(current: string | undefined): string {
-  const values = (current ?? '').split(',').map((v) => v.trim()).filter(Boolean)
-  return values.includes(LDP) ? values.join(',') : [...values, LDP].join(',')
+const isClickId = (f: string): f is ClickIdKey => f.includes('.')
+
+function without(user: Identity, fields: readonly string[]): Identity {
+  const out: Identity = { ...user }
+  let ids: Identity['ids'] | undefined
+  for (const f of fields) {
+    if (isClickId(f)) {
+      if (out.ids?.[f] === undefined) continue
+      ids ??= { ...out.ids }
+      delete ids[f]
+    } else delete out[f as PersonalField]
+  }
+  if (ids) {
+    if (Object.keys(ids).length) out.ids = ids
+    else delete out.ids
+  }
+  return out
 }
 
 /**
- * Apply a decision to a canonical event (never mutating it): `allow` → as is; `suppress` → null;
- * `strip` → the listed user fields removed; `ldp` → `custom.opt_out_type` gets `LDP`, listed
- * fields removed, hashed `st`/`country` kept, and the country from the signals (e.g. the
- * CF-IPCountry header) hashed in when the event has none and the rule did not strip it.
- * A destination in {@link REQUIRED_IDENTIFIERS} whose event lost its last identifier to
- * stripping is suppressed rather than sent invalid.
+ * Apply a decision to a canonical event for one destination (never mutating it): `allow` → as is;
+ * `suppress` → null; `strip` → the selected identifiers removed; `restricted` → flagged for the
+ * destination's restricted-processing mode (a destination without one: suppressed), selected
+ * identifiers removed, and — where that mode keeps the country — the country from the signals (the
+ * trusted country header) added when the event has none. An event that lost so much to stripping
+ * that the destination's API would refuse it is suppressed rather than sent invalid.
  */
-export function applyDecision(destination: string, event: CanonicalEvent, decision: Decision): CanonicalEvent | null {
+export function applyDecision(target: ConsentTarget, event: CanonicalEvent, decision: Decision): CanonicalEvent | null {
   if (decision.action === 'suppress') return null
   if (decision.action === 'allow') return event
-  const stripped = decision.fields ?? []
-  const user: Record<string, unknown> = { ...event.user }
-  for (const field of stripped) delete user[field]
-  let custom = event.custom
-  if (decision.action === 'ldp') {
-    custom = { ...custom, opt_out_type: withLdp(custom.opt_out_type) }
+  if (decision.action === 'restricted' && !target.restricted) return null
+  const stripped = strippedFields(target, decision)
+  const user = stripped.length ? without(event.user, stripped) : { ...event.user }
+  const result: CanonicalEvent = { ...event, user }
+  if (decision.action === 'restricted') {
+    result.restricted = true
     const country = normalizeCountry(event.consent?.country)
-    // hashUserValue lowercases ("two-character ISO-3166 country code … in lowercase", v5/openapi.yaml);
-    // the LDP page's own example hashes uppercase "US" — consent.md §6.1 flags the ambiguity.
-    const hashed = country && hashUserValue('country', country)
-    if (!user.country && !stripped.includes('country') && hashed) user.country = [hashed]
+    const keepsCountry = target.restricted!.keeps.includes('country') && !stripped.includes('country')
+    // Pinterest hashes the lowercase code ("two-character ISO-3166 country code … in lowercase";
+    // docs/pinterest-capi.md "LDP" notes the LDP page's own example hashes "US").
+    const value = country && keepsCountry && !user.country ? normalizeValue('country', country) : undefined
+    if (value) user.country = [value]
   }
-  const result: CanonicalEvent = { ...event, user: user as UserData, custom }
-  const required = REQUIRED_IDENTIFIERS[destination]
-  if (stripped.length && required && !required(result.user)) return null
+  if (stripped.length && target.accepts && !target.accepts(result.user)) return null
   return result
 }

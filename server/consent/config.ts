@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import { USER_FIELDS } from '../event'
-import type { ConsentFlag } from './types'
+import { CLICK_ID_KEY, NETWORK_FIELDS, PERSONAL_FIELDS } from '../event'
+import type { ConsentFlag, FieldSelector } from './types'
 
 const FLAG_VALUES = ['granted', 'denied', 'unset'] as const
-const ACTIONS = ['allow', 'strip', 'ldp', 'suppress'] as const
+const ACTIONS = ['allow', 'strip', 'restricted', 'suppress'] as const
 const COUNTRY_OR_GROUP = /^([A-Z]{2}|EEA)$/
 const DESTINATION_NAME = /^(\*|[a-z0-9][a-z0-9._-]{0,63})$/
 
@@ -46,27 +46,36 @@ export const whenSchema = z.strictObject(
 )
 export type RuleWhen = z.output<typeof whenSchema>
 
-const userField = z.enum(USER_FIELDS as [string, ...string[]], {
-  error: (issue) => `unknown user field ${JSON.stringify(issue.input)}; expected one of ${USER_FIELDS.join(', ')}`,
-})
+const NAMED_FIELDS: readonly string[] = ['identifiers', 'click_ids', ...PERSONAL_FIELDS, ...NETWORK_FIELDS]
+const FIELDS_HINT = `"identifiers", "click_ids", ${[...PERSONAL_FIELDS, ...NETWORK_FIELDS].join(', ')} or a click id such as "pinterest.epik"`
 
-/** One rule: `when` → `action`; `fields` = user fields to remove (required for `strip`, optional for `ldp`). */
+/** An identifier selector (consent/types.ts `FieldSelector`): a group, a field name or a `platform.id` click id key. */
+const fieldSelector = z.string().refine((f) => NAMED_FIELDS.includes(f) || CLICK_ID_KEY.test(f), {
+  error: (issue) => `unknown identifier ${JSON.stringify(issue.input)}; expected ${FIELDS_HINT}`,
+}) as unknown as z.ZodType<FieldSelector>
+
+/** `ldp`, the earlier name of `restricted` (Pinterest's LDP is its restricted mode), is still read. */
+const action = z.preprocess((v) => (v === 'ldp' ? 'restricted' : v), z.enum(ACTIONS, { error: `expected one of ${ACTIONS.join(', ')}` }))
+
+/**
+ * One rule: `when` → `action`; `fields` = identifiers to remove, for `strip` (default
+ * `["identifiers"]`: every personal identifier and click id the destination declares) and
+ * `restricted` (default none).
+ */
 export const ruleSchema = z
   .object({
     id: z.string().min(1).max(64).optional(),
     when: whenSchema.default({}),
-    action: z.enum(ACTIONS, { error: `expected one of ${ACTIONS.join(', ')}` }),
-    fields: z.array(userField).min(1).optional(),
+    action,
+    fields: z.array(fieldSelector).min(1, 'lists no identifier: leave "fields" out to strip every identifier the destination declares').optional(),
   })
   .strict()
   .superRefine((rule, ctx) => {
-    if (rule.action === 'strip' && !rule.fields) {
-      ctx.addIssue({ code: 'custom', path: ['fields'], message: '"strip" needs "fields": the user fields to remove' })
-    }
     if ((rule.action === 'allow' || rule.action === 'suppress') && rule.fields) {
-      ctx.addIssue({ code: 'custom', path: ['fields'], message: `"fields" only applies to "strip" and "ldp", not "${rule.action}"` })
+      ctx.addIssue({ code: 'custom', path: ['fields'], message: `"fields" only applies to "strip" and "restricted", not "${rule.action}"` })
     }
   })
+  .transform((rule) => (rule.action === 'strip' && !rule.fields ? { ...rule, fields: ['identifiers' as FieldSelector] } : rule))
 export type ConsentRule = z.output<typeof ruleSchema>
 
 const ruleList = z.array(ruleSchema).superRefine((rules, ctx) => {

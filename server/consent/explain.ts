@@ -11,7 +11,7 @@ export interface ConsentExplanation {
 
 /**
  * What the policy makes of some signals: the normalized state and the decision per destination.
- * @example explainConsent(policy, { gpc: true, country: 'US' }).decisions['pinterest-capi'].action // 'ldp' or 'suppress'
+ * @example explainConsent(policy, { gpc: true, country: 'US' }).decisions['pinterest-capi'].action // 'restricted'
  */
 export function explainConsent(
   policy: ConsentPolicy,

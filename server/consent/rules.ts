@@ -1,13 +1,6 @@
-import { HASHED_USER_FIELDS } from '../event'
 import { ruleSchema, type ConsentRule, type RuleWhen } from './config'
 import { countryMatches } from './regions'
 import { CONSENT_FLAGS, type ConsentState, type Decision } from './types'
-
-/** Identifiers removed when `ad_user_data` is not granted: every hashed user field plus the click id. */
-export const IDENTIFIER_FIELDS: string[] = [...HASHED_USER_FIELDS, 'click_id']
-/** LDP needs the hashed state and country (developers.pinterest.com … use-limited-data-processing-flag). */
-const LDP_LOCATION = ['st', 'country']
-const IDENTIFIERS_EXCEPT_LOCATION = IDENTIFIER_FIELDS.filter((f) => !LDP_LOCATION.includes(f))
 
 /** The rule list a destination falls back to when the defaults and the config have none for it. */
 export const FALLBACK_DESTINATION = '*'
@@ -17,31 +10,24 @@ export const NO_MATCH_RULE = 'no-rule-matched'
 const GDPR_TCF = { gdpr_applies: true, tcf_purposes_missing: [1, 7] }
 
 /**
- * Shipped rules per destination, first match wins (README "Consent rules"). Written in the config
- * file's own syntax and parsed with the same schema, so they are valid by construction.
+ * Shipped rules, first match wins (README "Consent rules"). Written in the config file's own syntax
+ * and parsed with the same schema, so they are valid by construction. `*` is every destination
+ * that sends a server copy (Pinterest, Meta, TikTok alike: `identifiers` means each one's own, and
+ * `restricted` each one's restricted mode); `pinterest-tag` judges the browser tag's beacons.
  */
 const DEFAULT_RULE_INPUT: Record<string, unknown[]> = {
   'pinterest-tag': [
     { id: 'gdpr-tcf-p1-p7', when: GDPR_TCF, action: 'suppress' },
     { id: 'ad-storage-not-granted', when: { ad_storage: 'not_granted' }, action: 'suppress' },
-    { id: 'sale-opt-out', when: { sale_opt_out: true }, action: 'ldp' },
+    { id: 'sale-opt-out', when: { sale_opt_out: true }, action: 'restricted' },
     { id: 'allow', when: {}, action: 'allow' },
   ],
-  'pinterest-capi': [
-    { id: 'gdpr-tcf-p1-p7', when: GDPR_TCF, action: 'suppress' },
-    { id: 'no-ad-consent', when: { ad_storage: 'not_granted', ad_user_data: 'not_granted' }, action: 'suppress' },
-    { id: 'sale-opt-out-no-user-data', when: { sale_opt_out: true, ad_user_data: 'not_granted' }, action: 'ldp', fields: IDENTIFIERS_EXCEPT_LOCATION },
-    { id: 'ad-user-data-not-granted', when: { ad_user_data: 'not_granted' }, action: 'strip', fields: IDENTIFIER_FIELDS },
-    { id: 'sale-opt-out', when: { sale_opt_out: true }, action: 'ldp' },
-    { id: 'allow', when: {}, action: 'allow' },
-  ],
-  // Any other destination: like pinterest-capi, but LDP is Pinterest's own flag, so an opt-out of
-  // sale/sharing suppresses instead.
   [FALLBACK_DESTINATION]: [
     { id: 'gdpr-tcf-p1-p7', when: GDPR_TCF, action: 'suppress' },
     { id: 'no-ad-consent', when: { ad_storage: 'not_granted', ad_user_data: 'not_granted' }, action: 'suppress' },
-    { id: 'sale-opt-out', when: { sale_opt_out: true }, action: 'suppress' },
-    { id: 'ad-user-data-not-granted', when: { ad_user_data: 'not_granted' }, action: 'strip', fields: IDENTIFIER_FIELDS },
+    { id: 'sale-opt-out-no-user-data', when: { sale_opt_out: true, ad_user_data: 'not_granted' }, action: 'restricted', fields: ['identifiers'] },
+    { id: 'ad-user-data-not-granted', when: { ad_user_data: 'not_granted' }, action: 'strip', fields: ['identifiers'] },
+    { id: 'sale-opt-out', when: { sale_opt_out: true }, action: 'restricted' },
     { id: 'allow', when: {}, action: 'allow' },
   ],
 }

@@ -1,4 +1,4 @@
-import type { CanonicalEvent, ConsentSignals } from '../event'
+import type { CanonicalEvent, ClickIdKey, ConsentSignals, Identity, NetworkField, PersonalField } from '../event'
 import type { SourceSignals } from './combine'
 
 /** One Consent Mode v2 flag. `unset` is not `granted` (DESIGN §4). */
@@ -28,14 +28,42 @@ export interface ConsentState {
   source: string
 }
 
-export type ConsentAction = 'allow' | 'strip' | 'ldp' | 'suppress'
+/**
+ * `restricted` = the destination's restricted-processing mode (Pinterest LDP, Meta LDU, TikTok
+ * limited data use); a destination without one treats it as `suppress`.
+ */
+export type ConsentAction = 'allow' | 'strip' | 'restricted' | 'suppress'
+
+/**
+ * Identifiers a rule removes: names (`em`, `client_ip_address`, a click id key such as
+ * `pinterest.epik`), `identifiers` (every personal identifier and click id the destination
+ * declares; with `restricted`, except what its restricted mode keeps) or `click_ids` (every click
+ * and browser id it declares).
+ */
+export type FieldSelector = 'identifiers' | 'click_ids' | PersonalField | NetworkField | ClickIdKey
 
 /** What one rule decided for one destination; `rule` is the id of the rule that matched. */
 export interface Decision {
   action: ConsentAction
   rule: string
-  /** User fields removed (`strip`, or `ldp` that also strips). */
-  fields?: string[]
+  /** Identifiers removed (`strip`, or `restricted` that also strips). */
+  fields?: FieldSelector[]
+}
+
+/**
+ * What consent needs to know of a destination: the identifiers it may send (so `identifiers`
+ * and `click_ids` mean each destination's own, a new platform's ids included), what its
+ * restricted mode keeps, and the least its API accepts.
+ */
+export interface ConsentTarget {
+  name: string
+  identifiers: { personal: readonly PersonalField[]; ids: readonly ClickIdKey[]; network: readonly NetworkField[] }
+  /** Present when the platform has a restricted-processing mode; `keeps` = identifiers that mode needs (Pinterest LDP: st, country). */
+  restricted?: { keeps: readonly PersonalField[] }
+  /** False when stripping left too little for the platform's API (the event is then suppressed, not sent invalid). */
+  accepts?(user: Identity): boolean
+  /** What `accepts` asks for, in words (for error messages). */
+  requires?: string
 }
 
 export interface ConsentPolicy {
@@ -44,8 +72,9 @@ export interface ConsentPolicy {
   normalize(signals: ConsentSignals | undefined): ConsentState
   decide(destination: string, state: ConsentState): Decision
   /**
-   * Apply a decision to a canonical event: returns the event to send, or null when it must not be
-   * sent (suppress, or — for 'pinterest-capi' — stripping left no em, no hashed_maids and not IP+UA).
+   * Apply a decision to a canonical event for one destination: returns the event to send, or null
+   * when it must not be sent (suppress; restricted without a restricted mode; stripping left less
+   * than the destination's API accepts).
    */
-  apply(destination: string, event: CanonicalEvent, decision: Decision): CanonicalEvent | null
+  apply(target: ConsentTarget, event: CanonicalEvent, decision: Decision): CanonicalEvent | null
 }

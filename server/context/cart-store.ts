@@ -1,10 +1,10 @@
 import type { Storage } from 'unstorage'
 import type { CanonicalEvent, ConsentSignals } from '../event'
-import { hashUserValue } from '../pinterest/normalize'
+import { hashUserValue } from '../identity/normalize'
 
 /** What the browser told us about a shopper, kept per cart/checkout token so an order can be joined to it. */
 export interface CartContext {
-  /** Pinterest click id (`epik`), sent unhashed as `click_id`. */
+  /** Pinterest click id (`epik`): the click id `pinterest.epik`, sent unhashed. */
   epik?: string
   ip?: string
   ua?: string
@@ -63,12 +63,12 @@ export function createCartContextStore(storage: Storage, now: () => number = Dat
 }
 
 /**
- * Fill what an event lacks from the shopper's stored context: click_id, IP, UA, external_id,
+ * Fill what an event lacks from the shopper's stored context: the click id, IP, UA, external_id,
  * hashed email, and the consent that shopper gave (an event's own consent signals win).
  */
 export function joinContext(event: CanonicalEvent, ctx: CartContext): CanonicalEvent {
   const user = { ...event.user }
-  if (!user.click_id && ctx.epik) user.click_id = ctx.epik
+  if (!user.ids?.['pinterest.epik'] && ctx.epik) user.ids = { ...user.ids, 'pinterest.epik': ctx.epik }
   if (!user.client_ip_address && ctx.ip) user.client_ip_address = ctx.ip
   if (!user.client_user_agent && ctx.ua) user.client_user_agent = ctx.ua
   if (!user.em && ctx.em) user.em = [ctx.em]

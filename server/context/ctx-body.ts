@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { sourceSignalsSchema } from '../consent/combine'
 import { consentSignalsSchema } from '../event'
-import { hashUserValue } from '../pinterest/normalize'
+import { hashUserValue } from '../identity/normalize'
 import { EPIK_SOURCES, opaqueId } from './claims'
 
 /** `POST {prefix}/ctx` bodies are small; anything bigger is refused before it is read. */

@@ -27,8 +27,9 @@ export class OutboxUnavailableError extends Error {
   constructor(
     readonly dest: string,
     readonly reason: string,
+    options?: { cause?: unknown },
   ) {
-    super(`[tagwarden] [${dest}] outbox storage unavailable: ${reason}`)
+    super(`[tagwarden] [${dest}] outbox storage unavailable: ${reason}`, options)
     this.name = 'OutboxUnavailableError'
   }
 }
@@ -151,7 +152,7 @@ export function createOutbox(storage: Storage, options: OutboxOptions = {}): Out
             reportForgotten()
             if (added) for (const l of listeners) l(dest, added)
             resolve(fresh)
-          }, (error: Error) => reject(new OutboxUnavailableError(dest, error.message)))
+          }, (error: Error) => reject(new OutboxUnavailableError(dest, error.message, { cause: error })))
         })
       })
       groups.set(dest, g)

@@ -13,11 +13,10 @@ export function inspectorClient(): void {
     sent: 'ok', forwarded: 'ok', queued: 'info', retrying: 'warn', 'dry-run': 'muted', duplicate: 'muted',
     suppressed: 'warn', invalid: 'bad', failed: 'bad', dead: 'bad',
   }
-  const ACTION_TONE: Record<string, string> = { allow: 'ok', strip: 'warn', ldp: 'warn', suppress: 'bad' }
+  const ACTION_TONE: Record<string, string> = { allow: 'ok', strip: 'warn', restricted: 'warn', suppress: 'bad' }
   const KEY_LABEL: Record<string, string> = {
     em: 'em', ph: 'ph', fn: 'fn', ln: 'ln', ge: 'ge', db: 'db', ct: 'ct', st: 'st', zp: 'zp', country: 'country',
-    external_id: 'external_id', hashed_maids: 'maids', click_id: 'click_id', client_ip_address: 'ip',
-    client_user_agent: 'ua', partner_id: 'partner_id',
+    external_id: 'external_id', maid: 'maid', client_ip_address: 'ip', client_user_agent: 'ua',
   }
 
   type Rec = { action: string; rule: string; consent?: string; state: string; detail?: string; at?: number; identifiers?: string[]; attempts?: number }

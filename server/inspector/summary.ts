@@ -36,7 +36,8 @@ export function summarize(entries: JournalEntry[], metrics: Metrics, destination
     const ids = new Set(capi.identifiers ?? e.identifiers)
     keys.total++
     if (ids.has('em')) keys.em++
-    if (ids.has('click_id')) keys.click_id++
+    // A click id is any `platform.id` key (pinterest.epik, meta.fbc, …).
+    if ([...ids].some((i) => i.includes('.'))) keys.click_id++
     if (ids.has('client_ip_address') && ids.has('client_user_agent')) keys.ip_ua++
     if (ids.has('external_id')) keys.external_id++
     dedup.capi++

@@ -1,13 +1,15 @@
 import { z } from 'zod'
-import { HASHED_USER_FIELDS, consentSignalsSchema, type CanonicalEvent, type CustomData, type HashedUserField, type UserData } from '../event'
+import { consentSignalsSchema, PERSONAL_FIELDS, type CanonicalEvent, type EventData, type Identity, type PersonalField } from '../event'
+import { normalizeValues } from '../identity/normalize'
+import { MONEY_TEXT, parseAmount } from '../money'
 import { toCapiEventName } from './event-names'
-import { MONEY_TEXT, toMoneyString } from './money'
-import { hashUserValues } from './normalize'
+import { asksRestricted } from './ldp'
 
 // The body of POST /v1/events: Pinterest's own `{ "data": [ … ] }` shape (v5/openapi.yaml
 // ConversionEvents), accepted leniently — plaintext or hashed identifiers, string or array, number
 // or string money, event_time optional and in seconds or milliseconds — plus our `consent` and
-// `context` fields. Unknown keys are refused here, as Pinterest refuses them.
+// `context` fields. Unknown keys are refused here, as Pinterest refuses them. Pinterest's
+// `hashed_maids` is the neutral `maid`, `click_id` the click id `pinterest.epik`.
 
 const stringOrList = z.union([z.string().max(1024), z.array(z.string().max(1024)).max(100)])
 // Money: a number or a decimal string, never negative (a conversion has no negative value; docs/money.md).
@@ -16,9 +18,13 @@ const money = z
   .refine((v) => !(Number(v) < 0), 'must not be negative: a conversion has no negative value (docs/money.md)')
 const idLike = z.union([z.string().max(1024), z.number().finite()]).transform(String)
 
+/** Personal fields as the body names them (Pinterest's names: `hashed_maids` for the neutral `maid`). */
+const INPUT_FIELDS = [...PERSONAL_FIELDS.filter((f) => f !== 'maid'), 'hashed_maids'] as const
+type InputField = (typeof INPUT_FIELDS)[number]
+
 const userInput = z
   .object({
-    ...(Object.fromEntries(HASHED_USER_FIELDS.map((k) => [k, stringOrList.optional()])) as Record<HashedUserField, z.ZodOptional<typeof stringOrList>>),
+    ...(Object.fromEntries(INPUT_FIELDS.map((k) => [k, stringOrList.optional()])) as Record<InputField, z.ZodOptional<typeof stringOrList>>),
     client_ip_address: z.string().max(64).optional(),
     client_user_agent: z.string().max(2048).optional(),
     click_id: z.string().max(1024).optional(),
@@ -83,62 +89,74 @@ export const apiBodySchema = z.object({ data: z.array(apiEventSchema).min(1, 'ne
 /** Milliseconds are converted, never sent: event_time is "Unix timestamp in seconds". */
 export const toSeconds = (t: number): number => (t > 1e11 ? Math.floor(t / 1000) : Math.floor(t))
 
-/** Normalize + hash every identifier of a lenient user_data object; raw fields pass through unhashed. */
-export function toUserData(input: z.output<typeof userInput>): UserData {
-  const out: UserData = {}
+/** Every identifier of a lenient user_data object in neutral form (identity/normalize.ts); hashing is each destination's. */
+export function toIdentity(input: z.output<typeof userInput>): Identity {
+  const out: Identity = {}
   // Field by field in a fixed order (rather than a loop of computed keys): the hot path then sees
   // a few object shapes, not one per combination of fields.
-  let h: string[] | undefined
-  if (input.em !== undefined && (h = hashUserValues('em', input.em))) out.em = h
-  if (input.ph !== undefined && (h = hashUserValues('ph', input.ph))) out.ph = h
-  if (input.fn !== undefined && (h = hashUserValues('fn', input.fn))) out.fn = h
-  if (input.ln !== undefined && (h = hashUserValues('ln', input.ln))) out.ln = h
-  if (input.ge !== undefined && (h = hashUserValues('ge', input.ge))) out.ge = h
-  if (input.db !== undefined && (h = hashUserValues('db', input.db))) out.db = h
-  if (input.ct !== undefined && (h = hashUserValues('ct', input.ct))) out.ct = h
-  if (input.st !== undefined && (h = hashUserValues('st', input.st))) out.st = h
-  if (input.zp !== undefined && (h = hashUserValues('zp', input.zp))) out.zp = h
-  if (input.country !== undefined && (h = hashUserValues('country', input.country))) out.country = h
-  if (input.external_id !== undefined && (h = hashUserValues('external_id', input.external_id))) out.external_id = h
-  if (input.hashed_maids !== undefined && (h = hashUserValues('hashed_maids', input.hashed_maids))) out.hashed_maids = h
-  // click_id (epik), IP, UA and partner_id are sent unhashed (v5/openapi.yaml user_data).
-  const click = input.click_id?.trim()
-  if (click) out.click_id = click
+  let v: string[] | undefined
+  if (input.em !== undefined && (v = normalizeValues('em', input.em))) out.em = v
+  if (input.ph !== undefined && (v = normalizeValues('ph', input.ph))) out.ph = v
+  if (input.fn !== undefined && (v = normalizeValues('fn', input.fn))) out.fn = v
+  if (input.ln !== undefined && (v = normalizeValues('ln', input.ln))) out.ln = v
+  if (input.ge !== undefined && (v = normalizeValues('ge', input.ge))) out.ge = v
+  if (input.db !== undefined && (v = normalizeValues('db', input.db))) out.db = v
+  if (input.ct !== undefined && (v = normalizeValues('ct', input.ct))) out.ct = v
+  if (input.st !== undefined && (v = normalizeValues('st', input.st))) out.st = v
+  if (input.zp !== undefined && (v = normalizeValues('zp', input.zp))) out.zp = v
+  if (input.country !== undefined && (v = normalizeValues('country', input.country))) out.country = v
+  if (input.external_id !== undefined && (v = normalizeValues('external_id', input.external_id))) out.external_id = v
+  if (input.hashed_maids !== undefined && (v = normalizeValues('maid', input.hashed_maids))) out.maid = v
+  // IP, UA and the click ids are sent unhashed.
   const ip = input.client_ip_address?.trim()
   if (ip) out.client_ip_address = ip
   const ua = input.client_user_agent?.trim()
   if (ua) out.client_user_agent = ua
+  const click = input.click_id?.trim()
   const partner = input.partner_id?.trim()
-  if (partner) out.partner_id = partner
+  if (click || partner) {
+    out.ids = {}
+    if (click) out.ids['pinterest.epik'] = click
+    if (partner) out.ids['pinterest.partner_id'] = partner
+  }
   return out
 }
 
-export function toCustomData(input: z.output<typeof customInput> | undefined): CustomData {
-  const out: CustomData = {}
+export function toEventData(input: z.output<typeof customInput> | undefined): EventData {
+  const out: EventData = {}
   if (!input) return out
   // Keys are set one by one in a fixed order (no filtered copy): every result shares few shapes.
-  const currency = input.currency?.toUpperCase()
-  // Money is rounded to the minor units of the event's currency (JPY 0 places, USD 2, KWD 3).
-  const value = toMoneyString(input.value, currency)
+  const value = parseAmount(input.value)
   if (value !== undefined) out.value = value
-  if (currency !== undefined) out.currency = currency
+  if (input.currency !== undefined) out.currency = input.currency.toUpperCase()
   if (input.content_ids !== undefined) out.content_ids = ([] as string[]).concat(input.content_ids)
-  if (input.contents !== undefined) out.contents = input.contents.map((c) => ({ ...c, item_price: toMoneyString(c.item_price, currency) }))
+  if (input.contents !== undefined) {
+    out.contents = input.contents.map((c) => {
+      const item: NonNullable<EventData['contents']>[number] = {}
+      if (c.id !== undefined) item.id = c.id
+      const price = parseAmount(c.item_price)
+      if (price !== undefined) item.price = price
+      if (c.quantity !== undefined) item.quantity = c.quantity
+      if (c.item_name !== undefined) item.name = c.item_name
+      if (c.item_category !== undefined) item.category = c.item_category
+      if (c.item_brand !== undefined) item.brand = c.item_brand
+      return item
+    })
+  }
   if (input.num_items !== undefined) out.num_items = input.num_items
   if (input.order_id !== undefined) out.order_id = input.order_id
   if (input.search_string !== undefined) out.search_string = input.search_string
   if (input.content_name !== undefined) out.content_name = input.content_name
   if (input.content_category !== undefined) out.content_category = input.content_category
   if (input.content_brand !== undefined) out.content_brand = input.content_brand
-  if (input.opt_out_type !== undefined) out.opt_out_type = input.opt_out_type
-  const ltv = toMoneyString(input.predicted_ltv, currency)
+  const ltv = parseAmount(input.predicted_ltv)
   if (ltv !== undefined) out.predicted_ltv = ltv
   return out
 }
 
 /** One validated API event → the canonical event (source `api`). */
 export function apiToCanonical(e: ApiEvent, nowSeconds: number): CanonicalEvent {
-  return {
+  const event: CanonicalEvent = {
     name: toCapiEventName(e.event_name)!,
     event_id: e.event_id,
     time: Math.min(e.event_time === undefined ? nowSeconds : toSeconds(e.event_time), nowSeconds),
@@ -148,9 +166,11 @@ export function apiToCanonical(e: ApiEvent, nowSeconds: number): CanonicalEvent 
     language: e.language?.toLowerCase(),
     opt_out: e.opt_out,
     partner_name: e.partner_name,
-    user: toUserData(e.user_data),
-    custom: toCustomData(e.custom_data),
+    user: toIdentity(e.user_data),
+    custom: toEventData(e.custom_data),
     consent: e.consent,
     context: e.context,
   }
+  if (asksRestricted(e.custom_data?.opt_out_type)) event.restricted = true
+  return event
 }

@@ -1,11 +1,15 @@
 import { z } from 'zod'
-import { EVENT_NAMES, HASHED_USER_FIELDS, type HashedUserField } from '../event'
+import { EVENT_NAMES } from '../event'
 
 // The request schema of POST /v5/ad_accounts/{ad_account_id}/events, from pinterest/api-description
 // v5/openapi.yaml (5.23) `ConversionEvents`. Used to validate every payload before it is sent or
 // recorded in dry-run, so a shape Pinterest would refuse never leaves the shop.
 
 const sha256List = z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be lowercase hex SHA-256')).min(1)
+
+/** `user_data` fields sent as arrays of SHA-256 (docs/pinterest-capi.md "user_data"). */
+export const HASHED_USER_FIELDS = ['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'country', 'external_id', 'hashed_maids'] as const
+type HashedUserField = (typeof HASHED_USER_FIELDS)[number]
 
 // user_data: hashed fields are arrays of SHA-256; no additionalProperties:false in the spec, but
 // we only ever send spec keys. "It is required at least one of 1) em, 2) hashed_maids or 3) pair

@@ -7,7 +7,7 @@ import { CTX_BODY_LIMIT, ctxBodySchema } from '../context/ctx-body'
 import { createLatestContexts } from '../context/latest'
 import { mergeContext, sameContext } from '../context/merge'
 import type { ConsentSignals } from '../event'
-import { TAG_DESTINATION } from '../pipeline'
+import { TAG_DESTINATION } from '../destinations/pinterest-tag'
 import type { Runtime } from '../runtime'
 import { parseJson, readBodyText, validate } from './http'
 import { assertNotCrossSite } from './same-site'
@@ -36,6 +36,9 @@ function deniesAdStorage(rt: Runtime, consent: ConsentSignals | undefined): bool
  * (context/click-id-cookies.ts). Answers 200 with the policy's decision for each browser tag
  * (`{ decisions: { 'pinterest-tag': { action, rule } } }`): the loader loads a tag only as that says.
  */
+/** The destinations whose script the loader may load, each answered with its decision. */
+const BROWSER_TAGS = [TAG_DESTINATION]
+
 export function ctxRoutes(app: H3, rt: Runtime): void {
   const latest = createLatestContexts(rt.now)
   app.post(`${rt.config.prefix}/ctx`, async (event) => {
@@ -72,7 +75,7 @@ export function ctxRoutes(app: H3, rt: Runtime): void {
           at: now,
         })
       }
-      const answer = browserDecisions(rt.policy, signals)
+      const answer = browserDecisions(rt.policy, signals, BROWSER_TAGS)
       ownClickIdCookies(event, next, answer.decisions[TAG_DESTINATION].action !== 'suppress', denied)
       return answer
     })

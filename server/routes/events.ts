@@ -4,6 +4,7 @@ import { bearerToken, matchesSecret, parseJson, readBodyText, validate } from '.
 import type { Runtime } from '../runtime'
 import { OutboxFullError, OutboxUnavailableError } from '../delivery/outbox'
 import { describeTimeProblem, eventTimeProblem } from '../event-time'
+import { isStorageFailure } from '../storage/store-health'
 
 /** 1,000 events of a few kB each; a bigger body is refused before it is read. */
 export const EVENTS_BODY_LIMIT = 4 * 1024 * 1024
@@ -21,6 +22,9 @@ export function outboxFullTo503(error: unknown): never {
       headers: { 'retry-after': '60' },
     })
   }
+  // A storage failure (disk full, Redis down or failing over) goes to the store guard: one answer
+  // (503 + Retry-After 30), and health shows storage down.
+  if (error instanceof OutboxUnavailableError && isStorageFailure(error)) throw error
   if (error instanceof OutboxUnavailableError) {
     // Storage did not take the commit (Redis failing over, say): nothing is acknowledged; a retry in a few seconds usually lands.
     throw new HTTPError({ status: 503, message: `the outbox storage is unavailable: nothing was stored; retry shortly`, headers: { 'retry-after': '5' } })
@@ -60,9 +64,10 @@ export function eventsRoutes(app: H3, rt: Runtime): void {
     })
     const events = body.data.map((e) => apiToCanonical(e, now))
     events.forEach((e, i) => {
-      // "It is required at least one of 1) em, 2) hashed_maids or 3) pair client_ip_address + client_user_agent" (user_data)
-      if (!e.user.em && !e.user.hashed_maids && !(e.user.client_ip_address && e.user.client_user_agent) && !e.context) {
-        problems.push(`data[${i}].user_data: needs a valid em, hashed_maids, or client_ip_address + client_user_agent (or a context token to join)`)
+      // An event no destination would take is refused here, not accepted and dropped later; a
+      // context token may still bring the identifiers from the browser.
+      if (!e.context && !rt.destinations.some((d) => !d.accepts || d.accepts(e.user))) {
+        problems.push(`data[${i}].user_data: too few valid identifiers: ${rt.destinations.map((d) => `${d.name} needs ${d.requires ?? 'one'}`).join('; ')} (or a context token to join)`)
       }
     })
     if (problems.length) throw new HTTPError({ status: 400, message: problems[0], data: { problems } })

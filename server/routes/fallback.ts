@@ -1,7 +1,7 @@
 import { HTTPError, type H3 } from 'h3'
 import { z } from 'zod'
 import { beaconToEvent } from '../pinterest/beacon-event'
-import { hashUserValue } from '../pinterest/normalize'
+import { hashUserValue } from '../identity/normalize'
 import type { Runtime } from '../runtime'
 import { parseJson, readBodyText, validate } from './http'
 import { ingestAll } from './mirror'

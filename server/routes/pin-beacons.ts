@@ -1,10 +1,7 @@
 import { HTTPError, type H3, type H3Event, type HTTPResponse } from 'h3'
-import type { Decision } from '../consent'
-import { TAG_DESTINATION } from '../pipeline'
+import { beaconEdit, TAG_DESTINATION } from '../destinations/pinterest-tag'
 import { parseBeacon } from '../pinterest/beacon'
 import { beaconToEvent, type Shopper } from '../pinterest/beacon-event'
-import type { PdEdit } from '../pinterest/beacon-pd'
-import { hashUserValue } from '../pinterest/normalize'
 import type { Runtime } from '../runtime'
 import { emptyAnswer, forwardBeacon, type BeaconAnswer } from './beacon-forward'
 import { readBodyText } from './http'
@@ -26,15 +23,6 @@ export const BEACON_BODY_LIMIT = 64 * 1024
  * arrives; the check keeps an embedding server with a larger limit from forwarding megabyte URLs.
  */
 export const BEACON_QUERY_LIMIT = 16 * 1024
-
-/** What the `pinterest-tag` consent decision changes in the forwarded beacon. */
-function partnerDataEdit(decision: Decision, shopper: Shopper): PdEdit | undefined {
-  const remove = decision.action === 'strip' || decision.action === 'ldp' ? (decision.fields ?? []).filter((f) => f === 'em') : []
-  if (decision.action !== 'ldp') return remove.length ? { remove } : undefined
-  // LDP: "pd[opt_out_type]=LDP&pd[st]=…&pd[country]=…" with SHA-256 values (P3); the country where the server knows it.
-  const country = shopper.consent?.country ? hashUserValue('country', shopper.consent.country) : undefined
-  return { set: { opt_out_type: 'LDP', ...(country ? { country } : {}) }, remove }
-}
 
 async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<HTTPResponse> {
   const method = event.req.method
@@ -68,7 +56,7 @@ async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<
           ua: shopper.ua,
           acceptLanguage: event.req.headers.get('accept-language') ?? undefined,
           referer: event.req.headers.get('referer') ?? undefined,
-          pd: partnerDataEdit(decision, shopper),
+          pd: beaconEdit(decision, shopper.consent?.country),
         })
   rt.metrics.beacon(decision.action, decision.action === 'suppress' ? 'suppressed' : ok ? 'forwarded' : 'failed')
   if (accepted) {
@@ -88,6 +76,7 @@ async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<
  * an event_id is mirrored to the pipeline (CAPI) with the same event_id, persisted before answering.
  */
 export function pinBeaconRoutes(app: H3, rt: Runtime): void {
+  if (!rt.tag) return
   const base = `${rt.config.prefix}/pin/ct/`
   app.all(`${base}**`, (event) => handleBeacon(event, rt, base))
 }

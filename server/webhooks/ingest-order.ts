@@ -33,9 +33,9 @@ export async function joinOrderContext(carts: CartContextStore, event: Canonical
   const ua = facts.ua?.trim().slice(0, 2048)
   if (!user.client_ip_address && ip) user.client_ip_address = ip
   if (!user.client_user_agent && ua) user.client_user_agent = ua
-  if (!user.click_id) {
+  if (!user.ids?.['pinterest.epik']) {
     const epik = epikFrom(facts.landingUrl)
-    if (epik) user.click_id = epik
+    if (epik) user.ids = { ...user.ids, 'pinterest.epik': epik }
   }
   const country = facts.country && /^[A-Za-z]{2}$/.test(facts.country) ? facts.country.toUpperCase() : undefined
   const consent = joined.consent

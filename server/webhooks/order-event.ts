@@ -1,6 +1,6 @@
-import type { CanonicalEvent, Content, HashedUserField, UserData } from '../event'
-import { toMoneyString } from '../pinterest/money'
-import { hashUserValues, isSha256 } from '../pinterest/normalize'
+import type { CanonicalEvent, Content, Identity, PersonalField } from '../event'
+import { isSha256, normalizeValues } from '../identity/normalize'
+import { parseAmount } from '../money'
 import { internationalPhone } from './phone'
 
 /** Which product identifier becomes `content_ids` / `contents[].id` (TAGWARDEN_CONTENT_ID). */
@@ -16,7 +16,7 @@ export interface OrderItem {
   name?: string
 }
 
-/** Plaintext identifiers from the order, hashed by {@link buildCheckoutEvent} and never kept. */
+/** Plaintext identifiers from the order, normalized by {@link buildCheckoutEvent} (each destination hashes them) and never kept. */
 export type OrderIdentity = Partial<Record<'em' | 'ph' | 'fn' | 'ln' | 'ct' | 'st' | 'zp' | 'country', (string | null | undefined)[]>>
 
 /** What a platform mapper (Shopify, WooCommerce) reads from an order, in one shape. */
@@ -36,7 +36,7 @@ export interface OrderFacts {
   ua?: string
   /** Candidate context tokens, most specific first (tagwarden attribute, checkout, cart). */
   tokens: string[]
-  /** A URL that may carry `epik=` (Shopify landing_site, Woo order attribution entry): last resort for click_id. */
+  /** A URL that may carry `epik=` (Shopify landing_site, Woo order attribution entry): last resort for the click id. */
   landingUrl?: string
   /** Billing (else shipping) country, ISO alpha-2: picks the region default when no consent is known. */
   country?: string
@@ -96,40 +96,41 @@ export interface BuildOptions {
   contentId: ContentIdPolicy
 }
 
-const HASHED: (keyof OrderIdentity & HashedUserField)[] = ['em', 'ph', 'fn', 'ln', 'ct', 'st', 'zp', 'country']
-// custom_data.content_ids / contents: maxItems 1000 (v5/openapi.yaml).
+const IDENTITY: (keyof OrderIdentity & PersonalField)[] = ['em', 'ph', 'fn', 'ln', 'ct', 'st', 'zp', 'country']
+// Destinations take at most 1,000 line items and 100 values per identifier (docs/pinterest-capi.md "Limits").
 const MAX_ITEMS = 1000
+const MAX_VALUES = 100
 
 /**
- * Order facts → the canonical `checkout` event (source `webhook`): identifiers normalized and
- * SHA-256 hashed here, money as strings, `event_time` in seconds and never in the future.
+ * Order facts → the canonical `checkout` event (source `webhook`): identifiers normalized here
+ * (each destination hashes them), money as numbers, `event_time` in seconds and never in the future.
  * @example buildCheckoutEvent(shopifyOrderFacts(order, 'subtotal'), { eventIdTemplate: 'ord_{order_id}', contentId: 'sku' }, Date.now())
  */
 export function buildCheckoutEvent(facts: OrderFacts, options: BuildOptions, nowMs: number): CanonicalEvent {
-  const user: UserData = {}
-  for (const field of HASHED) {
+  const user: Identity = {}
+  for (const field of IDENTITY) {
     let values = (facts.identity[field] ?? []).filter((v): v is string => typeof v === 'string' && v.trim() !== '')
     // ph needs the country calling code; order systems keep what the shopper typed.
     if (field === 'ph') values = values.flatMap((v) => (isSha256(v.trim()) ? v : (internationalPhone(v, facts.country) ?? [])))
-    const hashed = hashUserValues(field, values)
-    if (hashed) user[field] = hashed.slice(0, 100)
+    const normalized = normalizeValues(field, values)
+    if (normalized) user[field] = normalized.slice(0, MAX_VALUES)
   }
 
   const currency = facts.currency && /^[A-Za-z]{3}$/.test(facts.currency) ? facts.currency.toUpperCase() : undefined
   const contents: Content[] = []
   for (const item of facts.items.slice(0, MAX_ITEMS)) {
     const id = contentId(item, options.contentId)
-    const price = toMoneyString(item.price, currency)
-    contents.push({
-      ...(id ? { id: id.slice(0, 1024) } : {}),
-      ...(price ? { item_price: price } : {}),
-      quantity: item.quantity,
-      ...(item.name ? { item_name: item.name.slice(0, 1024) } : {}),
-    })
+    const price = parseAmount(item.price)
+    const content: Content = {}
+    if (id) content.id = id.slice(0, 1024)
+    if (price !== undefined) content.price = price
+    content.quantity = item.quantity
+    if (item.name) content.name = item.name.slice(0, 1024)
+    contents.push(content)
   }
   const ids = [...new Set(contents.map((c) => c.id).filter((id): id is string => !!id))]
-  // Rounded to the currency's minor units; a negative value (a discount larger than the items) is left out (docs/money.md).
-  const value = toMoneyString(facts.value, currency)
+  // A negative value (a discount larger than the items) is left out (docs/money.md).
+  const value = parseAmount(facts.value)
 
   const nowS = Math.floor(nowMs / 1000)
   // event_time: "Unix timestamp in seconds"; an event in the future is rejected (api-and-tag.md §E).
@@ -144,7 +145,7 @@ export function buildCheckoutEvent(facts: OrderFacts, options: BuildOptions, now
     ...(facts.language ? { language: facts.language } : {}),
     user,
     custom: {
-      ...(value ? { value } : {}),
+      ...(value !== undefined ? { value } : {}),
       ...(currency ? { currency } : {}),
       order_id: facts.orderId,
       num_items: facts.items.reduce((n, i) => n + i.quantity, 0),

@@ -1,4 +1,4 @@
-import { phoneText } from '../pinterest/normalize'
+import { phoneText } from '../identity/normalize'
 
 // Country calling codes (ITU-T E.164 assignments) by ISO 3166-1 alpha-2 code, as "code:CC CC …".
 const TABLE =

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { toMoneyString } from '../pinterest/money'
+import { toMoneyString } from '../money'
 import { parseTime, toAmount, type OrderFacts } from './order-event'
 
 // The Shopify Order as webhooks deliver it (REST Admin API "Order" resource; orders/paid and

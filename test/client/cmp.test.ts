@@ -206,7 +206,7 @@ describe('adapter details', () => {
       parsedSections: { usnat: [{ Version: 1, SaleOptOutNotice: 1, SaleOptOut: 1, SharingOptOut: 2 }] } } }, true)`)
     await settle()
     expect(posted(page)).toEqual([{ gpp: 'DBABLA~BVQqAAAAAgA.QA', gpp_sid: [7], sale_opt_out: true, source: 'gpp' }])
-    expect(page.answers().at(-1)).toBe('ldp')
+    expect(page.answers().at(-1)).toBe('restricted')
     page.run(tagComesUp())
     page.run(`pintrk('page', { event_id: 'p1' })`)
     const calls = page.tagCalls()

@@ -136,7 +136,7 @@ export function openPage(opts: PageOptions = {}): Page {
     inFlight--
     const posted = JSON.parse(String(body)).consent
     if (posted) consent = Array.isArray(posted) ? policy.combine(posted) : posted
-    const decided = browserDecisions(policy, consent)
+    const decided = browserDecisions(policy, consent, ['pinterest-tag'])
     answers.push(decided.decisions['pinterest-tag'].action)
     return new w.Response(JSON.stringify(decided), { status: 200, headers: { 'content-type': 'application/json' } })
   }

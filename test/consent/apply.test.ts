@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { IDENTIFIER_FIELDS, createConsentPolicy, type Decision } from '../../server/consent'
-import { sha256 } from '../../server/pinterest/normalize'
+import { createConsentPolicy, type ConsentTarget, type Decision } from '../../server/consent'
+import { pinterestCapi } from '../../server/destinations/pinterest-capi'
+import { pinterestTag } from '../../server/destinations/pinterest-tag'
 import { eventWith, fullEvent } from '../fixtures/consent/events'
 
-const { apply } = createConsentPolicy({ defaultConsent: 'denied' })
-const CAPI = 'pinterest-capi'
-const TAG = 'pinterest-tag'
-/** sha256 of the lowercase two-letter code (v5/openapi.yaml user_data.country; hashUserValue). */
-const US = sha256('us')
+const policy = createConsentPolicy({ defaultConsent: 'denied' })
+const { apply } = policy
+const CAPI = pinterestCapi()
+const TAG = pinterestTag()
+/** A destination without a restricted-processing mode and without a minimum. */
+const PLAIN: ConsentTarget = { name: 'plain', identifiers: { personal: ['em'], ids: [], network: ['client_ip_address', 'client_user_agent'] } }
+const STRIP: Decision = { action: 'strip', rule: 'ad-user-data-not-granted', fields: ['identifiers'] }
 
 describe('apply: allow and suppress', () => {
   it('allow returns the event untouched', () => {
@@ -16,83 +19,112 @@ describe('apply: allow and suppress', () => {
   })
 
   it('suppress returns null for every destination', () => {
-    for (const dest of [CAPI, TAG, 'other']) expect(apply(dest, fullEvent(), { action: 'suppress', rule: 'x' })).toBeNull()
+    for (const dest of [CAPI, TAG, PLAIN]) expect(apply(dest, fullEvent(), { action: 'suppress', rule: 'x' })).toBeNull()
   })
 })
 
 describe('apply: strip', () => {
-  const strip: Decision = { action: 'strip', rule: 'ad-user-data-not-granted', fields: IDENTIFIER_FIELDS }
-
-  it('deletes the listed user fields and keeps the rest, without mutating the input', () => {
+  it('"identifiers" removes every personal identifier and click id the destination declares, keeps IP and UA, never mutates', () => {
     const event = fullEvent()
     const before = structuredClone(event)
-    const out = apply(CAPI, event, strip)!
-    expect(Object.keys(out.user).sort()).toEqual(['client_ip_address', 'client_user_agent', 'partner_id'])
+    const out = apply(CAPI, event, STRIP)!
+    expect(Object.keys(out.user).sort()).toEqual(['client_ip_address', 'client_user_agent'])
     expect(out.custom).toEqual(event.custom)
     expect(out.event_id).toBe('ord_1001')
     expect(event).toEqual(before)
   })
 
-  it('suppresses a CAPI event left with no em, no hashed_maids and not IP+UA', () => {
-    expect(apply(CAPI, eventWith(['em', 'client_ip_address', 'click_id']), strip)).toBeNull()
-    expect(apply(CAPI, eventWith(['em', 'client_user_agent']), strip)).toBeNull()
-    expect(apply(CAPI, eventWith(['em', 'hashed_maids']), strip)).toBeNull()
+  it('"click_ids" removes only the click and browser ids; a name removes just that one', () => {
+    expect(apply(CAPI, fullEvent(), { action: 'strip', rule: 'r', fields: ['click_ids'] })!.user.ids).toBeUndefined()
+    const out = apply(CAPI, fullEvent(), { action: 'strip', rule: 'r', fields: ['pinterest.epik', 'ph'] })!
+    expect(out.user.ids).toEqual({ 'pinterest.partner_id': 'partner-1' })
+    expect(out.user).not.toHaveProperty('ph')
+    expect(out.user.em).toEqual(['value-of-em'])
   })
 
-  it('keeps a CAPI event that still has em, hashed_maids or IP+UA', () => {
+  it('suppresses a CAPI event left with no em, no maid and not IP+UA', () => {
+    expect(apply(CAPI, eventWith(['em', 'client_ip_address', 'pinterest.epik']), STRIP)).toBeNull()
+    expect(apply(CAPI, eventWith(['em', 'client_user_agent']), STRIP)).toBeNull()
+    expect(apply(CAPI, eventWith(['em', 'maid']), STRIP)).toBeNull()
+  })
+
+  it('keeps a CAPI event that still has em, maid or IP+UA', () => {
     const onlyPhone: Decision = { action: 'strip', rule: 'r', fields: ['ph'] }
     expect(apply(CAPI, eventWith(['em', 'ph']), onlyPhone)!.user).toEqual({ em: fullEvent().user.em })
-    expect(apply(CAPI, eventWith(['hashed_maids', 'ph']), onlyPhone)!.user).toHaveProperty('hashed_maids')
-    expect(apply(CAPI, eventWith(['client_ip_address', 'client_user_agent', 'em']), strip)!.user).toEqual({
+    expect(apply(CAPI, eventWith(['maid', 'ph']), onlyPhone)!.user).toHaveProperty('maid')
+    expect(apply(CAPI, eventWith(['client_ip_address', 'client_user_agent', 'em']), STRIP)!.user).toEqual({
       client_ip_address: '203.0.113.7', client_user_agent: 'Mozilla/5.0 (Macintosh)',
     })
   })
 
-  it('applies the identifier check to pinterest-capi only', () => {
-    const out = apply(TAG, eventWith(['em']), strip)
+  it('a destination without a minimum keeps an event stripped bare', () => {
+    const out = apply(PLAIN, eventWith(['em']), STRIP)
     expect(out).not.toBeNull()
     expect(out!.user).toEqual({})
   })
 })
 
-describe('apply: ldp', () => {
-  it('sets custom.opt_out_type = "LDP" and keeps hashed st/country', () => {
-    const event = fullEvent({ country: 'US' })
-    const out = apply(CAPI, event, { action: 'ldp', rule: 'sale-opt-out' })!
-    expect(out.custom).toEqual({ ...event.custom, opt_out_type: 'LDP' })
-    expect(out.user).toEqual(event.user)
-    expect(event.custom.opt_out_type).toBeUndefined()
+describe('a newly declared identifier is covered by the shipped rules without a rule change', () => {
+  // A platform tagwarden does not ship, declaring its own raw click id and browser id.
+  const ACME: ConsentTarget = {
+    name: 'acme-events',
+    identifiers: { personal: ['em', 'ph'], ids: ['acme.cid', 'acme.bid'], network: ['client_ip_address', 'client_user_agent'] },
+    restricted: { keeps: [] },
+  }
+  const event = { ...fullEvent(), user: { ...fullEvent().user, ids: { 'acme.cid': 'click-123', 'acme.bid': 'browser-456', 'pinterest.epik': 'e' } } }
+
+  it('ad_user_data denied strips its click and browser ids with the personal identifiers', () => {
+    const decision = policy.decide(ACME.name, policy.normalize({ ad_storage: 'granted', ad_user_data: 'denied' }))
+    expect(decision).toMatchObject({ action: 'strip', rule: 'ad-user-data-not-granted' })
+    const out = apply(ACME, event, decision)!
+    expect(out.user.ids).toEqual({ 'pinterest.epik': 'e' }) // not Acme's to send: its own declaration decides what it sends
+    expect(out.user).not.toHaveProperty('em')
+    expect(out.user).not.toHaveProperty('ph')
+    expect(out.user.client_ip_address).toBe('203.0.113.7')
   })
 
-  it('hashes the country from the signals when the event has none', () => {
-    const out = apply(CAPI, eventWith(['em'], { country: 'us', gpc: true }), { action: 'ldp', rule: 'sale-opt-out' })!
-    expect(out.user.country).toEqual([US])
-    expect(out.user.country![0]).toBe('79adb2a2fce5c6ba215fe5f27f532d4e7edbac4b6a5e09e1ef3a08084a904621')
+  it('a sale opt-out without ad_user_data: its restricted mode, its ids stripped too', () => {
+    const decision = policy.decide(ACME.name, policy.normalize({ ad_storage: 'granted', ad_user_data: 'denied', gpc: true }))
+    expect(decision).toMatchObject({ action: 'restricted', rule: 'sale-opt-out-no-user-data' })
+    const out = apply(ACME, event, decision)!
+    expect(out.restricted).toBe(true)
+    expect(out.user.ids).toEqual({ 'pinterest.epik': 'e' })
+  })
+})
+
+describe('apply: restricted', () => {
+  it('flags the event for the destination\'s restricted mode and keeps every identifier', () => {
+    const event = fullEvent({ country: 'US' })
+    const out = apply(CAPI, event, { action: 'restricted', rule: 'sale-opt-out' })!
+    expect(out.restricted).toBe(true)
+    expect(out.user).toEqual(event.user)
+    expect(event.restricted).toBeUndefined()
+  })
+
+  it('adds the country from the signals, in neutral form, when the event has none', () => {
+    const out = apply(CAPI, eventWith(['em'], { country: 'us', gpc: true }), { action: 'restricted', rule: 'sale-opt-out' })!
+    expect(out.user.country).toEqual(['us'])
   })
 
   it('never overwrites the event\'s own country, and adds none when the country is unknown', () => {
-    expect(apply(TAG, fullEvent({ country: 'DE' }), { action: 'ldp', rule: 'r' })!.user.country).toEqual(fullEvent().user.country)
-    expect(apply(TAG, eventWith(['em'], { country: 'XX' }), { action: 'ldp', rule: 'r' })!.user).not.toHaveProperty('country')
-    expect(apply(TAG, eventWith(['em']), { action: 'ldp', rule: 'r' })!.user).not.toHaveProperty('country')
+    expect(apply(TAG, fullEvent({ country: 'DE' }), { action: 'restricted', rule: 'r' })!.user.country).toEqual(fullEvent().user.country)
+    expect(apply(TAG, eventWith(['em'], { country: 'XX' }), { action: 'restricted', rule: 'r' })!.user).not.toHaveProperty('country')
+    expect(apply(TAG, eventWith(['em']), { action: 'restricted', rule: 'r' })!.user).not.toHaveProperty('country')
   })
 
-  it('appends LDP to an existing comma-separated opt_out_type once', () => {
-    const event = { ...fullEvent(), custom: { opt_out_type: 'OTHER' } }
-    expect(apply(CAPI, event, { action: 'ldp', rule: 'r' })!.custom.opt_out_type).toBe('OTHER,LDP')
-    const already = { ...fullEvent(), custom: { opt_out_type: 'LDP' } }
-    expect(apply(CAPI, already, { action: 'ldp', rule: 'r' })!.custom.opt_out_type).toBe('LDP')
+  it('"identifiers" strips all but what the restricted mode keeps (Pinterest LDP: st, country), and still suppresses an identifier-less CAPI event', () => {
+    const out = apply(CAPI, fullEvent({ country: 'US' }), { action: 'restricted', rule: 'r', fields: ['identifiers'] })!
+    expect(Object.keys(out.user).sort()).toEqual(['client_ip_address', 'client_user_agent', 'country', 'st'])
+    expect(out.restricted).toBe(true)
+    expect(apply(CAPI, eventWith(['em', 'st'], { country: 'US' }), { action: 'restricted', rule: 'r', fields: ['identifiers'] })).toBeNull()
   })
 
-  it('with fields: strips them, keeps st/country for LDP, and still suppresses an identifier-less CAPI event', () => {
-    const fields = IDENTIFIER_FIELDS.filter((f) => f !== 'st' && f !== 'country')
-    const out = apply(CAPI, fullEvent({ country: 'US' }), { action: 'ldp', rule: 'r', fields })!
-    expect(Object.keys(out.user).sort()).toEqual(['client_ip_address', 'client_user_agent', 'country', 'partner_id', 'st'])
-    expect(out.custom.opt_out_type).toBe('LDP')
-    expect(apply(CAPI, eventWith(['em', 'st'], { country: 'US' }), { action: 'ldp', rule: 'r', fields })).toBeNull()
-  })
-
-  it('does not hash the country back in when the rule stripped it', () => {
-    const out = apply(TAG, eventWith(['em', 'country'], { country: 'US' }), { action: 'ldp', rule: 'r', fields: ['country'] })!
+  it('does not add the country back when the rule stripped it', () => {
+    const out = apply(TAG, eventWith(['em', 'country'], { country: 'US' }), { action: 'restricted', rule: 'r', fields: ['country'] })!
     expect(out.user).not.toHaveProperty('country')
+  })
+
+  it('a destination without a restricted mode suppresses instead', () => {
+    expect(apply(PLAIN, fullEvent(), { action: 'restricted', rule: 'sale-opt-out' })).toBeNull()
   })
 })

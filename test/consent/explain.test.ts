@@ -44,8 +44,8 @@ describe('explainConsent', () => {
         tcf: { valid: true, version: 2, cmpId: 31, purposes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], legitimateInterests: [2, 3, 4, 5, 6, 7, 8, 9, 10] },
       },
       decisions: {
-        'pinterest-tag': { action: 'ldp', rule: 'sale-opt-out' },
-        'pinterest-capi': { action: 'ldp', rule: 'sale-opt-out' },
+        'pinterest-tag': { action: 'restricted', rule: 'sale-opt-out' },
+        'pinterest-capi': { action: 'restricted', rule: 'sale-opt-out' },
       },
     })
     expect(JSON.parse(JSON.stringify(out))).toEqual(out)

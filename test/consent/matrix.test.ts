@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createConsentPolicy, type ConsentState } from '../../server/consent'
+import { createConsentPolicy, strippedFields, type ConsentState } from '../../server/consent'
+import { pinterestCapi } from '../../server/destinations/pinterest-capi'
+import { pinterestTag } from '../../server/destinations/pinterest-tag'
 import type { CanonicalEvent, ConsentSignals } from '../../server/event'
 import { eventWith, fullEvent } from '../fixtures/consent/events'
 import { TCF, makeTcString } from '../fixtures/consent/strings'
@@ -28,14 +30,15 @@ const GDPR: Record<string, ConsentSignals> = {
 }
 const EVENTS: Record<string, (c: ConsentSignals) => CanonicalEvent> = {
   full: (c) => fullEvent(c),
-  emailOnly: (c) => eventWith(['em', 'click_id'], c),
-  ipUaOnly: (c) => eventWith(['client_ip_address', 'client_user_agent', 'click_id'], c),
-  maidsOnly: (c) => eventWith(['hashed_maids', 'ph'], c),
+  emailOnly: (c) => eventWith(['em', 'pinterest.epik'], c),
+  ipUaOnly: (c) => eventWith(['client_ip_address', 'client_user_agent', 'pinterest.epik'], c),
+  maidsOnly: (c) => eventWith(['maid', 'ph'], c),
 }
-/** Every identifier except the two LDP needs. */
-const PERSONAL = ['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'zp', 'external_id', 'hashed_maids', 'click_id']
+/** Every personal identifier except the two LDP needs. */
+const PERSONAL = ['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'zp', 'external_id', 'maid'] as const
 const notGranted = (s: ConsentState, f: 'ad_storage' | 'ad_user_data') => s[f] !== 'granted'
-const capiValid = (e: CanonicalEvent) => !!e.user.em || !!e.user.hashed_maids || (!!e.user.client_ip_address && !!e.user.client_user_agent)
+const capiValid = (e: CanonicalEvent) => !!e.user.em || !!e.user.maid || (!!e.user.client_ip_address && !!e.user.client_user_agent)
+const has = (e: CanonicalEvent, f: string) => (f.includes('.') ? !!e.user.ids?.[f as `${string}.${string}`] : f in e.user)
 
 function* cases() {
   for (const defaultConsent of ['granted', 'denied'] as const)
@@ -64,16 +67,17 @@ describe('consent matrix', () => {
       const gdprBlocked = state.gdpr_applies === true && !(state.tcf?.valid && [1, 7].every((p) => state.tcf!.purposes.includes(p)))
       for (const [shape, make] of Object.entries(EVENTS)) {
         const event = make(signals)
-        for (const dest of ['pinterest-tag', 'pinterest-capi']) {
+        for (const target of [pinterestTag(), pinterestCapi()]) {
+          const dest = target.name
           const decision = policy.decide(dest, state)
-          const out = policy.apply(dest, event, decision)
+          const out = policy.apply(target, event, decision)
           const fail = (why: string) => failures.push(`${dest} ${name} ${shape} [${decision.action}/${decision.rule}]: ${why}`)
           seen.add(`${dest}:${decision.action}:${out === null}`)
           if (decision.action === 'suppress' && out !== null) fail('suppressed but sent')
           if (gdprBlocked && out) fail('GDPR applies without P1+P7 but sent')
           if (out) {
-            for (const f of decision.fields ?? []) if (f in out.user) fail(`stripped field ${f} remains`)
-            if (state.sale_opt_out !== (out.custom.opt_out_type === 'LDP')) fail(`opt_out_type ${out.custom.opt_out_type} with sale_opt_out ${state.sale_opt_out}`)
+            for (const f of strippedFields(target, decision)) if (has(out, f)) fail(`stripped field ${f} remains`)
+            if (state.sale_opt_out !== !!out.restricted) fail(`restricted ${out.restricted} with sale_opt_out ${state.sale_opt_out}`)
             if (state.sale_opt_out && state.country && !out.user.country) fail('LDP without the known country')
           }
           if (dest === 'pinterest-tag' && out && notGranted(state, 'ad_storage')) fail('tag sent without ad_storage')
@@ -81,7 +85,8 @@ describe('consent matrix', () => {
             if (notGranted(state, 'ad_storage') && notGranted(state, 'ad_user_data') && out) fail('sent without any ad consent')
             if (out && notGranted(state, 'ad_user_data')) {
               for (const f of PERSONAL) if (f in out.user) fail(`${f} sent without ad_user_data`)
-              if (decision.action !== 'ldp' && ('st' in out.user || 'country' in out.user)) fail('location sent without ad_user_data or LDP')
+              if (out.user.ids?.['pinterest.epik']) fail('click id sent without ad_user_data')
+              if (decision.action !== 'restricted' && ('st' in out.user || 'country' in out.user)) fail('location sent without ad_user_data or LDP')
             }
             if (out && decision.fields?.length && !capiValid(out)) fail('identifier-less CAPI event sent')
           }
@@ -91,9 +96,9 @@ describe('consent matrix', () => {
     expect(failures.slice(0, 20)).toEqual([])
     // The matrix reaches every outcome, so the invariants above are not vacuous.
     expect([...seen].sort()).toEqual([
-      'pinterest-capi:allow:false', 'pinterest-capi:ldp:false', 'pinterest-capi:ldp:true',
+      'pinterest-capi:allow:false', 'pinterest-capi:restricted:false', 'pinterest-capi:restricted:true',
       'pinterest-capi:strip:false', 'pinterest-capi:strip:true', 'pinterest-capi:suppress:true',
-      'pinterest-tag:allow:false', 'pinterest-tag:ldp:false', 'pinterest-tag:suppress:true',
+      'pinterest-tag:allow:false', 'pinterest-tag:restricted:false', 'pinterest-tag:suppress:true',
     ])
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  DEFAULT_RULES, IDENTIFIER_FIELDS, consentConfigSchema, createConsentPolicy, evaluateRules, parseConsentConfig, ruleSchema,
+  DEFAULT_RULES, consentConfigSchema, createConsentPolicy, evaluateRules, parseConsentConfig, ruleSchema,
   type ConsentState,
 } from '../../server/consent'
 import { TCF, makeTcString } from '../fixtures/consent/strings'
@@ -12,7 +12,6 @@ const state = (over: Partial<ConsentState> = {}): ConsentState => ({
 const policy = createConsentPolicy({ defaultConsent: 'denied' })
 const decide = (dest: string, over: Partial<ConsentState>) => policy.decide(dest, state(over))
 const tcf = (purposes: number[]) => ({ valid: true, version: 2, cmpId: 10, purposes })
-const LDP_STRIP = IDENTIFIER_FIELDS.filter((f) => f !== 'st' && f !== 'country')
 
 describe('default rules: pinterest-tag', () => {
   const d = (over: Partial<ConsentState>) => decide('pinterest-tag', over)
@@ -30,7 +29,7 @@ describe('default rules: pinterest-tag', () => {
   })
 
   it('sale-opt-out: LDP when the tag may run', () => {
-    expect(d({ sale_opt_out: true })).toEqual({ action: 'ldp', rule: 'sale-opt-out' })
+    expect(d({ sale_opt_out: true })).toEqual({ action: 'restricted', rule: 'sale-opt-out' })
   })
 
   it('first match wins: no ad_storage + opt-out is suppressed, not LDP', () => {
@@ -58,18 +57,18 @@ describe('default rules: pinterest-capi', () => {
 
   it('ad-user-data-not-granted: strip identifiers and the click id', () => {
     const decision = d({ ad_user_data: 'denied' })
-    expect(decision).toEqual({ action: 'strip', rule: 'ad-user-data-not-granted', fields: IDENTIFIER_FIELDS })
-    expect(decision.fields).toEqual(['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'country', 'external_id', 'hashed_maids', 'click_id'])
+    // Each destination's own declared identifiers and click ids (consent/apply.ts strippedFields).
+    expect(decision).toEqual({ action: 'strip', rule: 'ad-user-data-not-granted', fields: ['identifiers'] })
     expect(d({ ad_user_data: 'unset' }).rule).toBe('ad-user-data-not-granted')
   })
 
   it('sale-opt-out-no-user-data: opt-out and no ad_user_data → LDP that strips all but st/country', () => {
-    expect(d({ sale_opt_out: true, ad_user_data: 'denied' })).toEqual({ action: 'ldp', rule: 'sale-opt-out-no-user-data', fields: LDP_STRIP })
+    expect(d({ sale_opt_out: true, ad_user_data: 'denied' })).toEqual({ action: 'restricted', rule: 'sale-opt-out-no-user-data', fields: ['identifiers'] })
   })
 
   it('sale-opt-out: LDP', () => {
-    expect(d({ sale_opt_out: true })).toEqual({ action: 'ldp', rule: 'sale-opt-out' })
-    expect(d({ sale_opt_out: true, ad_storage: 'denied' })).toEqual({ action: 'ldp', rule: 'sale-opt-out' })
+    expect(d({ sale_opt_out: true })).toEqual({ action: 'restricted', rule: 'sale-opt-out' })
+    expect(d({ sale_opt_out: true, ad_storage: 'denied' })).toEqual({ action: 'restricted', rule: 'sale-opt-out' })
   })
 
   it('allow otherwise, ad_storage denied alone included', () => {
@@ -87,23 +86,28 @@ describe('default rules: any other destination ("*")', () => {
     expect(d({ ad_user_data: 'denied' })).toMatchObject({ action: 'strip', rule: 'ad-user-data-not-granted' })
   })
 
-  it('suppresses on opt-out (LDP is Pinterest-only) and without ad consent', () => {
-    expect(d({ sale_opt_out: true })).toEqual({ action: 'suppress', rule: 'sale-opt-out' })
+  it('an opt-out is its restricted mode (each destination has its own: LDP, LDU, limited data use); suppresses without ad consent', () => {
+    expect(d({ sale_opt_out: true })).toEqual({ action: 'restricted', rule: 'sale-opt-out' })
     expect(d({ ad_storage: 'denied', ad_user_data: 'denied' })).toEqual({ action: 'suppress', rule: 'no-ad-consent' })
     expect(d({ gdpr_applies: true })).toEqual({ action: 'suppress', rule: 'gdpr-tcf-p1-p7' })
+  })
+
+  it('is the very list pinterest-capi follows: one list for every server copy', () => {
+    const states: Partial<ConsentState>[] = [{}, { ad_user_data: 'denied' }, { sale_opt_out: true }, { sale_opt_out: true, ad_user_data: 'unset' }, { ad_storage: 'unset', ad_user_data: 'unset' }, { gdpr_applies: true }]
+    for (const over of states) expect(d(over)).toEqual(decide('pinterest-capi', over))
   })
 })
 
 describe('evaluateRules', () => {
   const rules = [
     { id: 'first', when: { country: ['DE'] }, action: 'suppress' },
-    { id: 'second', when: { country: 'EEA' }, action: 'ldp' },
+    { id: 'second', when: { country: 'EEA' }, action: 'restricted' },
     { when: {}, action: 'allow' },
   ].map((r) => ruleSchema.parse(r))
 
   it('first match wins, in order', () => {
     expect(evaluateRules(rules, state({ country: 'DE' }))).toEqual({ action: 'suppress', rule: 'first' })
-    expect(evaluateRules(rules, state({ country: 'FR' }))).toEqual({ action: 'ldp', rule: 'second' })
+    expect(evaluateRules(rules, state({ country: 'FR' }))).toEqual({ action: 'restricted', rule: 'second' })
   })
 
   it('names an id-less rule by position and suppresses when nothing matches', () => {
@@ -148,15 +152,17 @@ describe('rules from config', () => {
   it('"*" covers destinations without their own list; named lists still win', () => {
     const p = createConsentPolicy({ ...parseConsentConfig({ rules: { '*': [{ id: 'none', action: 'suppress' }] } }), defaultConsent: 'denied' })
     expect(p.decide('tiktok', state())).toEqual({ action: 'suppress', rule: 'none' })
-    expect(p.decide('pinterest-capi', state())).toEqual({ action: 'allow', rule: 'allow' })
+    // pinterest-capi ships no list of its own: it is one of the server copies "*" is for.
+    expect(p.decide('pinterest-capi', state())).toEqual({ action: 'suppress', rule: 'none' })
+    expect(p.decide('pinterest-tag', state())).toEqual({ action: 'allow', rule: 'allow' })
   })
 
   it('run end to end from signals: strip for a TCF string without P7 outside GDPR', () => {
     const p = createConsentPolicy({
-      ...parseConsentConfig({ rules: { 'pinterest-capi': [{ id: 'need-p7', when: { tcf_purposes_missing: [7] }, action: 'strip', fields: ['em', 'click_id'] }, { action: 'allow' }] } }),
+      ...parseConsentConfig({ rules: { 'pinterest-capi': [{ id: 'need-p7', when: { tcf_purposes_missing: [7] }, action: 'strip', fields: ['em', 'pinterest.epik'] }, { action: 'allow' }] } }),
       defaultConsent: 'denied',
     })
-    expect(p.decide('pinterest-capi', p.normalize({ tcf: makeTcString({ purposes: [1] }) }))).toEqual({ action: 'strip', rule: 'need-p7', fields: ['em', 'click_id'] })
+    expect(p.decide('pinterest-capi', p.normalize({ tcf: makeTcString({ purposes: [1] }) }))).toEqual({ action: 'strip', rule: 'need-p7', fields: ['em', 'pinterest.epik'] })
     expect(p.decide('pinterest-capi', p.normalize({ tcf: TCF.allPurposes }))).toEqual({ action: 'allow', rule: '#2' })
   })
 })
@@ -178,12 +184,17 @@ describe('config validation', () => {
       .toEqual({ ad_storage: ['denied', 'unset'], country: ['DE'] })
   })
 
+  it('"strip" without "fields" strips every identifier the destination declares; "ldp" is read as "restricted"', () => {
+    expect(ruleSchema.parse({ action: 'strip' })).toEqual({ when: {}, action: 'strip', fields: ['identifiers'] })
+    expect(ruleSchema.parse({ action: 'restricted', fields: ['click_ids', 'meta.fbp'] })).toEqual({ when: {}, action: 'restricted', fields: ['click_ids', 'meta.fbp'] })
+  })
+
   it('lists every problem with its path', () => {
     const message = problems({
       regions: { USA: 'granted', DE: 'maybe' },
       rules: {
         'pinterest-capi': [
-          { action: 'strip' },
+          { action: 'strip', fields: [] },
           { action: 'strip', fields: ['email'] },
           { action: 'allow', fields: ['em'] },
           { when: { ad_storag: 'denied' }, action: 'allow' },
@@ -198,12 +209,12 @@ describe('config validation', () => {
     for (const expected of [
       'consent.regions.USA: region "USA" is not a two-letter country code or "EEA"',
       'consent.regions.DE: expected "granted" or "denied"',
-      'consent.rules.pinterest-capi[0].fields: "strip" needs "fields": the user fields to remove',
-      'consent.rules.pinterest-capi[1].fields[0]: unknown user field "email"; expected one of em, ph,',
-      'consent.rules.pinterest-capi[2].fields: "fields" only applies to "strip" and "ldp", not "allow"',
+      'consent.rules.pinterest-capi[0].fields: lists no identifier',
+      'consent.rules.pinterest-capi[1].fields[0]: unknown identifier "email"; expected "identifiers", "click_ids", em, ph,',
+      'consent.rules.pinterest-capi[2].fields: "fields" only applies to "strip" and "restricted", not "allow"',
       'consent.rules.pinterest-capi[3].when: unknown key "ad_storag"; expected ad_storage,',
       'consent.rules.pinterest-capi[4].when.ad_storage: expected "granted", "denied", "unset", "not_granted"',
-      'consent.rules.pinterest-capi[5].action: expected one of allow, strip, ldp, suppress',
+      'consent.rules.pinterest-capi[5].action: expected one of allow, strip, restricted, suppress',
       'consent.rules.Bad Name: destination name "Bad Name" must be',
       'consent: unknown key "extra"; expected "regions", "rules"',
     ]) expect(message).toContain(expected)
@@ -214,7 +225,7 @@ describe('config validation', () => {
   })
 
   it('every shipped list ends with a catch-all, so defaults never fall through', () => {
-    expect(Object.keys(DEFAULT_RULES).sort()).toEqual(['*', 'pinterest-capi', 'pinterest-tag'])
+    expect(Object.keys(DEFAULT_RULES).sort()).toEqual(['*', 'pinterest-tag'])
     for (const rules of Object.values(DEFAULT_RULES)) expect(rules.at(-1)).toMatchObject({ when: {}, id: 'allow' })
   })
 })

@@ -21,13 +21,13 @@ const decide = (signals: ConsentSignals) => {
 describe('US opt-out regime with the shipped defaults', () => {
   it.each([
     ['GPP usnat "did not opt out"', { gpp: GPP.usnatNoOptOut, gpp_sid: [7] }, { source: 'gpp', tag: 'allow', capi: 'allow', rule: 'allow' }],
-    ['GPP usnat opted out of sale/sharing/targeted ads', { gpp: GPP.usnatOptOut, gpp_sid: [7] }, { source: 'gpc', tag: 'ldp', capi: 'ldp', rule: 'sale-opt-out' }],
+    ['GPP usnat opted out of sale/sharing/targeted ads', { gpp: GPP.usnatOptOut, gpp_sid: [7] }, { source: 'gpc', tag: 'restricted', capi: 'restricted', rule: 'sale-opt-out' }],
     ['GPP uspv1 1YNN (no opt-out)', { gpp: GPP.uspv1NoOptOut }, { source: 'gpp', tag: 'allow', capi: 'allow', rule: 'allow' }],
-    ['GPP uspv1 1YYY (opted out)', { gpp: GPP.uspv1OptOut }, { source: 'gpp', tag: 'ldp', capi: 'ldp', rule: 'sale-opt-out' }],
+    ['GPP uspv1 1YYY (opted out)', { gpp: GPP.uspv1OptOut }, { source: 'gpp', tag: 'restricted', capi: 'restricted', rule: 'sale-opt-out' }],
     ['US Privacy 1YNN', { us_privacy: '1YNN' }, { source: 'us-privacy', tag: 'allow', capi: 'allow', rule: 'allow' }],
-    ['US Privacy 1YYN', { us_privacy: '1YYN' }, { source: 'us-privacy', tag: 'ldp', capi: 'ldp', rule: 'sale-opt-out' }],
+    ['US Privacy 1YYN', { us_privacy: '1YYN' }, { source: 'us-privacy', tag: 'restricted', capi: 'restricted', rule: 'sale-opt-out' }],
     ['a US shopper with no signal', { country: 'US' }, { source: 'region-default', tag: 'allow', capi: 'allow', rule: 'allow' }],
-    ['a US shopper with GPC', { gpc: true, country: 'US' }, { source: 'gpc', tag: 'ldp', capi: 'ldp', rule: 'sale-opt-out' }],
+    ['a US shopper with GPC', { gpc: true, country: 'US' }, { source: 'gpc', tag: 'restricted', capi: 'restricted', rule: 'sale-opt-out' }],
   ] as const)('%s', (_, signals, expected) => {
     expect(decide(signals as ConsentSignals)).toEqual(expected)
   })
@@ -60,7 +60,7 @@ describe('the README and `tagwarden consent explain` agree', () => {
       expect(block, dest).toContain(`"${dest}": { "action": "${decision.action}", "rule": "${decision.rule}" }`)
     }
     expect(block).toContain(`"source": "${out.consent.source}"`)
-    expect(out.decisions['pinterest-tag']).toEqual({ action: 'ldp', rule: 'sale-opt-out' })
+    expect(out.decisions['pinterest-tag']).toEqual({ action: 'restricted', rule: 'sale-opt-out' })
   })
 })
 

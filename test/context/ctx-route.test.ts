@@ -251,7 +251,7 @@ describe('POST /tw/ctx', () => {
   it('Sec-GPC: 1 (the browser sends it with every request; page scripts cannot set it) makes the decision LDP', async () => {
     await app({ TAGWARDEN_DEFAULT_CONSENT: 'granted' })
     const gpc = await post({}, undefined, { 'sec-gpc': '1' })
-    expect((await gpc.json()).decisions['pinterest-tag']).toEqual({ action: 'ldp', rule: 'sale-opt-out' })
+    expect((await gpc.json()).decisions['pinterest-tag']).toEqual({ action: 'restricted', rule: 'sale-opt-out' })
     expect((await (await post({})).json()).decisions['pinterest-tag'].action).toBe('allow')
   })
 

@@ -17,7 +17,7 @@ describe('cart context store', () => {
   it('joins without overwriting what the event already has', () => {
     const e = { name: 'checkout' as const, event_id: 'x', time: 1, source: 'webhook' as const, action_source: 'web' as const, user: { client_ip_address: '1.1.1.1' }, custom: {} }
     const joined = joinContext(e, { epik: 'ep', ip: '2.2.2.2', ua: 'UA', consent: { ad_storage: 'granted' }, at: 0 })
-    expect(joined.user).toEqual({ click_id: 'ep', client_ip_address: '1.1.1.1', client_user_agent: 'UA' })
+    expect(joined.user).toEqual({ ids: { 'pinterest.epik': 'ep' }, client_ip_address: '1.1.1.1', client_user_agent: 'UA' })
     expect(joined.consent).toEqual({ ad_storage: 'granted' })
     expect(joinContext({ ...e, consent: { ad_storage: 'denied' } }, { consent: { ad_storage: 'granted' }, at: 0 }).consent).toEqual({ ad_storage: 'denied' })
   })

@@ -201,7 +201,7 @@ describe('dry-run (no Pinterest credentials)', () => {
     expect(res.status).toBe(200)
     const { events } = await res.json()
     expect(events[0]).toMatchObject({ event_id: checkout().event_id, name: 'checkout', source: 'api' })
-    expect(events[0].identifiers).toEqual(expect.arrayContaining(['em', 'click_id', 'client_ip_address']))
+    expect(events[0].identifiers).toEqual(expect.arrayContaining(['em', 'pinterest.epik', 'client_ip_address']))
     const capi = events[0].destinations['pinterest-capi']
     expect(capi.state).toBe('dry-run')
     expect(capi.payload.user_data.em).toEqual(['86e0b9e56c17cc4d12387e1949b85053fbe73bc3ce5a1188713a9d300cc6133d'])
@@ -236,7 +236,7 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
       [{ data: [checkout({ custom_data: { value: 'ten' } })] }, undefined, 400, /data\[0\]\.custom_data\.value/],
       [{ data: [checkout({ custom_data: { colour: 'red' } })] }, undefined, 400, /colour/],
       [{ data: [checkout({ event_time: NOW_MS + 3_600_000 })] }, undefined, 400, /data\[0\]\.event_time: is in the future/],
-      [{ data: [checkout({ user_data: { em: 'not-an-email' } })] }, undefined, 400, /data\[0\]\.user_data: needs/],
+      [{ data: [checkout({ user_data: { em: 'not-an-email' } })] }, undefined, 400, /data\[0\]\.user_data: too few valid identifiers: pinterest-capi needs a valid em/],
       [{ data: [checkout(), checkout()] }, undefined, 400, /appears twice/],
       [{ data: Array.from({ length: 1001 }, (_, i) => checkout({ event_id: `e${i}` })) }, undefined, 400, /1,000/],
     ]

@@ -30,7 +30,7 @@ export const canonical = (over: Partial<CanonicalEvent> = {}): CanonicalEvent =>
   time: Math.floor(Date.now() / 1000),
   source: 'tag',
   action_source: 'web',
-  user: { client_ip_address: '203.0.113.9', client_user_agent: 'Mozilla/5.0 (X11; Linux x86_64)', click_id: 'epik-secret-click' },
+  user: { client_ip_address: '203.0.113.9', client_user_agent: 'Mozilla/5.0 (X11; Linux x86_64)', ids: { 'pinterest.epik': 'epik-secret-click' } },
   custom: {},
   consent: { ...GRANTED },
   ...over,

@@ -129,7 +129,7 @@ describe('tag path metrics', () => {
       expect(m.get('tagwarden_events_failed_total{destination="pinterest-tag",reason="network"}')).toBe(1)
       expect(m.get('tagwarden_consent_actions_total{destination="pinterest-tag",action="allow"}')).toBe(2)
       expect(m.get('tagwarden_consent_actions_total{destination="pinterest-tag",action="suppress"}')).toBe(1)
-      expect(m.get('tagwarden_consent_actions_total{destination="pinterest-tag",action="ldp"}')).toBe(1)
+      expect(m.get('tagwarden_consent_actions_total{destination="pinterest-tag",action="restricted"}')).toBe(1)
       expect(beacon.hits.map((h) => h.ed.event_id)).toEqual(['b-1', 'b-2', 'b-4'])
       const { events } = await (await adminGet(tw, '/tw/_/inspect/data?event_id=b-')).json()
       const tag = Object.fromEntries(events.map((e: { event_id: string; destinations: Record<string, { state: string }> }) => [e.event_id, e.destinations['pinterest-tag']?.state]))

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
-import { toMoneyString } from '../../server/pinterest/money'
-import { hashUserValue, hashUserValues, NORMALIZERS } from '../../server/pinterest/normalize'
+import { toMoneyString } from '../../server/money'
+import { hashUserValue, hashValue, normalizeValues, NORMALIZERS } from '../../server/identity/normalize'
 import { toCapiEventName, toTagEventName } from '../../server/pinterest/event-names'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
@@ -54,10 +54,16 @@ describe('normalization before hashing (v5/openapi.yaml user_data descriptions)'
     expect(hashUserValue('ct', 'Menlo Park')).toBe('0007a3d64c01e23d5075203c5977c14e4f7e01a3fc570686fcc50b5e1dd42685')
   })
 
-  it('returns arrays even for one value, de-duplicated', () => {
-    expect(hashUserValues('em', 'a@b.co')).toEqual([sha('a@b.co')])
-    expect(hashUserValues('em', ['A@b.co', 'a@b.co ', 'x'])).toEqual([sha('a@b.co')])
-    expect(hashUserValues('em', ['x'])).toBeUndefined()
+  it('keeps values in neutral form, as lists even for one value, de-duplicated; a given SHA-256 passes lowercased', () => {
+    expect(normalizeValues('em', 'a@b.co')).toEqual(['a@b.co'])
+    expect(normalizeValues('em', ['A@b.co', 'a@b.co ', 'x'])).toEqual(['a@b.co'])
+    expect(normalizeValues('em', ['x'])).toBeUndefined()
+    expect(normalizeValues('em', 'A'.repeat(64))).toEqual(['a'.repeat(64)])
+  })
+
+  it('a destination hashes a neutral value once, and never a hash again', () => {
+    expect(hashValue('a@b.co')).toBe(sha('a@b.co'))
+    expect(hashValue('a'.repeat(64))).toBe('a'.repeat(64))
   })
 
   it('writes money as strings', () => {

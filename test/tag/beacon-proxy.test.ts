@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
-import { sha256 } from '../../server/pinterest/normalize'
+import { sha256 } from '../../server/identity/normalize'
 import { startFakeBeacon, GIF, type FakeBeacon } from '../fakes/fake-beacon'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { beaconQuery, buildTagApp, call, liveCapiEnv, setCtx, SHOPPER_IP, UA } from './build'
@@ -200,7 +200,7 @@ describe('consent on the tag path', () => {
     const [sent] = capiFor(eid)
     expect(sent.custom_data.opt_out_type).toBe('LDP')
     expect(sent.user_data.country).toEqual([sha256('us')])
-    expect(tw.runtime.journal.recent().find((e) => e.event_id === eid)!.destinations['pinterest-tag']).toMatchObject({ action: 'ldp', rule: 'sale-opt-out' })
+    expect(tw.runtime.journal.recent().find((e) => e.event_id === eid)!.destinations['pinterest-tag']).toMatchObject({ action: 'restricted', rule: 'sale-opt-out' })
   })
 
   it('the country header is believed only from a trusted proxy: from any other peer it is ignored', async () => {

@@ -3,7 +3,7 @@ import { parseBeacon } from '../../server/pinterest/beacon'
 import { beaconToEvent, type Shopper } from '../../server/pinterest/beacon-event'
 import { editPartnerData, editPartnerDataJson } from '../../server/pinterest/beacon-pd'
 import { parseBracketForm } from '../../server/pinterest/bracket-form'
-import { sha256 } from '../../server/pinterest/normalize'
+import { sha256 } from '../../server/identity/normalize'
 import { validateCapiEvent } from '../fakes/fake-capi'
 import { pinterestCapi } from '../../server/destinations/pinterest-capi'
 
@@ -81,22 +81,28 @@ describe('beaconToEvent (api-and-tag.md §E)', () => {
       user: {
         client_ip_address: '203.0.113.7',
         client_user_agent: 'Mozilla/5.0 test',
-        click_id: 'dj0yJnU9b2JDcFFH',
+        ids: { 'pinterest.epik': 'dj0yJnU9b2JDcFFH' },
         em: ['f660ab91' + 'a'.repeat(56)],
         external_id: [sha256('pinunauthvalue'), sha256('visitor-0123456789abcdef')],
       },
       custom: {
-        value: '72.39',
+        value: 72.39,
         currency: 'USD',
         order_id: '10042',
         num_items: 3,
         content_ids: ['SKU-1', 'SKU-2'],
-        contents: [{ id: 'SKU-1', item_price: '14.99', quantity: 2, item_name: 'Tee' }, { id: 'SKU-2', item_price: '42.41', quantity: 1 }],
+        contents: [{ id: 'SKU-1', price: 14.99, quantity: 2, name: 'Tee' }, { id: 'SKU-2', price: 42.41, quantity: 1 }],
       },
       consent: shopper.consent,
     })
-    // …and the wire payload is one the spec accepts
-    expect(validateCapiEvent(pinterestCapi.toPayload(r.event))).toEqual([])
+    // …and the wire payload is one the spec accepts, money as strings and the epik as click_id
+    const payload = pinterestCapi().toPayload(r.event)!
+    expect(validateCapiEvent(payload)).toEqual([])
+    expect(payload.user_data.click_id).toBe('dj0yJnU9b2JDcFFH')
+    expect(payload.custom_data).toEqual({
+      value: '72.39', currency: 'USD', order_id: '10042', num_items: 3, content_ids: ['SKU-1', 'SKU-2'],
+      contents: [{ id: 'SKU-1', item_price: '14.99', quantity: 2, item_name: 'Tee' }, { id: 'SKU-2', item_price: '42.41', quantity: 1 }],
+    })
   })
 
   it('maps the tag names: AddToCart/addtocart → add_to_cart, pagevisit → page_visit, search_query → search_string', () => {
@@ -144,13 +150,15 @@ describe('beaconToEvent (api-and-tag.md §E)', () => {
 
   it('uses the page URL epik when the cookie has none yet (first page of an ad click)', () => {
     const r = beaconToEvent({ event: 'pagevisit', ed: { event_id: 'p' }, pd: {}, ad: { loc: 'https://shop.test/?epik=fromUrl123&utm=x' } }, { ...shopper, epik: undefined }, NOW, 'tag')
-    expect('event' in r && r.event.user.click_id).toBe('fromUrl123')
+    expect('event' in r && r.event.user.ids?.['pinterest.epik']).toBe('fromUrl123')
   })
 
   it('carries LDP from pd: opt_out_type and hashed st/country', () => {
     const st = sha256('ca')
     const r = beaconToEvent({ event: 'checkout', ed: { event_id: 'c' }, pd: { opt_out_type: 'LDP', st, country: 'US' }, ad: {} }, shopper, NOW, 'tag')
-    expect('event' in r && r.event).toMatchObject({ custom: { opt_out_type: 'LDP' }, user: { st: [st], country: [sha256('us')] } })
+    expect('event' in r && r.event).toMatchObject({ restricted: true, user: { st: [st], country: ['us'] } })
+    const payload = 'event' in r ? pinterestCapi().toPayload(r.event)! : undefined
+    expect(payload).toMatchObject({ custom_data: { opt_out_type: 'LDP' }, user_data: { st: [st], country: [sha256('us')] } })
   })
 
   it('drops values that cannot be valid instead of failing the event', () => {

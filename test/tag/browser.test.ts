@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { Window } from 'happy-dom'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { parseConfig } from '../../server/config'
-import { sha256 } from '../../server/pinterest/normalize'
+import { sha256 } from '../../server/identity/normalize'
 import { createLogger } from '../../server/log'
 import { packageFile } from '../../server/routes/package-file'
 import { startServer, type Running } from '../../server/serve'
@@ -66,7 +66,7 @@ async function start(style: BeaconHostStyle, env: Record<string, string> = {}) {
     ...liveCapiEnv(capi.url),
     ...env,
   })
-  running = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') })
+  running = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') }, { port: 0 })
   // Secure cookies are kept on localhost (as in Chromium), so the page is opened as localhost.
   return running.url.replace('127.0.0.1', 'localhost')
 }

@@ -64,7 +64,7 @@ describe('order → checkout mapping', () => {
     const now = Date.UTC(2026, 0, 1)
     expect(buildCheckoutEvent(wooOrderFacts(order, 'subtotal'), opts('sku'), now).custom.content_ids).toEqual(['93', 'Bar3'])
     expect(buildCheckoutEvent(wooOrderFacts(order, 'subtotal'), opts('variant_id'), now).custom.content_ids).toEqual(['93', '23'])
-    expect(buildCheckoutEvent(wooOrderFacts(order, 'total'), opts('product_id'), now).custom.value).toBe('29.35')
+    expect(buildCheckoutEvent(wooOrderFacts(order, 'total'), opts('product_id'), now).custom.value).toBe(29.35)
   })
 
   it('reads WooCommerce *_gmt times as UTC and finds epik in absolute or path-only URLs', () => {

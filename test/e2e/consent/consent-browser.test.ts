@@ -110,9 +110,9 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       expect(at(log, 'tag', (c) => c[0] === 'set' && c[1].opt_out_type === 'LDP')).toBeGreaterThan(at(log, 'cmp'))
       expect(at(log, 'tag', (c) => c[0] === 'set' && c[1].opt_out_type === 'LDP')).toBeLessThan(at(log, 'tag', (c) => c[0] === 'track'))
       expect(posted(log)).toEqual([{ source: 'gpp', gpp: GPP.usnatOptOut, gpp_sid: [7], sale_opt_out: true, at: expect.any(Number) }])
-      expect(answered(log)).toEqual(['allow', 'ldp'])
+      expect(answered(log)).toEqual(['allow', 'restricted'])
       const entry = await decided('granted', 'c-co')
-      expect(entry.destinations['pinterest-capi']).toMatchObject({ action: 'ldp' })
+      expect(entry.destinations['pinterest-capi']).toMatchObject({ action: 'restricted' })
       await eventually(world, () => expect(capiCopies('c-co')).toHaveLength(1))
       expect(capiCopies('c-co')[0].custom_data.opt_out_type).toBe('LDP')
       await v.close()
@@ -301,6 +301,19 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       expect(answered(log)).toEqual([action])
       await v.close()
     })
+
+    it('an EEA shopper with no CMP on a shop whose default is granted: loader and server agree on the region default (no tag, nothing mirrored)', async () => {
+      // Before one consent gate, the loader went by its own default (granted) while the server applied
+      // the EEA default (denied): the browser loaded the tag and the server dropped its beacons.
+      const v = await visit(world, world.shops.granted, { country: 'DE', head: SNIPPET + script(`pintrk('page', { event_id: 'j-eea-pv' })`) })
+      const log = await v.until('the page view to leave the browser', (l) => tagEventIds(l).includes('j-eea-pv') || fallbackIds(l).includes('j-eea-pv'))
+      expect(answered(log)).toEqual(['suppress'])
+      expect(tagEventIds(log)).not.toContain('j-eea-pv')
+      expect(at(log, 'script', (s) => s === '/tw/pin/core.js')).toBe(-1)
+      const entry = await decided('granted', 'j-eea-pv')
+      expect(entry.destinations['pinterest-capi']).toMatchObject({ action: 'suppress', rule: 'no-ad-consent' })
+      await v.close()
+    })
   })
 
   describe.concurrent('context updates and tag call order (issue items 4, 7)', () => {
@@ -358,7 +371,7 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       const log = await v.until('the tag up and the add-to-cart gone', (l) => !!leftBy(l, 'l-atc') && calls(l).length >= 3)
       expect(viaTag(log, 'l-atc'), timeline(log)).toBe('tag')
       expect(posted(log).map(({ at: _at, ...e }) => e)).toEqual([{ ...JSON.parse(JSON.stringify({ ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted', analytics_storage: 'granted' })), sale_opt_out: true, source: 'hook' }])
-      expect(answered(log)).toEqual(['ldp'])
+      expect(answered(log)).toEqual(['restricted'])
       const head = calls(log).map((c) => (c[0] === 'set' ? `set:${Object.keys(c[1] as object).join(',')}` : String(c[0])))
       // A tag that came up late got no events (they went to /tw/e), but the same configuration calls.
       expect(head).toEqual(['load', 'set:em', 'set:opt_out_type', ...(tagLate(log) ? [] : ['page', 'track'])])

@@ -1,12 +1,12 @@
 import { hash } from 'node:crypto'
-import type { HashedUserField } from '../event'
+import type { PersonalField } from '../event'
 
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/
 
 /** True when a value already is a SHA-256 hex digest (passed through, never hashed twice). */
 export const isSha256 = (value: string): boolean => SHA256_HEX.test(value)
 
-/** Lowercase hex SHA-256 of a UTF-8 string ("The string should be in the UTF-8 format", v5/openapi.yaml user_data). */
+/** Lowercase hex SHA-256 of a UTF-8 string (what every platform hashes identifiers with; docs/pinterest-capi.md "user_data"). */
 export const sha256 = (value: string): string => hash('sha256', value, 'hex')
 
 const lower = (v: string) => v.trim().toLowerCase()
@@ -33,11 +33,13 @@ const GENDERS: Record<string, string> = {
 }
 
 /**
- * Per-field normalization before hashing, each following the field's description in
- * v5/openapi.yaml `ConversionEventsUserData`. Returns `undefined` for a value that cannot be
- * made valid (it is dropped rather than sent as a hash nobody can match).
+ * Per-field normalization, the neutral form every identifier is kept in: each rule follows the
+ * field's description in Pinterest's `ConversionEventsUserData` (docs/pinterest-capi.md
+ * "user_data"), which Meta's rules match field for field; a destination whose platform differs
+ * adapts the normalized value before hashing (TikTok's phone takes a `+`). Returns `undefined` for
+ * a value that cannot be made valid (it is dropped rather than sent as a hash nobody can match).
  */
-export const NORMALIZERS: Record<HashedUserField, (value: string) => string | undefined> = {
+export const NORMALIZERS: Record<PersonalField, (value: string) => string | undefined> = {
   // em: "Sha256 hashes of lowercase version of user's email addresses."
   em: (v) => {
     const s = lower(v)
@@ -73,35 +75,50 @@ export const NORMALIZERS: Record<HashedUserField, (value: string) => string | un
   },
   // external_id: "unique id from the advertiser"; trimmed + lowercased like Pinterest's own integrations do.
   external_id: (v) => lower(v) || undefined,
-  // hashed_maids: "Google Advertising IDs and Apple IDFAs"
-  hashed_maids: (v) => lower(v) || undefined,
+  // maid: "Google Advertising IDs and Apple IDFAs" (Pinterest `hashed_maids`)
+  maid: (v) => lower(v) || undefined,
 }
 
 /**
- * Normalize and hash one identifier value; a value that already is 64-hex SHA-256 is lowercased
- * and passed through.
- * @example hashUserValue('em', ' Jane.Doe@Example.com ') // sha256('jane.doe@example.com')
+ * One identifier in its neutral form: a SHA-256 hex the sender gave is lowercased and kept,
+ * anything else normalized; undefined when nothing valid is left.
+ * @example normalizeValue('em', ' Jane.Doe@Example.com ') // 'jane.doe@example.com'
  */
-export function hashUserValue(field: HashedUserField, value: string): string | undefined {
-  if (isSha256(value.trim())) return value.trim().toLowerCase()
-  const normalized = NORMALIZERS[field](value)
-  return normalized === undefined ? undefined : sha256(normalized)
+export function normalizeValue(field: PersonalField, value: string): string | undefined {
+  const trimmed = value.trim()
+  return isSha256(trimmed) ? trimmed.toLowerCase() : NORMALIZERS[field](value)
 }
 
 /**
- * Normalize + hash a single value or a list; returns a de-duplicated array or `undefined` when
- * nothing valid is left ("Arrays even for one value", v5/openapi.yaml user_data).
+ * A single value or a list in neutral form, de-duplicated; `undefined` when nothing valid is left.
+ * @example normalizeValues('ph', ['+1 555 0100', '1-555-0100']) // ['15550100']
  */
-export function hashUserValues(field: HashedUserField, input: string | readonly string[] | undefined): string[] | undefined {
+export function normalizeValues(field: PersonalField, input: string | readonly string[] | undefined): string[] | undefined {
   if (input === undefined) return undefined
   if (typeof input === 'string') {
-    const h = hashUserValue(field, input)
-    return h ? [h] : undefined
+    const v = normalizeValue(field, input)
+    return v === undefined ? undefined : [v]
   }
   const out = new Set<string>()
-  for (const v of input) {
-    const h = hashUserValue(field, v)
-    if (h) out.add(h)
+  for (const value of input) {
+    const v = normalizeValue(field, value)
+    if (v !== undefined) out.add(v)
   }
   return out.size ? [...out] : undefined
+}
+
+/**
+ * The SHA-256 a destination sends for a neutral value: a given hash as it is, anything else hashed.
+ * @example hashValue('jane.doe@example.com') // sha256('jane.doe@example.com')
+ */
+export const hashValue = (value: string): string => (isSha256(value) ? value : sha256(value))
+
+/**
+ * Normalize and hash one identifier value where only its hash may be kept (the email in `tw_ctx`
+ * and the cart store); a value that already is 64-hex SHA-256 is lowercased and passed through.
+ * @example hashUserValue('em', ' Jane.Doe@Example.com ') // sha256('jane.doe@example.com')
+ */
+export function hashUserValue(field: PersonalField, value: string): string | undefined {
+  const normalized = normalizeValue(field, value)
+  return normalized === undefined ? undefined : hashValue(normalized)
 }

@@ -1,4 +1,4 @@
-// Money as Pinterest receives it: a decimal string, never exponent notation, rounded to the
+// Money: the neutral amount (a number), and the decimal string Pinterest receives — never exponent notation, rounded to the
 // currency's minor units, never negative (docs/money.md).
 
 /** ISO 4217 minor units that are not 2 (docs/money.md "Minor units"); every other code has 2. */
@@ -45,4 +45,18 @@ export function toMoneyString(value: number | string | undefined | null, currenc
   if (!MONEY_TEXT.test(value) || value.trim().startsWith('-') && Number(value) !== 0) return undefined
   const text = value.trim().replace(/^[+-]/, '')
   return PLAIN[places].test(text) ? text.replace(/^0+(?=\d)/, '').replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '') : formatters[places].format(text as unknown as number)
+}
+
+/**
+ * An amount as the neutral event keeps it: a finite, non-negative number (from a number or a
+ * plain decimal string); undefined otherwise — a conversion has no negative value (docs/money.md).
+ * Each destination rounds it to the currency's minor units when it writes it.
+ * @example parseAmount('19.99') // 19.99
+ * @example parseAmount(-5) // undefined
+ */
+export function parseAmount(value: number | string | undefined | null): number | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value === 'string' && !MONEY_TEXT.test(value)) return undefined
+  const n = typeof value === 'number' ? value : Number(value.trim())
+  return Number.isFinite(n) && n >= 0 ? n : undefined
 }
