@@ -1,6 +1,6 @@
 import { HTTPError, type H3, type H3Event } from 'h3'
 import type { Runtime } from '../runtime'
-import { bearerToken, matchesSecret } from './http'
+import { bearerToken, matchesSecret } from '../http/request'
 
 /** What a request asks to read: everything admin (inspector, events, health details) or only `/_/metrics`. */
 export type AdminScope = 'admin' | 'metrics'

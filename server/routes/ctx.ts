@@ -9,9 +9,9 @@ import { mergeContext, sameContext } from '../context/merge'
 import type { ConsentSignals } from '../event'
 import { TAG_DESTINATION } from '../destinations/pinterest-tag'
 import type { Runtime } from '../runtime'
-import { parseJson, readBodyText, validate } from './http'
-import { assertNotCrossSite } from './same-site'
-import { requestConsent, requestCountry } from './shopper'
+import { parseJson, readBodyText, validate } from '../http/request'
+import { assertNotCrossSite } from '../guards/same-site'
+import { requestConsent, requestCountry } from '../context/shopper'
 
 /**
  * The click id is advertising storage: a shopper who explicitly denied ad_storage (a CMP's or the

@@ -1,6 +1,6 @@
 import { HTTPError, type H3 } from 'h3'
 import { apiBodySchema, apiToCanonical, toSeconds } from '../pinterest/api-input'
-import { bearerToken, matchesSecret, parseJson, readBodyText, validate } from './http'
+import { bearerToken, matchesSecret, parseJson, readBodyText, validate } from '../http/request'
 import type { Runtime } from '../runtime'
 import { OutboxFullError, OutboxUnavailableError } from '../delivery/outbox'
 import { describeTimeProblem, eventTimeProblem } from '../event-time'

@@ -3,10 +3,10 @@ import { z } from 'zod'
 import { beaconToEvent } from '../pinterest/beacon-event'
 import { hashUserValue } from '../identity/normalize'
 import type { Runtime } from '../runtime'
-import { parseJson, readBodyText, validate } from './http'
-import { ingestAll } from './mirror'
-import { assertNotCrossSite } from './same-site'
-import { readShopper } from './shopper'
+import { parseJson, readBodyText, validate } from '../http/request'
+import { ingestAll } from '../mirror'
+import { assertNotCrossSite } from '../guards/same-site'
+import { readShopper } from '../context/shopper'
 
 /** 50 events of a few hundred bytes (client/types.ts `FallbackEvent`); a big cart still fits. */
 export const FALLBACK_BODY_LIMIT = 128 * 1024

@@ -3,9 +3,9 @@ import { readFile, stat } from 'node:fs/promises'
 import { HTTPError, type H3 } from 'h3'
 import type { Config } from '../config'
 import type { Runtime } from '../runtime'
-import { notModified } from './etag'
-import { encodeAll, pickCoding, type Encoded } from './encoding'
-import { packageFile } from './package-file'
+import { notModified } from '../http/etag'
+import { encodeAll, pickCoding, type Encoded } from '../http/encoding'
+import { packageFile } from '../package-file'
 
 /** The identifier the built loader names exactly once (client/config.ts); replaced by the public config. */
 export const CONFIG_SLOT = '__TW_CONFIG__'

@@ -3,10 +3,10 @@ import { beaconEdit, TAG_DESTINATION } from '../destinations/pinterest-tag'
 import { parseBeacon } from '../pinterest/beacon'
 import { beaconToEvent, type Shopper } from '../pinterest/beacon-event'
 import type { Runtime } from '../runtime'
-import { emptyAnswer, forwardBeacon, type BeaconAnswer } from './beacon-forward'
-import { readBodyText } from './http'
-import { ingestMirror } from './mirror'
-import { readShopper } from './shopper'
+import { emptyAnswer, forwardBeacon, type BeaconAnswer } from '../upstream/beacon-forward'
+import { readBodyText } from '../http/request'
+import { ingestMirror } from '../mirror'
+import { readShopper } from '../context/shopper'
 
 /**
  * The beacon endpoints the Pinterest tag calls on its beacon host, and what each answers

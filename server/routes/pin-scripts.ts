@@ -2,7 +2,7 @@ import { HTTPError, HTTPResponse, type H3, type H3Event } from 'h3'
 import type { Runtime } from '../runtime'
 import { createRewriter } from '../scripts/rewrite'
 import { createScriptCache, type ScriptCache } from '../scripts/script-cache'
-import { notModified } from './etag'
+import { notModified } from '../http/etag'
 
 /**
  * A Pinterest library file name: a content-hashed bundle like `main.6ae4a9fc.js` (docs/pinterest-tag.md

@@ -5,7 +5,7 @@ import { shopifyCancellation, shopifyOrderFacts, shopifyOrderId, shopifyOrderSch
 import { verifyWebhook } from '../webhooks/verify'
 import { wooOrderFacts, wooOrderSchema, wooOrderState } from '../webhooks/woocommerce'
 import { outboxFullTo503 } from './events'
-import { parseJson, readBodyText, validate } from './http'
+import { parseJson, readBodyText, validate } from '../http/request'
 
 /** A Shopify order with hundreds of line items runs to a few hundred kB; a refused delivery is retried and can cost the subscription, so the limit is generous. */
 export const WEBHOOK_BODY_LIMIT = 4 * 1024 * 1024

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { parseConfig } from '../../server/config'
 import { CONFIG_SLOT, loaderConfig, loaderRoutes } from '../../server/routes/loader'
-import { packageFile } from '../../server/routes/package-file'
+import { packageFile } from '../../server/package-file'
 import { buildTagApp, call } from './build'
 
 let dir: string
