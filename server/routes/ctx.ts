@@ -41,7 +41,7 @@ const BROWSER_TAGS = [TAG_DESTINATION]
 
 export function ctxRoutes(app: H3, rt: Runtime): void {
   const latest = createLatestContexts(rt.now)
-  app.post(`${rt.config.prefix}/ctx`, async (event) => {
+  app.post('/ctx', async (event) => {
     assertNotCrossSite(event)
     const { consent: posted, ...body } = validate(ctxBodySchema, parseJson(await readBodyText(event, CTX_BODY_LIMIT)))
     const consent = Array.isArray(posted) ? rt.policy.combine(posted, requestCountry(event, rt)) : posted

@@ -34,7 +34,7 @@ export function outboxFullTo503(error: unknown): never {
  */
 export function eventsRoutes(app: H3, rt: Runtime): void {
   const { config } = rt
-  app.post(`${config.prefix}/v1/events`, async (event) => {
+  app.post('/v1/events', async (event) => {
     if (!config.apiKeys.length) {
       // Without keys: disabled in production; in development it answers on localhost only, so a
       // fresh clone can be tried with curl and nothing is open to the network.

@@ -55,7 +55,7 @@ export const fallbackBodySchema = z.union([
  * reached Pinterest as a beacon count once. Answers 202 with each event's fate.
  */
 export function fallbackRoutes(app: H3, rt: Runtime): void {
-  app.post(`${rt.config.prefix}/e`, async (event) => {
+  app.post('/e', async (event) => {
     assertNotCrossSite(event)
     const calls = validate(fallbackBodySchema, parseJson(await readBodyText(event, FALLBACK_BODY_LIMIT)))
     const { shopper } = await readShopper(event, rt)

@@ -80,7 +80,7 @@ export function loaderRoutes(app: H3, rt: Runtime, file = packageFile('dist', 'l
   const files = { 'loader.js': builtFile(file, fillConfig), 'cmp.js': builtFile(cmpFile) }
 
   for (const [name, load] of Object.entries(files)) {
-    app.get(`${rt.config.prefix}/${name}`, async (event) => {
+    app.get(`/${name}`, async (event) => {
       const coding = pickCoding(event.req.headers.get('accept-encoding'))
       const { body, etag } = (await load()).files[coding]
       const headers: Record<string, string> = {
