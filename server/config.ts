@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { parseConsentConfig, type ConsentConfig } from './consent/config'
 import { parseTrustedProxies, type TrustedProxies } from './proxy/trusted-proxies'
+import { destinationsFromEnv, drivers, type AnyDestination } from './destinations'
 
 /** Thrown when configuration is invalid; `problems` lists every issue, one per line. */
 export class ConfigError extends Error {
@@ -10,139 +11,140 @@ export class ConfigError extends Error {
   }
 }
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes')
-const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)
-const origin = (name: string) =>
-  z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL` }).transform((u) => new URL(u).origin)
-
-/** `TAGWARDEN_RATE_LIMIT` units: requests per second, minute or hour. */
-const RATE_UNITS: Record<string, number> = { s: 1_000, sec: 1_000, second: 1_000, m: 60_000, min: 60_000, minute: 60_000, h: 3_600_000, hour: 3_600_000 }
-const RATE_MESSAGE = 'TAGWARDEN_RATE_LIMIT must look like 600/min: a whole number of requests (1–1,000,000) per IP per s, min or hour; unset = no limit'
-const rateLimit = z
-  .string()
-  .regex(/^\s*\d{1,7}\s*\/\s*(s|sec|second|m|min|minute|h|hour)\s*$/i, RATE_MESSAGE)
-  .transform((v) => {
-    const [n, unit] = v.split('/').map((x) => x.trim().toLowerCase())
-    return { max: Number(n), windowMs: RATE_UNITS[unit] }
-  })
-  .refine((r) => r.max >= 1 && r.max <= 1_000_000, RATE_MESSAGE)
-
 export interface SigningKey { kid: string; secret: string }
 export type StorageSpec = { kind: 'fs'; dir: string } | { kind: 'memory' } | { kind: 'redis'; url: string }
 
-/** Environment variables we read (DESIGN §3 "Configuration"). */
-const envSchema = z.object({
-  NODE_ENV: z.string().optional(),
-  PORT: z.coerce.number({ error: 'PORT must be a number' }).int().min(0).max(65535).default(8787),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  TAGWARDEN_PREFIX: z
-    .string()
-    .regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'TAGWARDEN_PREFIX must look like /tw (leading slash, no trailing slash)')
-    .default('/tw'),
-  TAGWARDEN_SECRET: z.string().optional(),
-  TAGWARDEN_STORAGE: z.string().default('fs:.data'),
-  TAGWARDEN_API_KEYS: z.string().optional(),
-  TAGWARDEN_ADMIN_TOKEN: z.string().min(16, 'TAGWARDEN_ADMIN_TOKEN must be at least 16 characters').optional(),
-  TAGWARDEN_DEFAULT_CONSENT: z.enum(['granted', 'denied'], { error: 'TAGWARDEN_DEFAULT_CONSENT must be "granted" or "denied"' }).default('denied'),
-  TAGWARDEN_EVENT_ID_TEMPLATE: z
-    .string()
-    .refine((t) => t.includes('{order_id}'), 'TAGWARDEN_EVENT_ID_TEMPLATE must contain {order_id}')
-    .default('ord_{order_id}'),
-  TAGWARDEN_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  TAGWARDEN_MAX_EVENT_AGE_DAYS: z.coerce
-    .number({ error: 'TAGWARDEN_MAX_EVENT_AGE_DAYS must be a number of days' })
-    .int('TAGWARDEN_MAX_EVENT_AGE_DAYS must be a whole number of days')
-    .min(1, 'TAGWARDEN_MAX_EVENT_AGE_DAYS must be between 1 and 90')
-    .max(90, 'TAGWARDEN_MAX_EVENT_AGE_DAYS must be between 1 and 90')
-    .default(7),
-  TAGWARDEN_MAX_IN_FLIGHT: z.coerce
-    .number({ error: 'TAGWARDEN_MAX_IN_FLIGHT must be a number' })
-    .int('TAGWARDEN_MAX_IN_FLIGHT must be a whole number')
-    .min(1, 'TAGWARDEN_MAX_IN_FLIGHT must be between 1 and 64')
-    .max(64, 'TAGWARDEN_MAX_IN_FLIGHT must be between 1 and 64')
-    .default(4),
-  TAGWARDEN_FLUSH_INTERVAL_MS: z.coerce
-    .number({ error: 'TAGWARDEN_FLUSH_INTERVAL_MS must be a number of milliseconds' })
-    .int('TAGWARDEN_FLUSH_INTERVAL_MS must be a whole number of milliseconds')
-    .min(10, 'TAGWARDEN_FLUSH_INTERVAL_MS must be between 10 and 1000')
-    .max(1000, 'TAGWARDEN_FLUSH_INTERVAL_MS must be between 10 and 1000')
-    .default(1000),
-  TAGWARDEN_MAX_QUEUE: z.coerce
-    .number({ error: 'TAGWARDEN_MAX_QUEUE must be a number of events' })
-    .int('TAGWARDEN_MAX_QUEUE must be a whole number of events')
-    .min(1, 'TAGWARDEN_MAX_QUEUE must be between 1 and 100000000 events waiting per destination')
-    .max(100_000_000, 'TAGWARDEN_MAX_QUEUE must be between 1 and 100000000 events waiting per destination')
-    .default(1_000_000),
-  TAGWARDEN_IDEMPOTENCY_MAX_IDS: z.coerce
-    .number({ error: 'TAGWARDEN_IDEMPOTENCY_MAX_IDS must be a number of event_ids' })
-    .int('TAGWARDEN_IDEMPOTENCY_MAX_IDS must be a whole number of event_ids')
-    .min(1000, 'TAGWARDEN_IDEMPOTENCY_MAX_IDS must be between 1000 and 100000000 (≈ 100 bytes each)')
-    .max(100_000_000, 'TAGWARDEN_IDEMPOTENCY_MAX_IDS must be between 1000 and 100000000 (≈ 100 bytes each)')
-    .default(2_000_000),
-  TAGWARDEN_BACKOFF_MAX_S: z.coerce
-    .number({ error: 'TAGWARDEN_BACKOFF_MAX_S must be a number of seconds' })
-    .int('TAGWARDEN_BACKOFF_MAX_S must be a whole number of seconds')
-    .min(1, 'TAGWARDEN_BACKOFF_MAX_S must be between 1 and 3600 seconds')
-    .max(3600, 'TAGWARDEN_BACKOFF_MAX_S must be between 1 and 3600 seconds')
-    .default(60),
-  TAGWARDEN_RETRY_AFTER_MAX_S: z.coerce
-    .number({ error: 'TAGWARDEN_RETRY_AFTER_MAX_S must be a number of seconds' })
-    .int('TAGWARDEN_RETRY_AFTER_MAX_S must be a whole number of seconds')
-    .min(1, 'TAGWARDEN_RETRY_AFTER_MAX_S must be between 1 and 86400 seconds')
-    .max(86_400, 'TAGWARDEN_RETRY_AFTER_MAX_S must be between 1 and 86400 seconds')
-    .default(300),
-  TAGWARDEN_REDIS_WAIT_REPLICAS: z.coerce
-    .number({ error: 'TAGWARDEN_REDIS_WAIT_REPLICAS must be a number of replicas' })
-    .int('TAGWARDEN_REDIS_WAIT_REPLICAS must be a whole number of replicas')
-    .min(0, 'TAGWARDEN_REDIS_WAIT_REPLICAS must be between 0 and 5')
-    .max(5, 'TAGWARDEN_REDIS_WAIT_REPLICAS must be between 0 and 5')
-    .default(0),
-  TAGWARDEN_ONETRUST_GROUP: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'TAGWARDEN_ONETRUST_GROUP must be a OneTrust group id like C0004')
-    .default('C0004'),
-  TAGWARDEN_COUNTRY_HEADER: z
-    .string()
-    .regex(/^[A-Za-z0-9-]{1,64}$/, 'TAGWARDEN_COUNTRY_HEADER must be a header name like cf-ipcountry')
-    .transform((h) => h.toLowerCase())
-    .optional(),
-  TAGWARDEN_RATE_LIMIT: rateLimit.optional(),
-  TAGWARDEN_TRUSTED_PROXIES: z.string().optional(),
-  TAGWARDEN_CLIENT_IP_HEADER: z
-    .string()
-    .regex(/^[A-Za-z0-9-]{1,64}$/, 'TAGWARDEN_CLIENT_IP_HEADER must be a header name like x-forwarded-for, forwarded or x-real-ip')
-    .transform((h) => h.toLowerCase())
-    .default('x-forwarded-for'),
-  TAGWARDEN_ALLOWED_ORIGINS: z.string().optional(),
-  TAGWARDEN_METRICS_TOKEN: z.string().min(16, 'TAGWARDEN_METRICS_TOKEN must be at least 16 characters').optional(),
-  TAGWARDEN_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'TAGWARDEN_DEMO must be true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes').optional(),
-  TAGWARDEN_CONFIG: z.string().optional(),
-  PINTEREST_TAG_ID: z.string().regex(/^\d{6,20}$/, 'PINTEREST_TAG_ID must be the numeric tag id').optional(),
-  PINTEREST_AD_ACCOUNT_ID: z.string().regex(/^\d{1,18}$/, 'PINTEREST_AD_ACCOUNT_ID must be digits (at most 18)').optional(),
-  PINTEREST_ACCESS_TOKEN: z.string().min(8, 'PINTEREST_ACCESS_TOKEN looks too short').optional(),
-  PINTEREST_API_URL: origin('PINTEREST_API_URL').default('https://api.pinterest.com'),
-  PINTEREST_SCRIPT_ORIGIN: origin('PINTEREST_SCRIPT_ORIGIN').default('https://s.pinimg.com'),
-  PINTEREST_BEACON_ORIGIN: origin('PINTEREST_BEACON_ORIGIN').default('https://ct.pinterest.com'),
-  PINTEREST_TEST_EVENTS: bool.default(false),
-  SHOPIFY_WEBHOOK_SECRET: z.string().min(8, 'SHOPIFY_WEBHOOK_SECRET looks too short').optional(),
-  WOOCOMMERCE_WEBHOOK_SECRET: z.string().min(8, 'WOOCOMMERCE_WEBHOOK_SECRET looks too short').optional(),
-  SHOPIFY_PURCHASE_TOPIC: z
-    .enum(['orders/paid', 'orders/create'], { error: 'SHOPIFY_PURCHASE_TOPIC must be "orders/paid" or "orders/create"' })
-    .default('orders/paid'),
-  TAGWARDEN_ORDER_VALUE: z
-    .enum(['subtotal', 'total'], { error: 'TAGWARDEN_ORDER_VALUE must be "subtotal" (after discounts, before tax and shipping) or "total"' })
-    .default('subtotal'),
-  TAGWARDEN_CONTENT_ID: z
-    .enum(['sku', 'product_id', 'variant_id'], { error: 'TAGWARDEN_CONTENT_ID must be "sku", "product_id" or "variant_id" (the id your catalog feed uses)' })
-    .default('product_id'),
+/** A whole number in [min, max]; messages read on from the setting's name ("… must be between 1 and 64"). */
+const int = (min: number, max: number, unit = '', range = `between ${min} and ${max}${unit}`) =>
+  z
+    .number({ error: `must be a number${unit}` })
+    .int(`must be a whole number${unit}`)
+    .min(min, `must be ${range}`)
+    .max(max, `must be ${range}`)
+
+/** `rateLimit` as text: `600/min` (requests per IP per s, min or hour). */
+const RATE_UNITS: Record<string, number> = { s: 1_000, sec: 1_000, second: 1_000, m: 60_000, min: 60_000, minute: 60_000, h: 3_600_000, hour: 3_600_000 }
+const RATE_MESSAGE = 'must look like 600/min: a whole number of requests (1–1,000,000) per IP per s, min or hour; unset = no limit'
+const rateLimit = z.unknown().transform((v, ctx): { max: number; windowMs: number } => {
+  let r: { max: number; windowMs: number } | undefined
+  if (typeof v === 'string' && /^\s*\d{1,7}\s*\/\s*(s|sec|second|m|min|minute|h|hour)\s*$/i.test(v)) {
+    const [n, unit] = v.split('/').map((x) => x.trim().toLowerCase())
+    r = { max: Number(n), windowMs: RATE_UNITS[unit] }
+  } else if (v && typeof v === 'object' && Object.keys(v).every((k) => k === 'max' || k === 'windowMs')) {
+    const { max, windowMs } = v as { max?: unknown; windowMs?: unknown }
+    if (typeof max === 'number' && typeof windowMs === 'number' && Number.isInteger(windowMs) && windowMs >= 1_000) r = { max, windowMs }
+  }
+  if (!r || !Number.isInteger(r.max) || r.max < 1 || r.max > 1_000_000) {
+    ctx.addIssue({ code: 'custom', message: RATE_MESSAGE })
+    return z.NEVER
+  }
+  return r
 })
+
+const headerName = (example: string) =>
+  z.string().regex(/^[A-Za-z0-9-]{1,64}$/, `must be a header name like ${example}`).transform((h) => h.toLowerCase())
+
+/**
+ * tagwarden's options: the one source of their rules and defaults. `createTagwarden(options)` takes
+ * them typed; `parseConfig(env)` reads the same options from environment variables (ENV below).
+ * Destinations carry their own options (destinations/).
+ */
+export const optionsSchema = z
+  .object({
+    /** Production: the secret is required, admin routes are off without a token, keyless dev conveniences are off. */
+    production: z.boolean().default(false),
+    /** Route prefix. */
+    prefix: z.string().regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'must look like /tw (leading slash, no trailing slash)').default('/tw'),
+    /** Cookie signing keys: `kid:secret` strings or `{ kid, secret }` (≥ 32 characters); the first signs, all verify. */
+    secrets: z.array(z.union([z.string(), z.object({ kid: z.string(), secret: z.string() }).strict()])).default([]),
+    /** `fs:<dir>`, `memory:`, `redis://…`, `redis+sentinel://…`, or the parsed form. */
+    storage: z.union([z.string(), z.object({ kind: z.enum(['fs', 'memory', 'redis']), dir: z.string().optional(), url: z.string().optional() }).strict()]).default('fs:.data'),
+    /** Keys (≥ 16 characters) for `POST /v1/events`. */
+    apiKeys: z.array(z.string().min(16, 'every key must be at least 16 characters')).default([]),
+    adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    defaultConsent: z.enum(['granted', 'denied'], { error: 'must be "granted" or "denied"' }).default('denied'),
+    eventIdTemplate: z.string().refine((t) => t.includes('{order_id}'), 'must contain {order_id}').default('ord_{order_id}'),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent'], { error: 'must be debug, info, warn, error or silent' }).default('info'),
+    delivery: z
+      .object({
+        maxEventAgeDays: int(1, 90, ' of days').default(7),
+        maxInFlight: int(1, 64).default(4),
+        flushIntervalMs: int(10, 1000, ' of milliseconds').default(1000),
+        maxQueue: int(1, 100_000_000, ' of events', 'between 1 and 100000000 events waiting per destination').default(1_000_000),
+        idempotencyMaxIds: int(1000, 100_000_000, ' of event_ids', 'between 1000 and 100000000 (≈ 24 bytes each)').default(2_000_000),
+        backoffMaxS: int(1, 3600, ' of seconds', 'between 1 and 3600 seconds').default(60),
+        retryAfterMaxS: int(1, 86_400, ' of seconds', 'between 1 and 86400 seconds').default(300),
+        redisWaitReplicas: int(0, 5, ' of replicas').default(0),
+      })
+      .strict()
+      .prefault({}),
+    onetrustGroup: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be a OneTrust group id like C0004').default('C0004'),
+    countryHeader: headerName('cf-ipcountry').optional(),
+    rateLimit: rateLimit.optional(),
+    /** `loopback`, `private`, IPs/CIDRs (comma-separated or a list), or a hop count. */
+    trustedProxies: z.union([z.string(), z.array(z.string()), z.number().int()]).optional(),
+    clientIpHeader: headerName('x-forwarded-for, forwarded or x-real-ip').default('x-forwarded-for'),
+    allowedOrigins: z.array(z.string()).default([]),
+    /** Serve the demo storefront at /demo/ (default: on in dry-run). */
+    demo: z.boolean({ error: 'must be true or false' }).optional(),
+    webhooks: z
+      .object({
+        shopifySecret: z.string().min(8, 'looks too short').optional(),
+        woocommerceSecret: z.string().min(8, 'looks too short').optional(),
+        shopifyPurchaseTopic: z.enum(['orders/paid', 'orders/create'], { error: 'must be "orders/paid" or "orders/create"' }).default('orders/paid'),
+        orderValue: z.enum(['subtotal', 'total'], { error: 'must be "subtotal" (after discounts, before tax and shipping) or "total"' }).default('subtotal'),
+        contentId: z.enum(['sku', 'product_id', 'variant_id'], { error: 'must be "sku", "product_id" or "variant_id" (the id your catalog feed uses)' }).default('product_id'),
+      })
+      .strict()
+      .prefault({}),
+    /** The consent section (regions, rules): the config file's syntax. */
+    consent: z.unknown().optional(),
+    /** Destination instances (`pinterestCapi({ … })`, …). Default: every destination that is on without options (Pinterest, dry-run). */
+    destinations: z.array(z.custom<AnyDestination>((d) => !!d && typeof d === 'object' && 'kind' in d && 'name' in d, 'must be destinations built by their drivers, e.g. pinterestCapi({ … })')).optional(),
+    /** Extra sections of the JSON config file (validated by their owners). */
+    file: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict()
+
+/** tagwarden's typed options (`createTagwarden`). */
+export type TagwardenOptions = z.input<typeof optionsSchema>
+
+/** Option path → the environment variable it is read from, and how its text converts. */
+const ENV: Record<string, readonly [string, 'string' | 'number' | 'boolean' | 'list']> = {
+  prefix: ['TAGWARDEN_PREFIX', 'string'],
+  secrets: ['TAGWARDEN_SECRET', 'list'],
+  storage: ['TAGWARDEN_STORAGE', 'string'],
+  apiKeys: ['TAGWARDEN_API_KEYS', 'list'],
+  adminToken: ['TAGWARDEN_ADMIN_TOKEN', 'string'],
+  metricsToken: ['TAGWARDEN_METRICS_TOKEN', 'string'],
+  defaultConsent: ['TAGWARDEN_DEFAULT_CONSENT', 'string'],
+  eventIdTemplate: ['TAGWARDEN_EVENT_ID_TEMPLATE', 'string'],
+  logLevel: ['TAGWARDEN_LOG_LEVEL', 'string'],
+  'delivery.maxEventAgeDays': ['TAGWARDEN_MAX_EVENT_AGE_DAYS', 'number'],
+  'delivery.maxInFlight': ['TAGWARDEN_MAX_IN_FLIGHT', 'number'],
+  'delivery.flushIntervalMs': ['TAGWARDEN_FLUSH_INTERVAL_MS', 'number'],
+  'delivery.maxQueue': ['TAGWARDEN_MAX_QUEUE', 'number'],
+  'delivery.idempotencyMaxIds': ['TAGWARDEN_IDEMPOTENCY_MAX_IDS', 'number'],
+  'delivery.backoffMaxS': ['TAGWARDEN_BACKOFF_MAX_S', 'number'],
+  'delivery.retryAfterMaxS': ['TAGWARDEN_RETRY_AFTER_MAX_S', 'number'],
+  'delivery.redisWaitReplicas': ['TAGWARDEN_REDIS_WAIT_REPLICAS', 'number'],
+  onetrustGroup: ['TAGWARDEN_ONETRUST_GROUP', 'string'],
+  countryHeader: ['TAGWARDEN_COUNTRY_HEADER', 'string'],
+  rateLimit: ['TAGWARDEN_RATE_LIMIT', 'string'],
+  trustedProxies: ['TAGWARDEN_TRUSTED_PROXIES', 'string'],
+  clientIpHeader: ['TAGWARDEN_CLIENT_IP_HEADER', 'string'],
+  allowedOrigins: ['TAGWARDEN_ALLOWED_ORIGINS', 'list'],
+  demo: ['TAGWARDEN_DEMO', 'boolean'],
+  'webhooks.shopifySecret': ['SHOPIFY_WEBHOOK_SECRET', 'string'],
+  'webhooks.woocommerceSecret': ['WOOCOMMERCE_WEBHOOK_SECRET', 'string'],
+  'webhooks.shopifyPurchaseTopic': ['SHOPIFY_PURCHASE_TOPIC', 'string'],
+  'webhooks.orderValue': ['TAGWARDEN_ORDER_VALUE', 'string'],
+  'webhooks.contentId': ['TAGWARDEN_CONTENT_ID', 'string'],
+}
 
 export interface Config {
   production: boolean
-  port: number
-  host: string
   prefix: string
   /** Signing keys for tw_ctx; the first signs, all verify. Empty → generated in development. */
   secrets: SigningKey[]
@@ -152,11 +154,11 @@ export interface Config {
   defaultConsent: 'granted' | 'denied'
   eventIdTemplate: string
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
-  /** Outbox delivery (DESIGN §5). */
+  /** Outbox delivery (README "Delivery guarantees"). */
   delivery: {
-    /** Events older than this are dead-lettered, not retried (Pinterest refuses old events; third-party docs say 7 days). */
+    /** Events older than this are dead-lettered, not retried (platforms refuse old events). */
     maxEventAgeDays: number
-    /** CAPI requests in flight at once per destination, per instance. */
+    /** Requests in flight at once per destination, per instance. */
     maxInFlight: number
     /** A partial batch waits at most this long before it is sent. */
     flushIntervalMs: number
@@ -187,17 +189,10 @@ export interface Config {
   metricsToken?: string
   /** Serve the demo storefront at /demo/ (default: on in dry-run). */
   demo: boolean
-  pinterest: {
-    tagId?: string
-    adAccountId?: string
-    accessToken?: string
-    apiUrl: string
-    scriptOrigin: string
-    beaconOrigin: string
-    testEvents: boolean
-    /** No credentials → payloads are built, validated and recorded, never sent. */
-    dryRun: boolean
-  }
+  /** The destinations, each built from its own options (destinations/); batch ones in dispatch order. */
+  destinations: AnyDestination[]
+  /** No destination really sends (none has credentials): payloads are built, validated and recorded only. */
+  dryRun: boolean
   webhooks: {
     shopifySecret?: string
     woocommerceSecret?: string
@@ -214,14 +209,14 @@ export interface Config {
   file: Record<string, unknown>
 }
 
-const emptyToUndefined = (env: Record<string, string | undefined>) =>
-  Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
-
-function parseSecrets(raw: string | undefined, problems: string[]): SigningKey[] {
+function parseSecrets(entries: readonly (string | SigningKey)[], problems: string[]): SigningKey[] {
   const keys: SigningKey[] = []
-  for (const part of list(raw)) {
-    const i = part.indexOf(':')
-    const key = i > 0 ? { kid: part.slice(0, i), secret: part.slice(i + 1) } : { kid: 'k1', secret: part }
+  for (const part of entries) {
+    let key: SigningKey
+    if (typeof part === 'string') {
+      const i = part.indexOf(':')
+      key = i > 0 ? { kid: part.slice(0, i), secret: part.slice(i + 1) } : { kid: 'k1', secret: part }
+    } else key = part
     if (!/^[A-Za-z0-9._-]{1,32}$/.test(key.kid)) problems.push(`TAGWARDEN_SECRET: key id "${key.kid}" must be 1–32 letters, digits, . _ -`)
     else if (key.secret.length < 32) problems.push(`TAGWARDEN_SECRET: the secret for key "${key.kid}" must be at least 32 characters`)
     else if (keys.some((k) => k.kid === key.kid)) problems.push(`TAGWARDEN_SECRET: key id "${key.kid}" is used twice`)
@@ -230,7 +225,15 @@ function parseSecrets(raw: string | undefined, problems: string[]): SigningKey[]
   return keys
 }
 
-function parseStorage(raw: string, problems: string[]): StorageSpec {
+function parseStorage(spec: string | { kind: string; dir?: string; url?: string }, problems: string[]): StorageSpec {
+  if (typeof spec !== 'string') {
+    if (spec.kind === 'memory') return { kind: 'memory' }
+    if (spec.kind === 'fs' && spec.dir) return { kind: 'fs', dir: spec.dir }
+    if (spec.kind === 'redis' && spec.url) return parseStorage(spec.url, problems)
+    problems.push('TAGWARDEN_STORAGE must be { kind: "memory" }, { kind: "fs", dir } or { kind: "redis", url }')
+    return { kind: 'memory' }
+  }
+  const raw = spec
   if (raw === 'memory:' || raw === 'memory') return { kind: 'memory' }
   if (raw.startsWith('fs:') && raw.length > 3) return { kind: 'fs', dir: raw.slice(3) }
   if (/^rediss?:\/\/./.test(raw)) return { kind: 'redis', url: raw }
@@ -243,10 +246,10 @@ function parseStorage(raw: string, problems: string[]): StorageSpec {
   return { kind: 'memory' }
 }
 
-/** TAGWARDEN_ALLOWED_ORIGINS: comma-separated `https://host[:port]` origins, nothing else (no path, no wildcard). */
-function parseOrigins(raw: string | undefined, problems: string[]): string[] {
+/** Allowed origins: `https://host[:port]` origins, nothing else (no path, no wildcard). */
+function parseOrigins(entries: readonly string[], problems: string[]): string[] {
   const origins: string[] = []
-  for (const entry of list(raw)) {
+  for (const entry of entries) {
     let url: URL | undefined
     try {
       url = new URL(entry)
@@ -260,97 +263,142 @@ function parseOrigins(raw: string | undefined, problems: string[]): string[] {
   return origins
 }
 
+/** zod issues → one line each, the setting named as `name(path)` says; our messages read on from the name. */
+function describeIssues(issues: readonly z.core.$ZodIssue[], name: (path: string) => string): string[] {
+  return issues.map((issue) => {
+    const path = issue.path.filter((p) => typeof p !== 'number').join('.')
+    const text = issue.code === 'unrecognized_keys' ? `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : issue.message
+    if (!path) return text
+    // "TAGWARDEN_PREFIX must look like …"; an element of a list: "TAGWARDEN_API_KEYS: every key must …".
+    const readsOn = /^[a-z]/.test(text) && issue.code !== 'unrecognized_keys' && !issue.path.some((p) => typeof p === 'number')
+    return readsOn ? `${name(path)} ${text}` : `${name(path)}: ${text}`
+  })
+}
+
+/** Typed-option names in messages: the custom checks name environment variables; say the option instead. */
+const ENV_TO_OPTION = Object.fromEntries(Object.entries(ENV).map(([option, [env]]) => [env, option]))
+const optionNames = (problems: string[]) => problems.map((p) => p.replace(/^[A-Z][A-Z0-9_]+/, (env) => ENV_TO_OPTION[env] ?? env))
+
 /**
- * Parse the environment (and the optional config file's content) once, listing every problem.
+ * Validate options and resolve them into the Config the app runs on. `names` says how a setting
+ * is called in problems (option paths for typed options, variables for the environment).
+ */
+function resolve(input: Record<string, unknown>, source: 'options' | 'env', extraProblems: string[] = []): Config {
+  const problems: string[] = []
+  const name = source === 'env' ? (path: string) => ENV[path]?.[0] ?? path : (path: string) => path
+  let parsed = optionsSchema.safeParse(input)
+  if (!parsed.success) {
+    problems.push(...describeIssues(parsed.error.issues, name))
+    // Read on without the bad values (their defaults stand in) so that the checks below report
+    // their problems in the same message.
+    const bad = new Set(parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' && !i.path.length ? i.keys : [String(i.path[0])])))
+    const rest = Object.fromEntries(Object.entries(input).filter(([k]) => !bad.has(k)))
+    for (const group of ['delivery', 'webhooks'] as const) {
+      if (!bad.has(group) || typeof input[group] !== 'object' || !input[group]) continue
+      const badKeys = new Set(parsed.error.issues.filter((i) => i.path[0] === group).map((i) => String(i.path[1])))
+      rest[group] = Object.fromEntries(Object.entries(input[group] as object).filter(([k]) => !badKeys.has(k)))
+    }
+    parsed = optionsSchema.safeParse(rest)
+    if (!parsed.success) throw new ConfigError(problems)
+  }
+  const o = parsed.data
+  const own: string[] = []
+  const secrets = parseSecrets(o.secrets, own)
+  if (o.production && !secrets.length && !own.some((p) => p.startsWith('TAGWARDEN_SECRET'))) {
+    own.push('TAGWARDEN_SECRET is required when NODE_ENV=production (format kid:secret[,kid2:secret2], ≥ 32 characters each)')
+  }
+  const storage = parseStorage(o.storage, own)
+  const trustedProxies = parseTrustedProxies(Array.isArray(o.trustedProxies) ? o.trustedProxies.join(',') : o.trustedProxies === undefined ? undefined : String(o.trustedProxies), own)
+  const allowedOrigins = parseOrigins(o.allowedOrigins, own)
+  let consent: ConsentConfig = {}
+  try {
+    consent = parseConsentConfig(o.consent ?? o.file.consent)
+  } catch (error) {
+    own.push(...(error as Error).message.split('\n').slice(1).map((l) => `TAGWARDEN_CONFIG ${l.trim()}`))
+  }
+  problems.push(...(source === 'env' ? own : optionNames(own)), ...extraProblems)
+  if (problems.length) throw new ConfigError([...new Set(problems)])
+  const destinations = o.destinations ?? drivers.filter((d) => d.onByDefault).map((d) => d())
+  const dryRun = !destinations.some((d) => d.kind === 'batch' && d.live)
+  return {
+    production: o.production,
+    prefix: o.prefix,
+    secrets,
+    storage,
+    apiKeys: o.apiKeys,
+    adminToken: o.adminToken,
+    defaultConsent: o.defaultConsent,
+    eventIdTemplate: o.eventIdTemplate,
+    logLevel: o.logLevel,
+    delivery: o.delivery,
+    onetrustGroup: o.onetrustGroup,
+    countryHeader: o.countryHeader,
+    rateLimit: o.rateLimit,
+    trustedProxies,
+    clientIpHeader: o.clientIpHeader,
+    allowedOrigins,
+    metricsToken: o.metricsToken,
+    demo: o.demo ?? dryRun,
+    destinations,
+    dryRun,
+    webhooks: o.webhooks,
+    consent,
+    file: o.file,
+  }
+}
+
+/**
+ * Typed options → the Config tagwarden runs on, listing every problem at once (ConfigError).
+ * @example resolveOptions({ production: true, secrets: ['k1:…'], destinations: [pinterestCapi({ adAccountId, accessToken })] })
+ */
+export function resolveOptions(options: TagwardenOptions): Config {
+  return resolve(options as Record<string, unknown>, 'options')
+}
+
+/** One environment value as its option's type; a value that does not convert stays text (the schema names it). */
+function fromEnvText(raw: string, type: 'string' | 'number' | 'boolean' | 'list'): unknown {
+  if (type === 'number') return /^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : raw
+  if (type === 'boolean') return /^(true|1|yes)$/i.test(raw) ? true : /^(false|0|no)$/i.test(raw) ? false : raw
+  if (type === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean)
+  return raw
+}
+
+/**
+ * The environment (and the optional config file's content) → the same options → Config, listing
+ * every problem with the variable's name. Each destination reads its own variables (destinations/).
  * @example parseConfig(process.env) // throws ConfigError with all problems, or returns Config
  */
 export function parseConfig(env: Record<string, string | undefined>, file: Record<string, unknown> = {}): Config {
-  const problems: string[] = []
-  const input = emptyToUndefined(env)
-  let parsed = envSchema.safeParse(input)
-  if (!parsed.success) {
-    const bad = new Set<string>()
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0] ?? '')
-      bad.add(name)
-      problems.push(issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`)
-    }
-    // Read on without the bad values (their defaults stand in) so that the checks below — secrets,
-    // storage, credentials, the config file — report their problems in the same message.
-    parsed = envSchema.safeParse(Object.fromEntries(Object.entries(input).filter(([name]) => !bad.has(name))))
-    if (!parsed.success) throw new ConfigError(problems)
+  const input: Record<string, unknown> = { production: env.NODE_ENV === 'production', file }
+  for (const [path, [variable, type]] of Object.entries(ENV)) {
+    const raw = env[variable]
+    if (raw === undefined || raw === '') continue
+    const [group, key] = path.split('.')
+    if (key) input[group] = { ...(input[group] as object | undefined), [key]: fromEnvText(raw, type) }
+    else input[path] = fromEnvText(raw, type)
   }
-  const e = parsed.data
-  const production = e.NODE_ENV === 'production'
-  const secrets = parseSecrets(e.TAGWARDEN_SECRET, problems)
-  if (production && !secrets.length && !problems.some((p) => p.startsWith('TAGWARDEN_SECRET'))) {
-    problems.push('TAGWARDEN_SECRET is required when NODE_ENV=production (format kid:secret[,kid2:secret2], ≥ 32 characters each)')
-  }
-  const storage = parseStorage(e.TAGWARDEN_STORAGE, problems)
-  const apiKeys = list(e.TAGWARDEN_API_KEYS)
-  for (const k of apiKeys) if (k.length < 16) problems.push('TAGWARDEN_API_KEYS: every key must be at least 16 characters')
-  if (!!e.PINTEREST_AD_ACCOUNT_ID !== !!e.PINTEREST_ACCESS_TOKEN) {
-    problems.push('PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN go together: set both to send, or neither for dry-run')
-  }
-  const trustedProxies = parseTrustedProxies(e.TAGWARDEN_TRUSTED_PROXIES, problems)
-  const allowedOrigins = parseOrigins(e.TAGWARDEN_ALLOWED_ORIGINS, problems)
-  let consent: ConsentConfig = {}
-  try {
-    consent = parseConsentConfig(file.consent)
-  } catch (error) {
-    problems.push(...(error as Error).message.split('\n').slice(1).map((l) => `TAGWARDEN_CONFIG ${l.trim()}`))
-  }
-  if (problems.length) throw new ConfigError([...new Set(problems)])
-  return {
-    production,
-    port: e.PORT,
-    host: e.HOST,
-    prefix: e.TAGWARDEN_PREFIX,
-    secrets,
-    storage,
-    apiKeys,
-    adminToken: e.TAGWARDEN_ADMIN_TOKEN,
-    defaultConsent: e.TAGWARDEN_DEFAULT_CONSENT,
-    eventIdTemplate: e.TAGWARDEN_EVENT_ID_TEMPLATE,
-    logLevel: e.TAGWARDEN_LOG_LEVEL,
-    delivery: {
-      maxEventAgeDays: e.TAGWARDEN_MAX_EVENT_AGE_DAYS,
-      maxInFlight: e.TAGWARDEN_MAX_IN_FLIGHT,
-      flushIntervalMs: e.TAGWARDEN_FLUSH_INTERVAL_MS,
-      maxQueue: e.TAGWARDEN_MAX_QUEUE,
-      idempotencyMaxIds: e.TAGWARDEN_IDEMPOTENCY_MAX_IDS,
-      backoffMaxS: e.TAGWARDEN_BACKOFF_MAX_S,
-      retryAfterMaxS: e.TAGWARDEN_RETRY_AFTER_MAX_S,
-      redisWaitReplicas: e.TAGWARDEN_REDIS_WAIT_REPLICAS,
-    },
-    onetrustGroup: e.TAGWARDEN_ONETRUST_GROUP,
-    countryHeader: e.TAGWARDEN_COUNTRY_HEADER,
-    rateLimit: e.TAGWARDEN_RATE_LIMIT,
-    trustedProxies,
-    clientIpHeader: e.TAGWARDEN_CLIENT_IP_HEADER,
-    allowedOrigins,
-    metricsToken: e.TAGWARDEN_METRICS_TOKEN,
-    demo: e.TAGWARDEN_DEMO ?? !(e.PINTEREST_AD_ACCOUNT_ID && e.PINTEREST_ACCESS_TOKEN),
-    pinterest: {
-      tagId: e.PINTEREST_TAG_ID,
-      adAccountId: e.PINTEREST_AD_ACCOUNT_ID,
-      accessToken: e.PINTEREST_ACCESS_TOKEN,
-      apiUrl: e.PINTEREST_API_URL,
-      scriptOrigin: e.PINTEREST_SCRIPT_ORIGIN,
-      beaconOrigin: e.PINTEREST_BEACON_ORIGIN,
-      testEvents: e.PINTEREST_TEST_EVENTS,
-      dryRun: !(e.PINTEREST_AD_ACCOUNT_ID && e.PINTEREST_ACCESS_TOKEN),
-    },
-    webhooks: {
-      shopifySecret: e.SHOPIFY_WEBHOOK_SECRET,
-      woocommerceSecret: e.WOOCOMMERCE_WEBHOOK_SECRET,
-      shopifyPurchaseTopic: e.SHOPIFY_PURCHASE_TOPIC,
-      orderValue: e.TAGWARDEN_ORDER_VALUE,
-      contentId: e.TAGWARDEN_CONTENT_ID,
-    },
-    consent,
-    file,
-  }
+  const destinationProblems: string[] = []
+  const destinations = destinationsFromEnv(env, destinationProblems)
+  input.destinations = destinations
+  return resolve(input, 'env', destinationProblems)
+}
+
+/** Where `tagwarden serve` listens (PORT, HOST): the server's business, not the app's. */
+export interface ListenOptions { port: number; host: string }
+
+const listenSchema = z.object({
+  PORT: z.coerce.number({ error: 'PORT must be a number' }).int('PORT must be a whole number').min(0, 'PORT must be 0–65535').max(65535, 'PORT must be 0–65535').default(8787),
+  HOST: z.string().min(1).default('127.0.0.1'),
+})
+
+/**
+ * PORT and HOST (port 0 = any free port), listing problems (ConfigError).
+ * @example parseListen(process.env) // { port: 8787, host: '127.0.0.1' }
+ */
+export function parseListen(env: Record<string, string | undefined>): ListenOptions {
+  const r = listenSchema.safeParse({ PORT: env.PORT || undefined, HOST: env.HOST || undefined })
+  if (!r.success) throw new ConfigError(r.error.issues.map((i) => i.message))
+  return { port: r.data.PORT, host: r.data.HOST }
 }
 
 /** The configuration with every secret replaced by a marker, for `tagwarden check` and logs. */
@@ -363,7 +411,7 @@ export function redactConfig(config: Config): unknown {
     apiKeys: config.apiKeys.map(() => '<set>'),
     adminToken: mark(config.adminToken),
     metricsToken: mark(config.metricsToken),
-    pinterest: { ...config.pinterest, accessToken: mark(config.pinterest.accessToken) },
+    destinations: Object.fromEntries(config.destinations.map((d) => [d.name, d.describe()])),
     webhooks: { ...config.webhooks, shopifySecret: mark(config.webhooks.shopifySecret), woocommerceSecret: mark(config.webhooks.woocommerceSecret) },
   }
 }

@@ -75,7 +75,7 @@ export async function healthDetails(rt: Runtime): Promise<Record<string, unknown
   return {
     status: alerts.length ? 'degraded' : 'ok',
     storage: { kind: rt.store.kind, ...store },
-    dry_run: rt.config.pinterest.dryRun,
+    dry_run: rt.config.dryRun,
     outbox,
     delivery,
     ...(alerts.length ? { alerts } : {}),

@@ -59,12 +59,7 @@ export function productionWarnings(config: Config): ProductionWarning[] {
       add(name, `${name}: a value looks like a development or example value (few distinct characters, a run like 0123456789, or a word like "secret", "example", "change-me")`, 'generate a random one (openssl rand -base64 32)')
     }
   }
-  if (config.pinterest.dryRun) {
-    add('PINTEREST_ACCESS_TOKEN', 'no Pinterest credentials: dry-run, nothing is sent to the Conversions API', 'set PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN')
-  }
-  if (config.pinterest.testEvents) {
-    add('PINTEREST_TEST_EVENTS', 'PINTEREST_TEST_EVENTS=true: Pinterest validates every event and records none', 'unset PINTEREST_TEST_EVENTS')
-  }
+  for (const d of config.destinations) w.push(...(d.warnings?.() ?? []))
   if (config.demo) add('TAGWARDEN_DEMO', 'the demo storefront is served at /demo/', 'set TAGWARDEN_DEMO=false')
   if (config.storage.kind === 'memory') {
     add('TAGWARDEN_STORAGE', 'memory: storage loses queued events, dead letters and click-id contexts on every restart', 'use fs:<dir> (one instance) or redis://… (several)')

@@ -1,7 +1,7 @@
 import type { Config, SigningKey } from './config'
 import type { CanonicalEvent } from './event'
 import { createConsentPolicy, type ConsentPolicy } from './consent'
-import { destinations as defaultDestinations, type Destination } from './destinations'
+import { batchDestinations, browserTag, type BrowserTag, type Destination } from './destinations'
 import { createDispatcher, type DeliveryOptions, type Dispatcher } from './delivery/dispatcher'
 import { createOutbox, OutboxFullError, type Outbox } from './delivery/outbox'
 import { createJournal, type Journal } from './journal'
@@ -42,7 +42,10 @@ export interface Runtime {
   log: Logger
   keys: SigningKey[]
   policy: ConsentPolicy
+  /** The batch destinations (server APIs), in dispatch order. */
   destinations: Destination[]
+  /** The browser tag, when one is configured (its scripts and beacons go through the proxy). */
+  tag?: BrowserTag
   outbox: Outbox
   journal: Journal
   /** Counters, gauges and histograms for `/_/metrics` and the inspector. */
@@ -67,7 +70,8 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
   const now = deps.now ?? Date.now
   const fetchFn = deps.fetch ?? globalThis.fetch
   const forward = deps.forward ?? (deps.fetch ? fetchForward(deps.fetch, UPSTREAM_ANSWER_LIMIT) : createHttpForward({ maxBytes: UPSTREAM_ANSWER_LIMIT }))
-  const destinations = deps.destinations ?? defaultDestinations
+  const destinations = deps.destinations ?? batchDestinations(config)
+  const tag = browserTag(config)
   const keys = await resolveSecrets(config, store.storage, log)
   const policy = createConsentPolicy({ ...config.consent, defaultConsent: config.defaultConsent })
   const outbox = createOutbox(store.storage, {
@@ -111,5 +115,5 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
     return pipeline.accept(joined)
   }
 
-  return { config, store, fetch: fetchFn, forward, now, log, keys, policy, destinations, outbox, journal, metrics, pipeline, dispatcher, carts, context, client, storeHealth, ingest }
+  return { config, store, fetch: fetchFn, forward, now, log, keys, policy, destinations, tag, outbox, journal, metrics, pipeline, dispatcher, carts, context, client, storeHealth, ingest }
 }

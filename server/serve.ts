@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import { createApp, type TagwardenApp } from './app'
-import type { Config } from './config'
+import type { Config, ListenOptions } from './config'
 import type { Deps } from './runtime'
 
 export interface Running {
@@ -11,8 +11,8 @@ export interface Running {
   close(drainMs?: number): Promise<void>
 }
 
-/** Slow-client bounds of the HTTP server (slowloris: a client that trickles its head or body). */
-export interface ServeOptions {
+/** Where to listen (default 127.0.0.1:8787; port 0 = any free port) and the slow-client bounds (slowloris: a client that trickles its head or body). */
+export interface ServeOptions extends Partial<ListenOptions> {
   /** The whole request, head and body, must arrive within this; else 408 and the connection is closed. Default 30,000. */
   requestTimeoutMs?: number
   /** The request head must arrive within this. Default 15,000. */
@@ -20,11 +20,12 @@ export interface ServeOptions {
 }
 
 /**
- * Start a Node HTTP server for tagwarden on `config.host:config.port` (port 0 = any free port).
- * @example const { url, close } = await startServer(parseConfig(process.env))
+ * Start a Node HTTP server for tagwarden on `options.host:options.port` (default 127.0.0.1:8787).
+ * @example const { url, close } = await startServer(parseConfig(process.env), {}, parseListen(process.env))
  */
 export async function startServer(config: Config, deps: Deps = {}, options: ServeOptions = {}): Promise<Running> {
   const tw = await createApp(config, deps)
+  const listen = { port: options.port ?? 8787, host: options.host ?? '127.0.0.1' }
   const requestTimeout = options.requestTimeoutMs ?? 30_000
   const headersTimeout = Math.min(options.headersTimeoutMs ?? 15_000, requestTimeout)
   // Node checks those timeouts only every connectionsCheckingInterval (default 30 s, which would let
@@ -35,12 +36,12 @@ export async function startServer(config: Config, deps: Deps = {}, options: Serv
   const server = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval }, tw.nodeHandler)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(config.port, config.host, () => resolve())
+    server.listen(listen.port, listen.host, () => resolve())
   })
   tw.start()
   const address = server.address()
-  const port = typeof address === 'object' && address ? address.port : config.port
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  const port = typeof address === 'object' && address ? address.port : listen.port
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host
   let closing: Promise<void> | undefined
   return {
     tw,

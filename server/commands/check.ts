@@ -10,7 +10,7 @@ import { loadConfig } from './load-config'
 export async function checkCommand(): Promise<void> {
   const config = await loadConfig()
   process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`)
-  process.stdout.write(`[tagwarden] configuration is valid${config.pinterest.dryRun ? ' (dry-run: no Pinterest credentials)' : ''}\n`)
+  process.stdout.write(`[tagwarden] configuration is valid${config.dryRun ? ' (dry-run: no destination has credentials)' : ''}\n`)
   const warnings = productionWarnings(config)
   if (!warnings.length) return
   const lines = warnings.map((w) => `  - ${w.problem}\n    fix: ${w.fix}\n`).join('')

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { createOutbox } from '../delivery/outbox'
 import type { DeadLetter } from '../delivery/types'
-import { destinations } from '../destinations'
+import { batchDestinations } from '../destinations'
 import type { StorageSpec } from '../config'
 import { createStore } from '../storage/create-store'
 import { loadConfig } from './load-config'
@@ -24,7 +24,7 @@ export async function dlqCommand(args: string[]): Promise<void> {
   if (action === 'replay' && !values.all === !values.id?.length) throw new Error(`[tagwarden] [dlq] replay needs --id <event_id> (repeatable) or --all\n\n${USAGE}`)
   const config = await loadConfig()
   if (config.storage.kind === 'memory') throw new Error('[tagwarden] [dlq] TAGWARDEN_STORAGE is memory: — dead letters live only inside the running server; use fs:<dir> or redis://…')
-  const names = destinations.map((d) => d.name)
+  const names = batchDestinations(config).map((d) => d.name)
   if (values.dest && !names.includes(values.dest)) throw new Error(`[tagwarden] [dlq] unknown destination "${values.dest}" (known: ${names.join(', ')})`)
   const store = createStore(config.storage)
   try {

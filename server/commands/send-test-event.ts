@@ -8,11 +8,12 @@ import { loadConfig } from './load-config'
  * `?test=true` so Pinterest validates it without recording it; prints Pinterest's answer.
  */
 export async function sendTestEventCommand(): Promise<void> {
-  const base = await loadConfig()
-  if (base.pinterest.dryRun) {
+  // The same settings with Pinterest's test mode on: the destination is built from them like any other.
+  const base = await loadConfig({ ...process.env, PINTEREST_TEST_EVENTS: 'true' })
+  if (base.dryRun) {
     throw new Error('[tagwarden] send-test-event needs PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN (it sends to Pinterest with ?test=true)')
   }
-  const config = { ...base, pinterest: { ...base.pinterest, testEvents: true }, defaultConsent: 'granted' as const }
+  const config = { ...base, defaultConsent: 'granted' as const }
   const answers: { status: number; body: string }[] = []
   const recordingFetch: typeof fetch = async (input, init) => {
     const res = await fetch(input, init)

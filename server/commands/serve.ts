@@ -1,3 +1,4 @@
+import { parseListen } from '../config'
 import { startServer } from '../serve'
 import { loadConfig } from './load-config'
 
@@ -7,15 +8,15 @@ const SHUTDOWN_DEADLINE_MS = 10_000
 /** `tagwarden serve` — run the proxy until SIGTERM/SIGINT. */
 export async function serveCommand(): Promise<void> {
   const config = await loadConfig()
-  const running = await startServer(config)
+  const running = await startServer(config, {}, parseListen(process.env))
   const log = running.tw.runtime.log
   // Links a person can open: a wildcard listen address is reached through localhost.
   const base = running.url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//localhost')
   const demo = config.demo ? `${base}/demo/` : undefined
   const inspector = `${base}${config.prefix}/_/inspect${config.adminToken ? '?token=<TAGWARDEN_ADMIN_TOKEN>' : ''}`
-  log.info(`[tagwarden] listening on ${running.url}${config.prefix}/ — ${demo ? `demo ${demo}, ` : ''}inspector ${inspector}${config.pinterest.dryRun ? ' (dry-run: nothing is sent to Pinterest)' : ''}`, {
+  log.info(`[tagwarden] listening on ${running.url}${config.prefix}/ — ${demo ? `demo ${demo}, ` : ''}inspector ${inspector}${config.dryRun ? ' (dry-run: nothing is sent to Pinterest)' : ''}`, {
     storage: config.storage.kind,
-    dry_run: config.pinterest.dryRun,
+    dry_run: config.dryRun,
     demo,
     inspector,
   })

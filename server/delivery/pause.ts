@@ -1,10 +1,10 @@
 import type { Logger } from '../log'
 
-/** What a rejected credential is called in the one alert line. */
-const WHAT: Record<number, string> = { 401: 'token rejected', 403: 'access denied', 404: 'ad account not found' }
-
 export interface PauseOptions {
   dest: string
+  /** The platform's name, the settings to fix and what each refusal status means (the destination's `credentials`). */
+  platform: string
+  help: { settings: string; refused?: Record<number, string> }
   /** Identity of the credentials in use (compared, never logged). */
   credentials: () => string
   now: () => number
@@ -17,16 +17,16 @@ export interface PauseOptions {
  * resumes when the credentials change or a probe (one event per interval) is accepted.
  * @example const p = createPause({ dest: 'pinterest-capi', credentials, now, log, probeIntervalMs: 60_000 })
  */
-export function createPause({ dest, credentials, now, log, probeIntervalMs }: PauseOptions) {
+export function createPause({ dest, platform, help, credentials, now, log, probeIntervalMs }: PauseOptions) {
   let paused: { reason: string; since: number; credentials: string; nextProbe: number } | undefined
 
   return {
     pause(status: number, reason: string): void {
       if (paused) return
       paused = { reason, since: now(), credentials: credentials(), nextProbe: now() + probeIntervalMs }
-      log.error(`[tagwarden] [${dest}] ${status} from Pinterest: ${WHAT[status] ?? 'credentials refused'} — destination paused`, {
+      log.error(`[tagwarden] [${dest}] ${status} from ${platform}: ${help.refused?.[status] ?? 'credentials refused'} — destination paused`, {
         detail: reason,
-        action: 'events are kept; fix PINTEREST_ACCESS_TOKEN / PINTEREST_AD_ACCOUNT_ID — sending resumes when the credentials change or a probe succeeds',
+        action: `events are kept; fix ${help.settings} — sending resumes when the credentials change or a probe succeeds`,
       })
     },
     /** go: not paused (or credentials changed); probe: send one event to test; wait: stay paused. */

@@ -25,7 +25,7 @@ export async function postBatch(
   timeoutMs: number,
   abort?: AbortSignal,
 ): Promise<Answer> {
-  const req = dest.toRequest(payloads, config)
+  const req = dest.toRequest(payloads)
   const timeout = AbortSignal.timeout(timeoutMs)
   const signal = abort ? AbortSignal.any([timeout, abort]) : timeout
   try {

@@ -77,7 +77,7 @@ export function createSender(deps: SenderDeps) {
   const { dest, config, queue, now, log, journal, limiter, options: o } = deps
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
   const abort = new AbortController()
-  const paused = createPause({ dest: dest.name, credentials: () => dest.credentialsKey?.(config) ?? '', now, log, probeIntervalMs: o.probeIntervalMs })
+  const paused = createPause({ dest: dest.name, platform: dest.platform, help: dest.credentials, credentials: () => dest.credentialsKey, now, log, probeIntervalMs: o.probeIntervalMs })
   const episodes = createEpisodes(o.backoff, now)
   /** After an episode ends, lease ignoring the retry times it gave the failed batches, until the backlog is drained. */
   let catchUp = false
@@ -98,7 +98,7 @@ export function createSender(deps: SenderDeps) {
       g.items.push(item)
     })
     await Promise.all([...byLease].map(([lease, g]) => queue.settle(dest.name, lease, { sent: g.sent, dead: g.dead, retry: [], notBefore: 0, keep: true })))
-    const live = dest.isLive(config)
+    const live = dest.live
     pending.forEach(({ item }, k) => {
       const v = verdicts[k]
       if (v.kind === 'sent') {
@@ -118,7 +118,7 @@ export function createSender(deps: SenderDeps) {
 
   /** One request (halving on a whole-request 4xx); outcomes other than retry are recorded before it returns. */
   async function call(batch: Pending[], leases: Lease[]): Promise<Verdict[] | undefined> {
-    const key = dest.rateLimitKey?.(config) ?? dest.name
+    const key = dest.rateLimitKey
     for (let wait = await limiter.take(key); wait > 0; wait = await limiter.take(key)) await sleep(wait)
     if (!(await queue.renew(dest.name, leases, o.leaseMs))) return undefined
     counts.requests++
@@ -129,7 +129,7 @@ export function createSender(deps: SenderDeps) {
     const { outcome, response } = answer
     if (outcome.kind === 'done') {
       if (now() - started < o.requestTimeoutMs) timeoutMs = o.requestTimeoutMs
-      const verdicts: Verdict[] = outcome.results.map((r) => (r.status === 'processed' ? { kind: 'sent' } : { kind: 'dead', reason: `rejected by Pinterest: ${r.error ?? 'no reason given'}`, response }))
+      const verdicts: Verdict[] = outcome.results.map((r) => (r.status === 'processed' ? { kind: 'sent' } : { kind: 'dead', reason: `rejected by ${dest.platform}: ${r.error ?? 'no reason given'}`, response }))
       await record(batch, verdicts)
       if (episodes.succeeded(ticket)) recovered()
       return verdicts
@@ -184,11 +184,11 @@ export function createSender(deps: SenderDeps) {
       for (const item of lease.items) (item.time !== undefined && item.time * 1000 < oldest ? old : todo).push({ lease, item })
     }
     if (old.length) {
-      const tooOld: Verdict = { kind: 'dead', reason: `older than ${Math.round(o.maxEventAgeMs / 86_400_000)} days (TAGWARDEN_MAX_EVENT_AGE_DAYS): Pinterest refuses events that old` }
+      const tooOld: Verdict = { kind: 'dead', reason: `older than ${Math.round(o.maxEventAgeMs / 86_400_000)} days (TAGWARDEN_MAX_EVENT_AGE_DAYS): ${dest.platform} refuses events that old` }
       await record(old, old.map(() => tooOld))
     }
     let ok = true
-    if (!dest.isLive(config)) {
+    if (!dest.live) {
       const batch = todo.splice(0)
       await record(batch, batch.map((p) => dryRun(p.item)))
     }
@@ -294,7 +294,7 @@ export function createSender(deps: SenderDeps) {
     abort: () => abort.abort(),
     status(): SenderStatus {
       const base = { in_flight: inFlight, counts: { ...counts } }
-      if (!dest.isLive(config)) return { state: 'dry-run', ...base }
+      if (!dest.live) return { state: 'dry-run', ...base }
       const p = paused.state()
       if (p) return { state: 'paused', reason: p.reason, since: iso(p.since), ...base }
       const e = episodes.current()

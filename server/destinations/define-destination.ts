@@ -1,8 +1,9 @@
-import type { Config } from '../config'
+import type { z } from 'zod'
 import type { ConsentTarget } from '../consent/types'
 import type { CanonicalEvent } from '../event'
+import type { ProductionWarning } from '../production-warnings'
 
-/** Pinterest-style per-event result, in request order. */
+/** Per-event result, in request order. */
 export interface EventResult { status: 'processed' | 'failed'; error?: string; warning?: string }
 
 /** What one batch request came to; the delivery core acts on it (retry, pause, dead-letter). */
@@ -14,29 +15,160 @@ export type BatchOutcome =
 
 export interface HttpRequest { url: string; method: 'POST'; headers: Record<string, string>; body: string }
 
+/** What every destination declares: its name, the consent view of it, and what `tagwarden check` may show. */
+interface DestinationBase extends ConsentTarget {
+  /** What `tagwarden check` and the production start log list about this destination's settings (dry-run, test mode, …). */
+  warnings?(): ProductionWarning[]
+  /** The options with secrets replaced by `<set>` (for `tagwarden check`). */
+  describe(): Record<string, unknown>
+}
+
 /**
- * A batch destination: pure builders only; the core owns storage, batching, I/O and retries.
- * Adding a destination is one file exporting one of these plus one line in `destinations/index.ts`.
+ * A batch destination: a platform's server API. Pure builders only: the core owns storage,
+ * batching, I/O, retries and consent. Built from its own validated options by its driver.
  */
-export interface Destination<Payload = unknown> extends ConsentTarget {
-  name: string
+export interface Destination<Payload = unknown> extends DestinationBase {
+  kind: 'batch'
+  /** The platform's name in log lines and dead-letter reasons ("401 from Pinterest"). */
+  platform: string
   /** Most events one request may carry. */
   maxBatch: number
   /** Whether requests are really sent; `false` → dry-run (built, validated, recorded only). */
-  isLive(config: Config): boolean
+  live: boolean
   /** Canonical event (consent already applied) → this destination's wire object; undefined when the platform has no counterpart for the event. */
   toPayload(event: CanonicalEvent): Payload | undefined
   /** A problem that the destination would reject the payload for, or undefined. */
   validate(payload: Payload): string | undefined
-  toRequest(payloads: Payload[], config: Config): HttpRequest
+  toRequest(payloads: Payload[]): HttpRequest
   fromResponse(status: number, body: unknown, headers: Headers, count: number): BatchOutcome
   /** Requests allowed per minute, shared by everything with the same `rateLimitKey`. */
   rateLimit?: { perMinute: number; burst?: number }
-  /** What the rate limit counts against (e.g. the ad account). Default: the destination name. */
-  rateLimitKey?(config: Config): string
+  /** What the rate limit counts against (e.g. the ad account). */
+  rateLimitKey: string
   /** Identity of the credentials in use: a 401/403 pause lifts when this changes. */
-  credentialsKey?(config: Config): string
+  credentialsKey: string
+  /** For the one alert of a 401/403 pause: the settings to fix, and what each refusal status means on this platform. */
+  credentials: { settings: string; refused?: Record<number, string> }
 }
 
-/** Typed identity helper for destination definitions. */
-export const defineDestination = <P>(d: Destination<P>): Destination<P> => d
+/**
+ * A browser tag: the platform's own script served from the shop's origin, its beacons forwarded
+ * through the proxy. Consent decides per beacon through the same declaration as for a batch
+ * destination (`identifiers`, `restricted`).
+ */
+export interface BrowserTag extends DestinationBase {
+  kind: 'tag'
+  /** The tag id the loader boots the platform script with; unset = the loader loads no tag. */
+  tagId?: string
+  /** Where the platform's scripts come from (fetched and cached by the proxy). */
+  scriptOrigin: string
+  /** Where its beacons go (the proxy forwards there and nowhere else). */
+  beaconOrigin: string
+}
+
+export type AnyDestination = Destination<any> | BrowserTag
+
+/** How an option is read from one environment variable: a string as is, or converted. */
+export type EnvSource = string | readonly [name: string, type: 'boolean' | 'number' | 'list']
+
+/** Thrown by a driver given bad options; `problems` names each one (option name or environment variable). */
+export class DestinationOptionsError extends Error {
+  constructor(readonly destination: string, readonly problems: string[]) {
+    super(`[tagwarden] [${destination}] invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'DestinationOptionsError'
+  }
+}
+
+/**
+ * A destination driver: call it with the destination's typed options to get a destination. Its
+ * options schema and environment mapping travel with it, so `parseConfig(env)` builds the same
+ * destination from environment variables.
+ */
+export interface DestinationDriver<S extends z.ZodType, D extends AnyDestination> {
+  (options?: z.input<S>): D
+  readonly destinationName: string
+  readonly kind: D['kind']
+  /** The zod schema of the options (the one source of their rules and defaults). */
+  readonly schema: S
+  /** Option → environment variable it is read from. */
+  readonly env: Readonly<Record<string, EnvSource>>
+  /** With no environment variable of its own set, is the destination still on? (Pinterest: yes, in dry-run.) */
+  readonly onByDefault: boolean
+  /**
+   * Build from environment variables. Problems are named by variable and pushed to `problems`;
+   * undefined when the destination is off (none of its variables set and not on by default).
+   */
+  fromEnv(env: Record<string, string | undefined>, problems: string[]): D | undefined
+}
+
+export interface DriverDefinition<S extends z.ZodType, D extends AnyDestination> {
+  name: string
+  kind: D['kind']
+  /**
+   * The options schema. Messages may name options as `{option}` (replaced by the option's name
+   * or its environment variable); a message without one is prefixed with the name.
+   */
+  options: S
+  env: Record<string, EnvSource>
+  onByDefault?: boolean
+  /** Build the destination from validated options. */
+  create(options: z.output<S>): D
+}
+
+const TRUE = new Set(['true', '1', 'yes'])
+const FALSE = new Set(['false', '0', 'no'])
+
+/** Read one environment value as its option type; a value that cannot convert stays a string (the schema names it). */
+function fromEnvValue(raw: string, type: 'boolean' | 'number' | 'list' | undefined): unknown {
+  if (type === 'boolean') return TRUE.has(raw.toLowerCase()) ? true : FALSE.has(raw.toLowerCase()) ? false : raw
+  if (type === 'number') return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw
+  if (type === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean)
+  return raw
+}
+
+/** zod issues → messages, each option named as `name(option)` says. */
+function describeIssues(issues: readonly z.core.$ZodIssue[], name: (option: string) => string): string[] {
+  return issues.map((issue) => {
+    const option = String(issue.path[0] ?? '')
+    const text = issue.message.replace(/\{(\w+)\}/g, (_, o: string) => name(o))
+    if (text !== issue.message) return text
+    // Our own messages read on from the name ("PINTEREST_TAG_ID must be …"); zod's start a sentence.
+    return /^[a-z]/.test(text) ? `${name(option)} ${text}` : `${name(option)}: ${text}`
+  })
+}
+
+/**
+ * Define a destination driver (the shape of unstorage's `defineDriver`: a factory over typed
+ * options). Adding a destination is one file exporting a driver plus one line in
+ * `destinations/index.ts`.
+ * @example
+ * export const myApi = defineDestination({ name: 'my-api', kind: 'batch', options: z.object({ token: z.string().optional() }), env: { token: 'MY_API_TOKEN' }, create: (o) => ({ … }) })
+ * createTagwarden({ destinations: [myApi({ token: '…' })] })
+ */
+export function defineDestination<S extends z.ZodType, D extends AnyDestination>(def: DriverDefinition<S, D>): DestinationDriver<S, D> {
+  const envName = (option: string) => {
+    const source = def.env[option]
+    return source === undefined ? option : typeof source === 'string' ? source : source[0]
+  }
+  const driver = (options: z.input<S> = {} as z.input<S>): D => {
+    const parsed = def.options.safeParse(options)
+    if (!parsed.success) throw new DestinationOptionsError(def.name, describeIssues(parsed.error.issues, (o) => `${def.name}.${o}`))
+    return def.create(parsed.data)
+  }
+  const fromEnv = (env: Record<string, string | undefined>, problems: string[]): D | undefined => {
+    const input: Record<string, unknown> = {}
+    for (const [option, source] of Object.entries(def.env)) {
+      const [name, type] = typeof source === 'string' ? [source, undefined] : source
+      const raw = env[name]
+      if (raw !== undefined && raw !== '') input[option] = fromEnvValue(raw, type)
+    }
+    if (!def.onByDefault && !Object.keys(input).length) return undefined
+    const parsed = def.options.safeParse(input)
+    if (!parsed.success) {
+      problems.push(...describeIssues(parsed.error.issues, envName))
+      return undefined
+    }
+    return def.create(parsed.data)
+  }
+  return Object.assign(driver, { destinationName: def.name, kind: def.kind, schema: def.options, env: def.env, onByDefault: def.onByDefault ?? false, fromEnv })
+}

@@ -1,8 +1,32 @@
-import type { Destination } from './define-destination'
+import type { AnyDestination, BrowserTag, Destination, DestinationDriver } from './define-destination'
 import { pinterestCapi } from './pinterest-capi'
+import { pinterestTag } from './pinterest-tag'
 
-/** Every batch destination, in dispatch order. Adding one = one file + one line here. */
-export const destinations: Destination<any>[] = [pinterestCapi]
+/**
+ * Every destination driver `parseConfig(env)` knows, in dispatch order. Adding a destination = one
+ * file exporting its driver + one line here.
+ */
+export const drivers: readonly DestinationDriver<any, AnyDestination>[] = [pinterestCapi, pinterestTag]
 
-export { pinterestCapi }
-export type { Destination } from './define-destination'
+/** Build each driver's destination from environment variables (a driver whose variables are unset and that is not on by default is left out). */
+export function destinationsFromEnv(env: Record<string, string | undefined>, problems: string[]): AnyDestination[] {
+  const out: AnyDestination[] = []
+  for (const driver of drivers) {
+    const d = driver.fromEnv(env, problems)
+    if (d) out.push(d)
+  }
+  return out
+}
+
+/** The browser tag among the configured destinations, if any (the loader boots it, the proxy serves and forwards it). */
+export function browserTag(config: { destinations: readonly AnyDestination[] }): BrowserTag | undefined {
+  return config.destinations.find((d): d is BrowserTag => d.kind === 'tag')
+}
+
+/** The batch destinations (server APIs) among the configured ones, in dispatch order. */
+export function batchDestinations(config: { destinations: readonly AnyDestination[] }): Destination<any>[] {
+  return config.destinations.filter((d): d is Destination<any> => d.kind === 'batch')
+}
+
+export { pinterestCapi, pinterestTag }
+export type { AnyDestination, BrowserTag, Destination, DestinationDriver } from './define-destination'

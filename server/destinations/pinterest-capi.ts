@@ -3,7 +3,8 @@ import { hashValue } from '../identity/normalize'
 import { toMoneyString } from '../money'
 import { capiEventSchema, capiResponseSchema, type CapiEvent } from '../pinterest/capi-schema'
 import { LDP } from '../pinterest/ldp'
-import { defineDestination, type BatchOutcome } from './define-destination'
+import { z } from 'zod'
+import { defineDestination, type BatchOutcome, type Destination } from './define-destination'
 
 type UserData = CapiEvent['user_data']
 type CustomData = NonNullable<CapiEvent['custom_data']>
@@ -80,16 +81,50 @@ function toCustomData(d: EventData, restricted: boolean | undefined): CustomData
   return undefined
 }
 
-/** Pinterest Conversions API: POST /v5/ad_accounts/{ad_account_id}/events (v5/openapi.yaml). */
-export const pinterestCapi = defineDestination<CapiEvent>({
+const origin = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).transform((u) => new URL(u).origin)
+
+/** The options of the Conversions API destination; without credentials it runs dry (built, validated, recorded, never sent). */
+const options = z
+  .object({
+    /** The ad account events are sent to (digits). */
+    adAccountId: z.string().regex(/^\d{1,18}$/, 'must be digits (at most 18)').optional(),
+    /** A Conversions API access token (`pina_…`) with ads:write on that account. */
+    accessToken: z.string().min(8, 'looks too short').optional(),
+    /** Pinterest's API origin (a fake in tests). */
+    apiUrl: origin.default('https://api.pinterest.com'),
+    /** Send `test=true`: Pinterest validates and shows the events, never counts them. */
+    testEvents: z.boolean({ error: 'must be true or false' }).default(false),
+  })
+  .strict()
+  .refine((o) => !!o.adAccountId === !!o.accessToken, { message: '{adAccountId} and {accessToken} go together: set both to send, or neither for dry-run', path: ['accessToken'] })
+
+export type PinterestCapiOptions = z.input<typeof options>
+
+/** Pinterest Conversions API: POST /v5/ad_accounts/{ad_account_id}/events (docs/pinterest-capi.md). */
+export const pinterestCapi = defineDestination({
   name: 'pinterest-capi',
+  kind: 'batch',
+  options,
+  env: { adAccountId: 'PINTEREST_AD_ACCOUNT_ID', accessToken: 'PINTEREST_ACCESS_TOKEN', apiUrl: 'PINTEREST_API_URL', testEvents: ['PINTEREST_TEST_EVENTS', 'boolean'] },
+  onByDefault: true,
+  create: (o): Destination<CapiEvent> => ({
+  name: 'pinterest-capi',
+  kind: 'batch',
+  platform: 'Pinterest',
   // "data" maxItems: 1000 (ConversionEvents)
   maxBatch: 1000,
-  isLive: (config) => !config.pinterest.dryRun,
+  live: !!(o.adAccountId && o.accessToken),
   // "This endpoint has a rate limit of 5,000 calls per minute per ad account." (events/create)
   rateLimit: { perMinute: 5000 },
-  rateLimitKey: (config) => `pinterest-ad-account-${config.pinterest.adAccountId ?? 'none'}`,
-  credentialsKey: (config) => `${config.pinterest.adAccountId ?? ''}:${config.pinterest.accessToken ?? ''}`,
+  rateLimitKey: `pinterest-ad-account-${o.adAccountId ?? 'none'}`,
+  credentialsKey: `${o.adAccountId ?? ''}:${o.accessToken ?? ''}`,
+  // 404 on this path means the ad account is wrong (see fromResponse).
+  credentials: { settings: 'PINTEREST_ACCESS_TOKEN / PINTEREST_AD_ACCOUNT_ID', refused: { 401: 'token rejected', 403: 'access denied', 404: 'ad account not found' } },
+  describe: () => ({ adAccountId: o.adAccountId, accessToken: o.accessToken ? '<set>' : undefined, apiUrl: o.apiUrl, testEvents: o.testEvents }),
+  warnings: () => [
+    ...(o.adAccountId && o.accessToken ? [] : [{ setting: 'PINTEREST_ACCESS_TOKEN', problem: 'no Pinterest credentials: dry-run, nothing is sent to the Conversions API', fix: 'set PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN' }]),
+    ...(o.testEvents ? [{ setting: 'PINTEREST_TEST_EVENTS', problem: 'PINTEREST_TEST_EVENTS=true: Pinterest validates every event and records none', fix: 'unset PINTEREST_TEST_EVENTS' }] : []),
+  ],
 
   identifiers: {
     personal: ['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'country', 'external_id', 'maid'],
@@ -121,16 +156,12 @@ export const pinterestCapi = defineDestination<CapiEvent>({
     return r.success ? undefined : r.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ')
   },
 
-  toRequest: (payloads, config) => {
-    const p = config.pinterest
-    const query = p.testEvents ? '?test=true' : ''
-    return {
-      url: `${p.apiUrl}/v5/ad_accounts/${p.adAccountId ?? '0'}/events${query}`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${p.accessToken ?? ''}` },
-      body: JSON.stringify({ data: payloads }),
-    }
-  },
+  toRequest: (payloads) => ({
+    url: `${o.apiUrl}/v5/ad_accounts/${o.adAccountId ?? '0'}/events${o.testEvents ? '?test=true' : ''}`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${o.accessToken ?? ''}` },
+    body: JSON.stringify({ data: payloads }),
+  }),
 
   fromResponse: (status, body, headers, count): BatchOutcome => {
     // 200 → ConversionApiResponse; 422 → DetailedError whose `details` has the same shape.
@@ -158,6 +189,7 @@ export const pinterestCapi = defineDestination<CapiEvent>({
     }
     return { kind: 'rejected', reason: `${status} from Pinterest: ${describe(body)}` }
   },
+  }),
 })
 
 function describe(body: unknown): string {

@@ -22,8 +22,9 @@ export const DEMO_TAG_ID = '2612345678901'
  */
 export function demoRoutes(app: H3, rt: Runtime, dir = packageFile('demo')): void {
   if (!rt.config.demo) return
-  const { prefix, pinterest } = rt.config
-  const settings = JSON.stringify({ prefix, tagId: pinterest.tagId ?? DEMO_TAG_ID, loaderLoads: !!pinterest.tagId, dryRun: pinterest.dryRun })
+  const { prefix, dryRun } = rt.config
+  const tagId = rt.tag?.tagId
+  const settings = JSON.stringify({ prefix, tagId: tagId ?? DEMO_TAG_ID, loaderLoads: !!tagId, dryRun })
   app.get('/demo/**', async (event) => {
     // Relative links in the pages need the trailing slash (the router treats /demo and /demo/ alike).
     if (event.url.pathname === '/demo') return redirect('/demo/')

@@ -79,7 +79,7 @@ export function inspectRoutes(app: H3, rt: Runtime): void {
     const summary = summarize(all, rt.metrics, rt.destinations.map((d) => d.name))
     const withDepth = await Promise.all(summary.destinations.map(async (d) => ({ ...d, depth: await rt.outbox.depth(d.name).catch(() => undefined) })))
     const body = JSON.stringify({
-      dryRun: rt.config.pinterest.dryRun,
+      dryRun: rt.config.dryRun,
       summary: { ...summary, destinations: withDepth },
       events: matching.slice(0, limit).map(view),
       total: all.length,

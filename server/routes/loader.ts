@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { HTTPError, type H3 } from 'h3'
 import type { Config } from '../config'
+import { browserTag } from '../destinations'
 import type { Runtime } from '../runtime'
 import { notModified } from '../http/etag'
 import { encodeAll, pickCoding, type Encoded } from '../http/encoding'
@@ -22,7 +23,7 @@ const RECHECK_MS = 2000
 export function loaderConfig(config: Config) {
   return {
     p: config.prefix,
-    t: config.pinterest.tagId ?? '',
+    t: browserTag(config)?.tagId ?? '',
     o: config.eventIdTemplate,
     g: config.onetrustGroup,
     w: LOADER_WAIT_MS,

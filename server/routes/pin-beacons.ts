@@ -77,5 +77,6 @@ async function handleBeacon(event: H3Event, rt: Runtime): Promise<HTTPResponse> 
  * an event_id is mirrored to the pipeline (CAPI) with the same event_id, persisted before answering.
  */
 export function pinBeaconRoutes(app: H3, rt: Runtime): void {
+  if (!rt.tag) return
   app.all('/pin/ct/**:rest', (event) => handleBeacon(event, rt))
 }

@@ -41,7 +41,9 @@ async function serve(event: H3Event, cache: ScriptCache, path: string, prefix: s
  * and beacon hosts rewritten to first-party paths, cached with stale-while-revalidate.
  */
 export function pinScriptRoutes(app: H3, rt: Runtime): void {
-  const { prefix, pinterest } = rt.config
+  const { prefix } = rt.config
+  const pinterest = rt.tag
+  if (!pinterest) return
   const cache = createScriptCache({
     storage: rt.store.storage,
     fetch: rt.fetch,

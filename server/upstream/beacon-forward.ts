@@ -99,7 +99,7 @@ function edited(req: BeaconRequest): { query: URLSearchParams | string; body: st
 export async function forwardBeacon(rt: Runtime, req: BeaconRequest): Promise<{ response: HTTPResponse; ok: boolean }> {
   const { query, body } = edited(req)
   const search = query.toString()
-  const url = `${rt.config.pinterest.beaconOrigin}/${req.path}${search ? `?${search}` : ''}`
+  const url = `${rt.tag!.beaconOrigin}/${req.path}${search ? `?${search}` : ''}`
   const headers: Record<string, string> = {}
   if (req.ua) headers['user-agent'] = req.ua
   if (req.ip) headers['x-forwarded-for'] = req.ip

@@ -34,7 +34,7 @@ beforeAll(async () => {
     PINTEREST_BEACON_ORIGIN: beacon.url,
     ...liveCapiEnv(capi.url),
   })
-  server = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') })
+  server = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') }, { port: 0 })
   port = Number(new URL(server.url).port)
 })
 afterAll(async () => {

@@ -38,7 +38,7 @@ beforeAll(async () => {
     fetched.push(input instanceof Request ? input.url : String(input))
     return fetch(input, init)
   }
-  server = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent'), fetch: recording })
+  server = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent'), fetch: recording }, { port: 0 })
   port = Number(new URL(server.url).port)
 })
 afterAll(async () => {

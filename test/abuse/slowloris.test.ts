@@ -24,7 +24,7 @@ beforeAll(async () => {
   server = await startServer(
     config,
     { store: createStore({ kind: 'memory' }), log: createLogger('debug', (l) => logs.push(l)) },
-    { requestTimeoutMs: REQUEST_TIMEOUT_MS, headersTimeoutMs: HEADERS_TIMEOUT_MS },
+    { port: 0, requestTimeoutMs: REQUEST_TIMEOUT_MS, headersTimeoutMs: HEADERS_TIMEOUT_MS },
   )
   port = Number(new URL(server.url).port)
 })

@@ -6,8 +6,8 @@ import { eventWith, fullEvent } from '../fixtures/consent/events'
 
 const policy = createConsentPolicy({ defaultConsent: 'denied' })
 const { apply } = policy
-const CAPI = pinterestCapi
-const TAG = pinterestTag
+const CAPI = pinterestCapi()
+const TAG = pinterestTag()
 /** A destination without a restricted-processing mode and without a minimum. */
 const PLAIN: ConsentTarget = { name: 'plain', identifiers: { personal: ['em'], ids: [], network: ['client_ip_address', 'client_user_agent'] } }
 const STRIP: Decision = { action: 'strip', rule: 'ad-user-data-not-granted', fields: ['identifiers'] }

@@ -67,7 +67,7 @@ describe('consent matrix', () => {
       const gdprBlocked = state.gdpr_applies === true && !(state.tcf?.valid && [1, 7].every((p) => state.tcf!.purposes.includes(p)))
       for (const [shape, make] of Object.entries(EVENTS)) {
         const event = make(signals)
-        for (const target of [pinterestTag, pinterestCapi]) {
+        for (const target of [pinterestTag(), pinterestCapi()]) {
           const dest = target.name
           const decision = policy.decide(dest, state)
           const out = policy.apply(target, event, decision)

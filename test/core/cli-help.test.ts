@@ -57,7 +57,7 @@ describe('tagwarden CLI for a new user', () => {
     const out = run(['check'], { PORT: 'abc', TAGWARDEN_STORAGE: 'ftp://x', TAGWARDEN_API_KEYS: 'short', TAGWARDEN_CONFIG: join(dir, 'missing.json') })
     expect(out.status).toBe(78)
     expect(out.stderr).toMatch(/invalid configuration/)
-    for (const problem of [/PORT must be a number/, /TAGWARDEN_STORAGE must be fs:<dir>, memory: or redis:\/\/…, got "ftp:\/\/x"/, /TAGWARDEN_API_KEYS: every key must be at least 16 characters/, /TAGWARDEN_CONFIG: cannot read/]) {
+    for (const problem of [/PORT must be a number/, /TAGWARDEN_STORAGE must be fs:<dir>, memory:, redis:\/\/… or redis\+sentinel:\/\/…, got "ftp:\/\/x"/, /TAGWARDEN_API_KEYS: every key must be at least 16 characters/, /TAGWARDEN_CONFIG: cannot read/]) {
       expect(out.stderr).toMatch(problem)
     }
   })

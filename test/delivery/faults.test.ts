@@ -6,6 +6,7 @@ import type { TagwardenApp } from '../../server/app'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { ADMIN_TOKEN, postEvents } from '../helpers/build-app'
 import { DEST, allSettled, expectExactlyOnce, liveApp, load, pageVisit, sleep, waitFor } from './harness'
+import { pinterestCapi } from '../../server/destinations'
 
 let fake: FakeCapi
 let tw: TagwardenApp
@@ -190,7 +191,10 @@ describe('401/403: pause, keep events, one alert, resume', () => {
     expect(probes.length).toBeGreaterThan(0)
     for (const p of probes) expect((p.body as { data: unknown[] }).data).toHaveLength(1)
 
-    tw.runtime.config.pinterest.accessToken = 'pina_rotated_token_456'
+    // The shop fixes the token: the destination is rebuilt from its new options (as a restart or a
+    // re-created app does); the pause sees other credentials and sends at once.
+    const capi = tw.runtime.destinations.find((d) => d.name === DEST)!
+    Object.assign(capi, pinterestCapi({ adAccountId: '549755885175', accessToken: 'pina_rotated_token_456', apiUrl: fake.url }))
     await settle(acked)
     expectExactlyOnce(fake, acked, await dead())
     expect(await dead()).toEqual([])

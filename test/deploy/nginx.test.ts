@@ -70,7 +70,7 @@ describe.skipIf(mode === 'skip')('behind the README nginx recipe (real nginx)', 
       ...liveCapiEnv(capi.url),
       ...recipe.env,
     })
-    server = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') })
+    server = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') }, { port: 0 })
     const upstream = new URL(server.url).host
     expect(recipe.location).toContain('proxy_pass http://127.0.0.1:8787;')
     nginx = await startNginx(recipe.location.replace('127.0.0.1:8787', upstream))
@@ -125,7 +125,7 @@ describe.skipIf(mode === 'skip')('behind the README nginx recipe, production wit
   beforeAll(async () => {
     const recipe = readmeNginxRecipe()
     const config = parseConfig({ NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', TAGWARDEN_STORAGE: 'memory:', TAGWARDEN_SECRET: TEST_SECRET, TAGWARDEN_LOG_LEVEL: 'silent', ...recipe.env })
-    server = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') })
+    server = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') }, { port: 0 })
     nginx = await startNginx(recipe.location.replace('127.0.0.1:8787', new URL(server.url).host))
   })
   afterAll(async () => {

@@ -26,8 +26,8 @@ describe.skipIf(skip)('demo storefront offline, in Chromium', { timeout: 60_000 
       PINTEREST_SCRIPT_ORIGIN: NOWHERE,
       PINTEREST_BEACON_ORIGIN: NOWHERE,
     })
-    expect(config.demo && config.pinterest.dryRun).toBe(true)
-    running = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') })
+    expect(config.demo && config.dryRun).toBe(true)
+    running = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') }, { port: 0 })
   })
   afterAll(async () => {
     await browser?.close()

@@ -43,7 +43,7 @@ describe.skipIf(skip)('Chromium: beacons to a run-time-built ct.pinterest.com re
       PINTEREST_SCRIPT_ORIGIN: scripts.url,
       PINTEREST_BEACON_ORIGIN: beacon.url,
     })
-    running = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') })
+    running = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') }, { port: 0 })
   })
 
   afterAll(async () => {

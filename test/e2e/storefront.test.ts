@@ -70,7 +70,7 @@ describe.skipIf(skip)('demo storefront in Chromium → tagwarden → fake Pinter
       PINTEREST_SCRIPT_ORIGIN: scripts.url,
       PINTEREST_BEACON_ORIGIN: beacon.url,
     })
-    running = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('info', (l) => logs.push(l)) })
+    running = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('info', (l) => logs.push(l)) }, { port: 0 })
     shop = running.url.replace('127.0.0.1', 'localhost')
     await mkdir(ARTIFACTS, { recursive: true })
   })

@@ -96,7 +96,7 @@ describe('beaconToEvent (api-and-tag.md §E)', () => {
       consent: shopper.consent,
     })
     // …and the wire payload is one the spec accepts, money as strings and the epik as click_id
-    const payload = pinterestCapi.toPayload(r.event)!
+    const payload = pinterestCapi().toPayload(r.event)!
     expect(validateCapiEvent(payload)).toEqual([])
     expect(payload.user_data.click_id).toBe('dj0yJnU9b2JDcFFH')
     expect(payload.custom_data).toEqual({
@@ -157,7 +157,7 @@ describe('beaconToEvent (api-and-tag.md §E)', () => {
     const st = sha256('ca')
     const r = beaconToEvent({ event: 'checkout', ed: { event_id: 'c' }, pd: { opt_out_type: 'LDP', st, country: 'US' }, ad: {} }, shopper, NOW, 'tag')
     expect('event' in r && r.event).toMatchObject({ restricted: true, user: { st: [st], country: ['us'] } })
-    const payload = 'event' in r ? pinterestCapi.toPayload(r.event)! : undefined
+    const payload = 'event' in r ? pinterestCapi().toPayload(r.event)! : undefined
     expect(payload).toMatchObject({ custom_data: { opt_out_type: 'LDP' }, user_data: { st: [st], country: [sha256('us')] } })
   })
 

@@ -66,7 +66,7 @@ async function start(style: BeaconHostStyle, env: Record<string, string> = {}) {
     ...liveCapiEnv(capi.url),
     ...env,
   })
-  running = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') })
+  running = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') }, { port: 0 })
   // Secure cookies are kept on localhost (as in Chromium), so the page is opened as localhost.
   return running.url.replace('127.0.0.1', 'localhost')
 }

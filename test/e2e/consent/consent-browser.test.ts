@@ -301,6 +301,19 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       expect(answered(log)).toEqual([action])
       await v.close()
     })
+
+    it('an EEA shopper with no CMP on a shop whose default is granted: loader and server agree on the region default (no tag, nothing mirrored)', async () => {
+      // Before one consent gate, the loader went by its own default (granted) while the server applied
+      // the EEA default (denied): the browser loaded the tag and the server dropped its beacons.
+      const v = await visit(world, world.shops.granted, { country: 'DE', head: SNIPPET + script(`pintrk('page', { event_id: 'j-eea-pv' })`) })
+      const log = await v.until('the page view to leave the browser', (l) => tagEventIds(l).includes('j-eea-pv') || fallbackIds(l).includes('j-eea-pv'))
+      expect(answered(log)).toEqual(['suppress'])
+      expect(tagEventIds(log)).not.toContain('j-eea-pv')
+      expect(at(log, 'script', (s) => s === '/tw/pin/core.js')).toBe(-1)
+      const entry = await decided('granted', 'j-eea-pv')
+      expect(entry.destinations['pinterest-capi']).toMatchObject({ action: 'suppress', rule: expect.stringMatching(/region|default/) })
+      await v.close()
+    })
   })
 
   describe.concurrent('context updates and tag call order (issue items 4, 7)', () => {

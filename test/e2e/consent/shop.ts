@@ -98,7 +98,7 @@ export async function startWorld(): Promise<World> {
       PINTEREST_BEACON_ORIGIN: beacon.url,
       ...liveCapiEnv(capi.url),
     })
-    const running = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') })
+    const running = await startServer(config, { store: createStore({ kind: 'memory' }), log: createLogger('silent') }, { port: 0 })
     return {
       url: running.url.replace('127.0.0.1', 'localhost'),
       running,
