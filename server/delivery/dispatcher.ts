@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { Redis } from 'ioredis'
 import type { Config } from '../config'
 import type { Destination } from '../destinations/define-destination'
 import type { Journal } from '../journal'

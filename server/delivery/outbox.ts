@@ -1,5 +1,5 @@
 import type { Storage } from 'unstorage'
-import type Redis from 'ioredis'
+import type { Redis } from 'ioredis'
 import { createLocalQueue } from './local-queue'
 import { createRedisQueue } from './redis-queue'
 import type { Logger } from '../log'

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { Redis } from 'ioredis'
 
 export interface RateLimiter {
   /** Take one call for `key`: 0 = go now, otherwise wait that many ms and ask again. */

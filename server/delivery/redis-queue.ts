@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { Redis } from 'ioredis'
 import { randomUUID } from 'node:crypto'
 import { COMMIT, LEASE, RENEW, SETTLE } from './redis-scripts'
 import { segmentKey } from './segment-log'

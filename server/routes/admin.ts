@@ -1,6 +1,6 @@
 import { HTTPError, type H3, type H3Event } from 'h3'
 import type { Runtime } from '../runtime'
-import { bearerToken, matchesSecret } from './http'
+import { bearerToken, matchesSecret } from '../http/request'
 
 /** What a request asks to read: everything admin (inspector, events, health details) or only `/_/metrics`. */
 export type AdminScope = 'admin' | 'metrics'
@@ -39,7 +39,7 @@ export function assertAdmin(event: H3Event, rt: Runtime, scope: AdminScope = 'ad
 
 /** `GET {prefix}/_/events` — the recent events with per-destination decisions and delivery state (the dry-run record). */
 export function adminRoutes(app: H3, rt: Runtime): void {
-  app.get(`${rt.config.prefix}/_/events`, (event) => {
+  app.get('/_/events', (event) => {
     assertAdmin(event, rt)
     const url = new URL(event.req.url)
     const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 100) || 100, 1), 500)

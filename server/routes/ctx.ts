@@ -9,9 +9,9 @@ import { mergeContext, sameContext } from '../context/merge'
 import type { ConsentSignals } from '../event'
 import { TAG_DESTINATION } from '../destinations/pinterest-tag'
 import type { Runtime } from '../runtime'
-import { parseJson, readBodyText, validate } from './http'
-import { assertNotCrossSite } from './same-site'
-import { requestConsent, requestCountry } from './shopper'
+import { parseJson, readBodyText, validate } from '../http/request'
+import { assertNotCrossSite } from '../guards/same-site'
+import { requestConsent, requestCountry } from '../context/shopper'
 
 /**
  * The click id is advertising storage: a shopper who explicitly denied ad_storage (a CMP's or the
@@ -41,7 +41,7 @@ const BROWSER_TAGS = [TAG_DESTINATION]
 
 export function ctxRoutes(app: H3, rt: Runtime): void {
   const latest = createLatestContexts(rt.now)
-  app.post(`${rt.config.prefix}/ctx`, async (event) => {
+  app.post('/ctx', async (event) => {
     assertNotCrossSite(event)
     const { consent: posted, ...body } = validate(ctxBodySchema, parseJson(await readBodyText(event, CTX_BODY_LIMIT)))
     const consent = Array.isArray(posted) ? rt.policy.combine(posted, requestCountry(event, rt)) : posted

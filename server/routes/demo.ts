@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HTTPError, redirect, type H3 } from 'h3'
 import type { Runtime } from '../runtime'
-import { packageFile } from './package-file'
+import { packageFile } from '../package-file'
 
 /** A demo file name: one segment, a known type. */
 const DEMO_FILE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\.(html|js|css|svg)$/

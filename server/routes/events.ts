@@ -1,6 +1,6 @@
 import { HTTPError, type H3 } from 'h3'
 import { apiBodySchema, apiToCanonical, toSeconds } from '../pinterest/api-input'
-import { bearerToken, matchesSecret, parseJson, readBodyText, validate } from './http'
+import { bearerToken, matchesSecret, parseJson, readBodyText, validate } from '../http/request'
 import type { Runtime } from '../runtime'
 import { OutboxFullError, OutboxUnavailableError } from '../delivery/outbox'
 import { describeTimeProblem, eventTimeProblem } from '../event-time'
@@ -38,7 +38,7 @@ export function outboxFullTo503(error: unknown): never {
  */
 export function eventsRoutes(app: H3, rt: Runtime): void {
   const { config } = rt
-  app.post(`${config.prefix}/v1/events`, async (event) => {
+  app.post('/v1/events', async (event) => {
     if (!config.apiKeys.length) {
       // Without keys: disabled in production; in development it answers on localhost only, so a
       // fresh clone can be tried with curl and nothing is open to the network.

@@ -3,10 +3,10 @@ import { z } from 'zod'
 import { beaconToEvent } from '../pinterest/beacon-event'
 import { hashUserValue } from '../identity/normalize'
 import type { Runtime } from '../runtime'
-import { parseJson, readBodyText, validate } from './http'
-import { ingestAll } from './mirror'
-import { assertNotCrossSite } from './same-site'
-import { readShopper } from './shopper'
+import { parseJson, readBodyText, validate } from '../http/request'
+import { ingestAll } from '../mirror'
+import { assertNotCrossSite } from '../guards/same-site'
+import { readShopper } from '../context/shopper'
 
 /** 50 events of a few hundred bytes (client/types.ts `FallbackEvent`); a big cart still fits. */
 export const FALLBACK_BODY_LIMIT = 128 * 1024
@@ -55,7 +55,7 @@ export const fallbackBodySchema = z.union([
  * reached Pinterest as a beacon count once. Answers 202 with each event's fate.
  */
 export function fallbackRoutes(app: H3, rt: Runtime): void {
-  app.post(`${rt.config.prefix}/e`, async (event) => {
+  app.post('/e', async (event) => {
     assertNotCrossSite(event)
     const calls = validate(fallbackBodySchema, parseJson(await readBodyText(event, FALLBACK_BODY_LIMIT)))
     const { shopper } = await readShopper(event, rt)

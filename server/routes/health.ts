@@ -12,7 +12,7 @@ import { isAdmin } from './admin'
  * reasons classified (`auth`, `rate-limited`, `upstream-5xx`, …), never an upstream's own words.
  */
 export function healthRoutes(app: H3, rt: Runtime): void {
-  app.get(`${rt.config.prefix}/_/health`, async (event) => {
+  app.get('/_/health', async (event) => {
     event.res.headers.set('cache-control', 'no-store')
     return isAdmin(event, rt) ? healthDetails(rt) : { status: healthStatus(rt) }
   })

@@ -53,7 +53,7 @@ const view = (e: JournalEntry) => ({
  * with an ETag so the page's 2-second poll costs a 304 when nothing changed.
  */
 export function inspectRoutes(app: H3, rt: Runtime): void {
-  const base = `${rt.config.prefix}/_/inspect`
+  const base = '/_/inspect'
   const html = inspectorHtml(rt.config.prefix)
   const js = asset(INSPECTOR_JS, 'text/javascript; charset=utf-8')
   const css = asset(INSPECTOR_CSS, 'text/css; charset=utf-8')

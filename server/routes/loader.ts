@@ -4,9 +4,9 @@ import { HTTPError, type H3 } from 'h3'
 import type { Config } from '../config'
 import { browserTag } from '../destinations'
 import type { Runtime } from '../runtime'
-import { notModified } from './etag'
-import { encodeAll, pickCoding, type Encoded } from './encoding'
-import { packageFile } from './package-file'
+import { notModified } from '../http/etag'
+import { encodeAll, pickCoding, type Encoded } from '../http/encoding'
+import { packageFile } from '../package-file'
 
 /** The identifier the built loader names exactly once (client/config.ts); replaced by the public config. */
 export const CONFIG_SLOT = '__TW_CONFIG__'
@@ -81,7 +81,7 @@ export function loaderRoutes(app: H3, rt: Runtime, file = packageFile('dist', 'l
   const files = { 'loader.js': builtFile(file, fillConfig), 'cmp.js': builtFile(cmpFile) }
 
   for (const [name, load] of Object.entries(files)) {
-    app.get(`${rt.config.prefix}/${name}`, async (event) => {
+    app.get(`/${name}`, async (event) => {
       const coding = pickCoding(event.req.headers.get('accept-encoding'))
       const { body, etag } = (await load()).files[coding]
       const headers: Record<string, string> = {

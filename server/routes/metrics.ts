@@ -9,7 +9,7 @@ import { assertAdmin } from './admin'
  * @example curl -H "Authorization: Bearer $TAGWARDEN_ADMIN_TOKEN" http://127.0.0.1:8787/tw/_/metrics
  */
 export function metricsRoutes(app: H3, rt: Runtime): void {
-  app.get(`${rt.config.prefix}/_/metrics`, async (event) => {
+  app.get('/_/metrics', async (event) => {
     assertAdmin(event, rt, 'metrics')
     return new Response(await rt.metrics.registry.render(), { headers: { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' } })
   })

@@ -3,10 +3,11 @@ import { beaconEdit, TAG_DESTINATION } from '../destinations/pinterest-tag'
 import { parseBeacon } from '../pinterest/beacon'
 import { beaconToEvent, type Shopper } from '../pinterest/beacon-event'
 import type { Runtime } from '../runtime'
-import { emptyAnswer, forwardBeacon, type BeaconAnswer } from './beacon-forward'
-import { readBodyText } from './http'
-import { ingestMirror } from './mirror'
-import { readShopper } from './shopper'
+import { emptyAnswer, forwardBeacon, type BeaconAnswer } from '../upstream/beacon-forward'
+import { readBodyText } from '../http/request'
+import { wildcardRest } from '../http/wildcard'
+import { ingestMirror } from '../mirror'
+import { readShopper } from '../context/shopper'
 
 /**
  * The beacon endpoints the Pinterest tag calls on its beacon host, and what each answers
@@ -24,14 +25,14 @@ export const BEACON_BODY_LIMIT = 64 * 1024
  */
 export const BEACON_QUERY_LIMIT = 16 * 1024
 
-async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<HTTPResponse> {
+async function handleBeacon(event: H3Event, rt: Runtime): Promise<HTTPResponse> {
   const method = event.req.method
   if (method !== 'GET' && method !== 'POST') throw new HTTPError({ status: 405, message: 'beacons are GET or POST', headers: { allow: 'GET, POST' } })
-  const path = event.url.pathname.slice(base.length)
+  const path = wildcardRest(event)
   const answer = Object.hasOwn(BEACON_PATHS, path) ? BEACON_PATHS[path] : undefined
   if (!answer) throw new HTTPError({ status: 404, message: 'not a Pinterest beacon endpoint (v3/ and user/ are)' })
   if (event.url.search.length > BEACON_QUERY_LIMIT) throw new HTTPError({ status: 414, message: `beacon query longer than ${BEACON_QUERY_LIMIT} characters` })
-  const body = method === 'POST' ? await readBodyText(event, BEACON_BODY_LIMIT) : ''
+  const body = method === 'POST' ? await readBodyText(event, BEACON_BODY_LIMIT, { exact: true }) : ''
   const contentType = event.req.headers.get('content-type') ?? ''
   const beacon = parseBeacon(event.url.searchParams, body, contentType)
   const { shopper } = await readShopper(event, rt)
@@ -77,6 +78,5 @@ async function handleBeacon(event: H3Event, rt: Runtime, base: string): Promise<
  */
 export function pinBeaconRoutes(app: H3, rt: Runtime): void {
   if (!rt.tag) return
-  const base = `${rt.config.prefix}/pin/ct/`
-  app.all(`${base}**`, (event) => handleBeacon(event, rt, base))
+  app.all('/pin/ct/**:rest', (event) => handleBeacon(event, rt))
 }

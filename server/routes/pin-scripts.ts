@@ -2,7 +2,8 @@ import { HTTPError, HTTPResponse, type H3, type H3Event } from 'h3'
 import type { Runtime } from '../runtime'
 import { createRewriter } from '../scripts/rewrite'
 import { createScriptCache, type ScriptCache } from '../scripts/script-cache'
-import { notModified } from './etag'
+import { notModified } from '../http/etag'
+import { wildcardRest } from '../http/wildcard'
 
 /**
  * A Pinterest library file name: a content-hashed bundle like `main.6ae4a9fc.js` (docs/pinterest-tag.md
@@ -52,10 +53,9 @@ export function pinScriptRoutes(app: H3, rt: Runtime): void {
     transform: createRewriter({ prefix, scriptOrigin: pinterest.scriptOrigin, beaconOrigin: pinterest.beaconOrigin }),
     onLookup: (state) => rt.metrics.scriptCache(state),
   })
-  const lib = `${prefix}/pin/lib/`
-  app.get(`${prefix}/pin/core.js`, (event) => serve(event, cache, '/ct/core.js', prefix))
-  app.get(`${lib}**`, (event) => {
-    const name = event.url.pathname.slice(lib.length)
+  app.get('/pin/core.js', (event) => serve(event, cache, '/ct/core.js', prefix))
+  app.get('/pin/lib/**:rest', (event) => {
+    const name = wildcardRest(event)
     if (!SCRIPT_NAME.test(name)) {
       throw new HTTPError({ status: 404, message: 'not a Pinterest library file: only content-hashed names like main.1a2b3c4d.js are served' })
     }

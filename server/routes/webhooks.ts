@@ -5,7 +5,7 @@ import { shopifyCancellation, shopifyOrderFacts, shopifyOrderId, shopifyOrderSch
 import { verifyWebhook } from '../webhooks/verify'
 import { wooOrderFacts, wooOrderSchema, wooOrderState } from '../webhooks/woocommerce'
 import { outboxFullTo503 } from './events'
-import { parseJson, readBodyText, validate } from './http'
+import { parseJson, readBodyText, validate } from '../http/request'
 
 /** A Shopify order with hundreds of line items runs to a few hundred kB; a refused delivery is retried and can cost the subscription, so the limit is generous. */
 export const WEBHOOK_BODY_LIMIT = 4 * 1024 * 1024
@@ -35,15 +35,15 @@ const unauthorized = (headerName: string, envName: string) =>
  * inline); repeats answer 200 and send nothing twice.
  */
 export function webhooksRoutes(app: H3, rt: Runtime): void {
-  const { prefix, webhooks } = rt.config
+  const { webhooks } = rt.config
   const ledgers = createWebhookLedgers(rt)
 
-  app.post(`${prefix}/webhooks/shopify`, async (event) => {
+  app.post('/webhooks/shopify', async (event) => {
     const secret = webhooks.shopifySecret
     if (!secret) throw new HTTPError({ status: 404, message: 'the Shopify webhook is disabled: set SHOPIFY_WEBHOOK_SECRET to enable it' })
     const hmac = header(event, 'x-shopify-hmac-sha256')
     if (!hmac || !SIGNATURE_SHAPE.test(hmac)) throw unauthorized('X-Shopify-Hmac-Sha256', 'SHOPIFY_WEBHOOK_SECRET')
-    const raw = await readBodyText(event, WEBHOOK_BODY_LIMIT)
+    const raw = await readBodyText(event, WEBHOOK_BODY_LIMIT, { exact: true })
     if (!verifyWebhook(hmac, secret, raw)) throw unauthorized('X-Shopify-Hmac-Sha256', 'SHOPIFY_WEBHOOK_SECRET')
 
     // Shopify may deliver one webhook more than once; X-Shopify-Webhook-Id is the same each time.
@@ -82,7 +82,7 @@ export function webhooksRoutes(app: H3, rt: Runtime): void {
     }
   })
 
-  app.post(`${prefix}/webhooks/woocommerce`, async (event) => {
+  app.post('/webhooks/woocommerce', async (event) => {
     const secret = webhooks.woocommerceSecret
     if (!secret) throw new HTTPError({ status: 404, message: 'the WooCommerce webhook is disabled: set WOOCOMMERCE_WEBHOOK_SECRET to enable it' })
     const signature = header(event, 'x-wc-webhook-signature')
@@ -93,7 +93,7 @@ export function webhooksRoutes(app: H3, rt: Runtime): void {
       throw unauthorized('X-WC-Webhook-Signature', 'WOOCOMMERCE_WEBHOOK_SECRET')
     }
     if (!SIGNATURE_SHAPE.test(signature)) throw unauthorized('X-WC-Webhook-Signature', 'WOOCOMMERCE_WEBHOOK_SECRET')
-    const raw = await readBodyText(event, WEBHOOK_BODY_LIMIT)
+    const raw = await readBodyText(event, WEBHOOK_BODY_LIMIT, { exact: true })
     if (!verifyWebhook(signature, secret, raw)) throw unauthorized('X-WC-Webhook-Signature', 'WOOCOMMERCE_WEBHOOK_SECRET')
 
     const topic = header(event, 'x-wc-webhook-topic')

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
-import { PIXEL } from '../../server/routes/beacon-forward'
+import { PIXEL } from '../../server/upstream/beacon-forward'
 import { beaconQuery, buildTagApp, call } from '../tag/build'
 
 /** An upstream that reflects the request into an HTML page, with whatever status is asked for. */

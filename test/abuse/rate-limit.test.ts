@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { ConfigError, parseConfig } from '../../server/config'
-import { createIpRateLimiter, rateLimitKey } from '../../server/routes/rate-limit'
+import { createIpRateLimiter, rateLimitKey } from '../../server/guards/rate-limit'
 import { API_KEY } from '../helpers/build-app'
 import { beaconQuery, buildTagApp, call } from '../tag/build'
 import { messageOf } from './helpers'

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../../server/config'
 import { productionWarnings } from '../../server/production-warnings'
-import { packageFile } from '../../server/routes/package-file'
+import { packageFile } from '../../server/package-file'
 
 const CLI = packageFile('dist', 'cli.js')
 const strong = (seed: string) => `${seed}-Vq7Lz2Rk9Xw4Np8Ty3Hb6Mc1Jd5Fg0Su`

@@ -1,6 +1,6 @@
 // Bounded memory of the outbox: a cap on remembered finished event_ids, a cap on events waiting.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import Redis from 'ioredis'
+import { Redis } from 'ioredis'
 import { redisAvailability, startRedis, type RedisServer } from '../helpers/redis'
 import { createStorage } from 'unstorage'
 import memoryDriver from 'unstorage/drivers/memory'

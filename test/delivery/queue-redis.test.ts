@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe } from 'vitest'
-import Redis from 'ioredis'
+import { Redis } from 'ioredis'
 import { createRedisQueue } from '../../server/delivery/redis-queue'
 import { redisAvailability, startRedis, type RedisServer } from '../helpers/redis'
 import { queueContract } from './queue-contract'

@@ -1,7 +1,7 @@
 // Pinterest: "This endpoint has a rate limit of 5,000 calls per minute per ad account." The limiter
 // must never let a 60-second window hold more, on one instance or shared by several through Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import Redis from 'ioredis'
+import { Redis } from 'ioredis'
 import { createLocalRateLimiter, createRedisRateLimiter, type RateLimiter } from '../../server/delivery/rate-limit'
 import { redisAvailability, startRedis, type RedisServer } from '../helpers/redis'
 

@@ -2,7 +2,7 @@
 // leases. One is killed -9 mid-run; its leased batches come back when the lease expires and the
 // survivor sends them. Zero lost, zero duplicates.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import Redis from 'ioredis'
+import { Redis } from 'ioredis'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { liveCapi } from '../helpers/build-app'
 import { redisAvailability, startRedis, type RedisServer } from '../helpers/redis'

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { parseConfig } from '../../server/config'
 import { sha256 } from '../../server/identity/normalize'
 import { createLogger } from '../../server/log'
-import { packageFile } from '../../server/routes/package-file'
+import { packageFile } from '../../server/package-file'
 import { startServer, type Running } from '../../server/serve'
 import { createStore } from '../../server/storage/create-store'
 import { startFakeBeacon, type FakeBeacon } from '../fakes/fake-beacon'

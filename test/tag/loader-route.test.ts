@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { parseConfig } from '../../server/config'
 import { CONFIG_SLOT, loaderConfig, loaderRoutes } from '../../server/routes/loader'
-import { packageFile } from '../../server/routes/package-file'
+import { packageFile } from '../../server/package-file'
 import { buildTagApp, call } from './build'
 
 let dir: string
@@ -23,8 +23,10 @@ afterAll(async () => {
 
 /** An app serving the loader from `file` (and the CMP chunk from `cmpFile`) with the test runtime. */
 function serving(file: string, cmpFile?: string, path = '/tw/loader.js') {
-  const app = new H3()
-  loaderRoutes(app, tw.runtime, file, cmpFile)
+  // Routes are prefix-less; mounted at the prefix as createApp does.
+  const routes = new H3()
+  loaderRoutes(routes, tw.runtime, file, cmpFile)
+  const app = new H3().mount(tw.runtime.config.prefix, routes)
   return (init: RequestInit = {}) => Promise.resolve(app.fetch(new Request(`http://shop.test${path}`, init)))
 }
 

@@ -3,7 +3,7 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
-import { pickCoding } from '../../server/routes/encoding'
+import { pickCoding } from '../../server/http/encoding'
 import { buildTagApp, call } from './build'
 
 /** Issue #3's budget for the loader, gzip: what every storefront page downloads. */

@@ -1,5 +1,5 @@
 import { getCookie, type H3Event } from 'h3'
-import type { ContextClaims } from '../context/claims'
+import type { ContextClaims } from './claims'
 import type { ConsentSignals } from '../event'
 import type { Shopper } from '../pinterest/beacon-event'
 import type { Runtime } from '../runtime'

@@ -9,12 +9,54 @@ import { hasLoneSurrogate } from '../lone-surrogate'
  * Read a request body as text, refusing more than `limit` bytes with a 413 (checked against
  * Content-Length first, then while streaming so a lying or missing length cannot get past it).
  * The 413 closes the connection, so the rest of an oversized body is never read.
+ * `exact`: the bytes themselves matter (a signature over them, a body forwarded as is), so a body
+ * a host's JSON parser already consumed cannot stand in for them (see `hostBody`).
  */
-export async function readBodyText(event: H3Event, limit: number): Promise<string> {
+export async function readBodyText(event: H3Event, limit: number, o: { exact?: boolean } = {}): Promise<string> {
   const declared = Number(event.req.headers.get('content-length') ?? '0')
   if (declared > limit) throw tooLarge(limit)
+  const req = (event.runtime?.node as { req?: HostParsedRequest } | undefined)?.req
+  if (req?.readableDidRead && !event.req.bodyUsed) return hostBody(req, event.req.headers.get('content-type') ?? '', limit, o.exact ?? false)
   const node = nodeRequest(event)
   return node ? readNodeBody(node, limit) : readWebBody(event, limit)
+}
+
+/** A Node request as a host framework may leave it: Express's body parsers set `body`, a parser's `verify` hook often keeps `rawBody`. */
+type HostParsedRequest = IncomingMessage & { body?: unknown; rawBody?: unknown }
+
+const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i
+/** An integer JSON.parse may have rounded (beyond 2^53 − 1): the parsed form no longer says what was sent. */
+const hasUnsafeInteger = (v: unknown): boolean =>
+  typeof v === 'number' ? Number.isInteger(v) && !Number.isSafeInteger(v) : !!v && typeof v === 'object' && Object.values(v).some(hasUnsafeInteger)
+
+/**
+ * The body when a host (Express/Connect) read the stream before tagwarden ran, e.g. a global
+ * `express.json()`. Bytes the host kept are used as they are: `req.rawBody` (a `verify` hook) or a
+ * Buffer/string `req.body` (`express.raw()`, `express.text()`). A JSON object the host parsed is
+ * accepted where only its meaning counts (`exact` false) and JSON.parse cannot have changed it (no
+ * integer beyond 2^53 − 1): written back as JSON it reads exactly as the original would. Anything
+ * else answers 503 naming the fix: the sender (a shop's server, a webhook platform) retries a
+ * 5xx, so nothing is lost once tagwarden is mounted before the parser.
+ */
+function hostBody(req: HostParsedRequest, contentType: string, limit: number, exact: boolean): string {
+  const kept = req.rawBody ?? req.body
+  if (typeof kept === 'string' || kept instanceof Uint8Array) {
+    const bytes = typeof kept === 'string' ? Buffer.from(kept, 'utf8') : Buffer.from(kept.buffer, kept.byteOffset, kept.byteLength)
+    if (bytes.length > limit) throw tooLarge(limit)
+    return bytes.toString('utf8')
+  }
+  if (!exact && JSON_TYPE.test(contentType) && kept && typeof kept === 'object' && !hasUnsafeInteger(kept)) {
+    const text = JSON.stringify(kept)
+    if (Buffer.byteLength(text) > limit) throw tooLarge(limit)
+    return text
+  }
+  throw new HTTPError({
+    status: 503,
+    message:
+      'the request body was already read by a body parser that runs before tagwarden (e.g. express.json()), and its exact bytes are gone' +
+      (exact ? ' (a signature or a forwarded body needs them)' : '') +
+      ": mount tagwarden before the body parser (app.use('/tw', tw.nodeHandler) first), or keep the raw bytes in req.rawBody",
+  })
 }
 
 const tooLarge = (limit: number) => new HTTPError({ status: 413, message: `body larger than ${limit} bytes`, headers: { connection: 'close' } })

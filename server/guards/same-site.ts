@@ -67,8 +67,8 @@ export function originProblem(event: H3Event, rt: Runtime): string | undefined {
  * problem. Beacons (`/pin/ct/*`) are not checked: any page can already send those as an image GET.
  */
 export function sameOriginRoutes(app: H3, rt: Runtime): void {
-  const { prefix } = rt.config
-  const paths = new Set([`${prefix}/ctx`, `${prefix}/ctx/`, `${prefix}/e`, `${prefix}/e/`])
+  // Paths inside the mount: h3 strips the prefix before a mounted app's middleware runs.
+  const paths = new Set(['/ctx', '/ctx/', '/e', '/e/'])
   app.use(
     (event) => {
       const problem = originProblem(event, rt)

@@ -6,7 +6,7 @@ let root: string | undefined
 
 /**
  * The tagwarden package root: the nearest ancestor of this module whose package.json is ours. Works
- * from source (`server/routes/` under vitest), from the build (`dist/`, `dist/chunks/`) and from
+ * from source (`server/` under vitest), from the build (`dist/`, `dist/chunks/`) and from
  * `node_modules/tagwarden/dist/`.
  * @example packageFile('dist', 'loader.js') // '/srv/app/node_modules/tagwarden/dist/loader.js'
  */

@@ -71,11 +71,10 @@ export function rateLimitKey(ip: string | undefined): string {
 export function rateLimitRoutes(app: H3, rt: Runtime): void {
   const limit = rt.config.rateLimit
   if (!limit) return
-  const { prefix } = rt.config
   const limiter = createIpRateLimiter({ ...limit, now: rt.now })
-  const exact = new Set([`${prefix}/ctx`, `${prefix}/ctx/`, `${prefix}/e`, `${prefix}/e/`])
-  const beacons = `${prefix}/pin/ct/`
-  const isPublic = (event: H3Event) => exact.has(event.url.pathname) || event.url.pathname.startsWith(beacons)
+  // Paths inside the mount: h3 strips the prefix before a mounted app's middleware runs.
+  const exact = new Set(['/ctx', '/ctx/', '/e', '/e/'])
+  const isPublic = (event: H3Event) => exact.has(event.url.pathname) || event.url.pathname.startsWith('/pin/ct/')
   const per = limit.windowMs === 1_000 ? 'second' : limit.windowMs === 60_000 ? 'minute' : 'hour'
 
   app.use(

@@ -1,9 +1,9 @@
-import type { CanonicalEvent } from '../event'
-import { OutboxFullError } from '../delivery/outbox'
-import type { BeaconResult } from '../pinterest/beacon-event'
-import type { AcceptResult } from '../pipeline'
-import type { Runtime } from '../runtime'
-import { eventTimeProblem } from '../event-time'
+import type { CanonicalEvent } from './event'
+import { OutboxFullError } from './delivery/outbox'
+import type { BeaconResult } from './pinterest/beacon-event'
+import type { AcceptResult } from './pipeline'
+import type { Runtime } from './runtime'
+import { eventTimeProblem } from './event-time'
 
 /**
  * Hand a mirrored tag event to the pipeline and wait until it is persisted. An event that cannot be

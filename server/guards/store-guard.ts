@@ -19,10 +19,8 @@ const unavailable = (rt: Runtime, why: string) =>
  * https://httpwg.org/specs/rfc9110.html#status.503
  */
 export function storeGuardRoutes(app: H3, rt: Runtime): void {
-  const { prefix } = rt.config
-  const events = `${prefix}/v1/events`
-  const webhooks = `${prefix}/webhooks/`
-  const guarded = (event: H3Event) => event.req.method === 'POST' && (event.url.pathname === events || event.url.pathname.startsWith(webhooks))
+  // Paths inside the mount: h3 strips the prefix before a mounted app's middleware runs.
+  const guarded = (event: H3Event) => event.req.method === 'POST' && (event.url.pathname === '/v1/events' || event.url.pathname.startsWith('/webhooks/'))
 
   app.use(
     async (event, next) => {
