@@ -32,7 +32,7 @@ const rateLimit = z
 export interface SigningKey { kid: string; secret: string }
 export type StorageSpec = { kind: 'fs'; dir: string } | { kind: 'memory' } | { kind: 'redis'; url: string }
 
-/** Environment variables we read (DESIGN §3 "Configuration"). */
+/** Environment variables we read (docs/design.md "Configuration"; the table is in the README). */
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: z.coerce.number({ error: 'PORT must be a number' }).int().min(0).max(65535).default(8787),
@@ -152,7 +152,7 @@ export interface Config {
   defaultConsent: 'granted' | 'denied'
   eventIdTemplate: string
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
-  /** Outbox delivery (DESIGN §5). */
+  /** Outbox delivery (docs/design.md "Delivery"). */
   delivery: {
     /** Events older than this are dead-lettered, not retried (Pinterest refuses old events; third-party docs say 7 days). */
     maxEventAgeDays: number

@@ -19,7 +19,7 @@ export const cartTokensSchema = z.object({
 export type CartTokens = z.infer<typeof cartTokensSchema>
 
 /**
- * The claims of the tw_ctx cookie (DESIGN §3): a random visitor id, first-seen time, the epik and
+ * The claims of the tw_ctx cookie (docs/design.md "The context cookie"): a random visitor id, first-seen time, the epik and
  * when it was captured, the consent snapshot, cart/checkout tokens and — only if enhanced match
  * supplied it — the SHA-256 of the email. Never raw PII. Times are unix seconds.
  */
