@@ -8,7 +8,6 @@ export const sha256Hex = z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-25
 
 /** Where the loader found the epik: the URL parameter beats the `_epik` cookie, then `_derived_epik`. */
 export const EPIK_SOURCES = ['url', 'cookie', 'derived'] as const
-export type EpikSource = (typeof EPIK_SOURCES)[number]
 
 /** Cart/checkout tokens that join an order webhook to this browser. */
 export const cartTokensSchema = z.object({
