@@ -7,7 +7,7 @@ export interface LoaderConfig {
   p: string
   /** Pinterest tag id the loader loads, or `''` when the page calls `pintrk('load', …)` itself. */
   t: string
-  /** event_id template for a checkout with an order_id, e.g. `ord_{order_id}` (DESIGN §3 event_id contract). */
+  /** event_id template for a checkout with an order_id, e.g. `ord_{order_id}` (docs/design.md "event_id contract"). */
   o: string
   /** OneTrust group id that means "marketing/targeting", e.g. `C0004` (docs/consent-signals.md §5). */
   g: string

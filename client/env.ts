@@ -1,6 +1,6 @@
 import type { Globals } from './globals'
 
-/** Short aliases shared by the loader's modules (its size budget is the first design goal, STYLE.md). */
+/** Short aliases shared by the loader's modules (its size is the first design goal, docs/design.md "Loader size"). */
 export const W = window as Window & Globals
 export const D = document
 export const assign = Object.assign

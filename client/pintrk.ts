@@ -4,7 +4,7 @@ import { assign, D, W } from './env'
 import { newScript, post } from './send'
 import type { Call, EventData, FallbackEvent } from './types'
 
-/** `window.pintrk` as Pinterest's base code makes it (api-and-tag.md §D1): a function with a call queue. */
+/** `window.pintrk` as Pinterest's base code makes it (docs/pinterest-tag.md "Base code"): a function with a call queue. */
 type Fn = ((...a: unknown[]) => unknown) & { queue: Call[]; version?: string }
 
 const nativePush = [].push
@@ -25,7 +25,7 @@ let shown = stub
 let script: HTMLScriptElement | null | 0
 /** Tag ids given to `load`. */
 const loaded: Record<string, unknown> = {}
-/** `pd` for `/e`: the email, as the tag would send it (§D6); the server hashes it and applies LDP itself. */
+/** `pd` for `/e`: the email, as the tag would send it (docs/pinterest-tag.md "Enhanced match"); the server hashes it and applies LDP itself. */
 const pd: Record<string, unknown> = {}
 
 let allowed: unknown
@@ -39,7 +39,7 @@ let ldpSet: unknown
 
 const toTag = (a: Call) => (real ? real(...a) : stub.queue.push(a))
 
-/** `POST {p}/e`: the server makes the CAPI copy the tag cannot (DESIGN §2), once the ctx cookie is set. */
+/** `POST {p}/e`: the server makes the CAPI copy the tag cannot (docs/design.md "Flows"), once the ctx cookie is set. */
 const toServer = (a: Call): unknown =>
   afterCtx(() =>
     post('/e', { event: a[2] ? a[1] : 'pagevisit', ed: a[2] || a[1], pd, ad: { loc: location.href, ref: D.referrer } } as FallbackEvent),
@@ -55,9 +55,10 @@ const fail = () =>
 
 /**
  * Every pintrk call. `track`/`page` get an `event_id` in their data before the tag sees it (the tag
- * sends it as `ed.event_id`, §D3); the caller's own wins; a checkout with `order_id` gets the
- * deterministic id from template `o`, so a thank-you page reload and the order webhook agree (DESIGN
- * §3). The data object is copied: one object reused for several calls must not give them one id.
+ * sends it as `ed.event_id`, docs/pinterest-tag.md "event_id"); the caller's own wins; a checkout
+ * with `order_id` gets the deterministic id from template `o`, so a thank-you page reload and the
+ * order webhook agree (docs/design.md "event_id contract"). The data object is copied: one object
+ * reused for several calls must not give them one id.
  * `load`/`set` options give the email and LDP fields. Then the call is routed.
  */
 function handle(a: Call): void {
@@ -71,7 +72,7 @@ function handle(a: Call): void {
         ? C.o.replace('{order_id}', d.order_id as string)
         : crypto.randomUUID?.() || (Math.random() + '').slice(2) + Date.now()
   } else if (o) {
-    // Enhanced match (§D6, §B): the email goes as given, only to our own server, which normalizes and
+    // Enhanced match (docs/pinterest-tag.md "Enhanced match"): the email goes as given, only to our own server, which normalizes and
     // hashes it before it is stored anywhere (a hash passes through); the tag hashes its own copy.
     // The options go to `/e` as `pd` unfiltered: the server keeps em, st, country, opt_out_type.
     assign(pd, o)
@@ -123,7 +124,7 @@ export function install(changed: () => void): void {
  * Apply the browser-tag decision. Allowed: load the tag once, after the ctx post that carries the
  * consent (its beacons need the cookie); the auto `load` of config `t` goes first in its queue, so
  * the tag gets `load` before any `set` the page made; LDP is `set` once, before any further event
- * (P3). Not allowed (`a` = 0): a tag that is there or coming gets `setconsent(false)` (Pinterest's
+ * (docs/pinterest-tag.md "LDP"). Not allowed (`a` = 0): a tag that is there or coming gets `setconsent(false)` (Pinterest's
  * Magento and SFCC integrations use it, docs/consent-signals.md §6) — ahead of anything it has not
  * read yet. Not known (`a` = null): the tag stays as it is, events wait. Then held events go where
  * they now belong (`go`: they may leave for `/e`).

@@ -3,8 +3,8 @@ import { W } from './env'
 
 /**
  * Map Pinterest's public hosts to first-party paths; other URLs unchanged, a `Request` object left alone:
- * `https://ct.pinterest.com/v3/?…` → `{p}/pin/ct/v3/?…` (beacons, api-and-tag.md §D2),
- * `https://s.pinimg.com/ct/lib/main.x.js` → `{p}/pin/lib/main.x.js` (scripts, §D1). Pinterest's
+ * `https://ct.pinterest.com/v3/?…` → `{p}/pin/ct/v3/?…` (docs/pinterest-tag.md "Beacon endpoints"),
+ * `https://s.pinimg.com/ct/lib/main.x.js` → `{p}/pin/lib/main.x.js` (docs/pinterest-tag.md "Scripts"). Pinterest's
  * script always names these hosts, whatever upstream the server forwards to (an egress proxy, a
  * test fake): that is the server's business (PINTEREST_BEACON_ORIGIN / PINTEREST_SCRIPT_ORIGIN).
  * (A longer host such as `ct.pinterest.com.evil.example` is rerouted too: to the shop's own origin,

@@ -2,7 +2,7 @@ import { z } from 'zod'
 
 /**
  * The neutral event names every path speaks and every destination maps to its own vocabulary
- * (docs/events.md "Names"). They are Pinterest's conversion names, the most complete list of the
+ * (docs/pinterest-capi.md "Events"). They are Pinterest's conversion names, the most complete list of the
  * three platforms; `custom` carries its own name in `custom_name`.
  */
 export const EVENT_NAMES = [
@@ -105,7 +105,7 @@ export type ConsentSignals = z.infer<typeof consentSignalsSchema>
 export type ActionSource = 'web' | 'app_android' | 'app_ios' | 'offline'
 
 /**
- * The one internal event type (docs/events.md): built at the edge by each path (events API, tag
+ * The one internal event type (docs/design.md "The canonical event"): built at the edge by each path (events API, tag
  * beacon, loader fallback, webhooks), typed, never validated again inside; consent and each
  * destination's wire format come after it.
  */

@@ -19,7 +19,7 @@ export interface GppInfo {
   tcfApplies: boolean
 }
 
-/** US opt-out fields: 0 N/A, 1 Opted Out, 2 Did Not Opt Out (GPP `Sections/US-National` and state specs; consent.md §2.2). */
+/** US opt-out fields: 0 N/A, 1 Opted Out, 2 Did Not Opt Out (GPP `Sections/US-National` and state specs; docs/consent-signals.md §2). */
 const OPT_OUT_FIELDS = ['SaleOptOut', 'SharingOptOut', 'TargetedAdvertisingOptOut'] as const
 const OPTED_OUT = 1
 const DID_NOT_OPT_OUT = 2

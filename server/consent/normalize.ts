@@ -19,7 +19,7 @@ const all = (value: ConsentFlag): Flags => ({ ad_storage: value, ad_user_data: v
 const cmpSource = (source: string | undefined) => (!source ? 'consent-mode' : source === 'hook' ? 'hook' : `cmp:${source}`)
 
 /**
- * Raw signals → one consent state (DESIGN §4; consent.md §8). Pure; never throws.
+ * Raw signals → one consent state (docs/design.md "Consent model"; docs/consent-signals.md §9). Pure; never throws.
  *
  * Flags, first that applies:
  * 1. a TC string that counts (GDPR applies or is unknown): valid → purposes mapped to flags, where
@@ -50,7 +50,7 @@ export function normalizeConsent(signals: ConsentSignals | undefined, options: N
     for (const f of consentMode) if (s[f] === 'denied') flags[f] = 'denied'
     flagSource = 'tcf'
   } else if (gdprApplies === true) {
-    // "No CMP, or the CMP does not respond, while GDPR applies: assume no consent" (CMP API v2; consent.md §1.4).
+    // No CMP, or a CMP that does not answer, while GDPR applies: no consent (CMP API v2; docs/consent-signals.md §1).
     tcf = { valid: false, purposes: [], reason: 'gdpr_applies without a TC string' }
     flags = all('denied')
     flagSource = 'tcf'

@@ -47,7 +47,7 @@ export function decodeTcf(tcString: string): TcfInfo {
   const version = Number(model.version)
   const cmpId = Number(model.cmpId)
   const info: TcfInfo = { valid: false, version, cmpId, purposes: [] }
-  // iabtcf-es decodes v1 strings and reports version 1 (consent.md §1.5); v1 is invalid since 2020-09-30.
+  // iabtcf-es decodes v1 strings and reports version 1; v1 is invalid since 2020-09-30 (docs/consent-signals.md §8).
   if (version !== 2) return { ...info, reason: `TCF v${version} string (only v2 counts)` }
   // CmpId 0 and 1 are not registered CMPs (the decoder itself refuses them in the core segment).
   if (!(cmpId > 1)) return { ...info, reason: `CMP id ${cmpId} is not a registered CMP` }
@@ -60,13 +60,13 @@ export function decodeTcf(tcString: string): TcfInfo {
 
 /**
  * Consent Mode flags from TCF purpose consents, following Google's own TCF → consent mode map
- * (developers.google.com/tag-platform/security/guides/implement-TCF-strings) and consent.md §1.3:
+ * (developers.google.com/tag-platform/security/guides/implement-TCF-strings; docs/consent-signals.md §7):
  * - ad_storage ← P1 "Store and/or access information on a device" (`_epik`, `_pin_unauth`, `_derived_epik`);
  * - ad_user_data ← P1 and P7 "Measure advertising performance" (a conversion is a measurement);
  * - ad_personalization ← P3 and P4 (create / use profiles for personalised advertising);
  * - analytics_storage ← P1 and P8 "Measure content performance" (Google maps none; unused by the shipped rules).
  * Only consent counts, not legitimate interest: Pinterest has no IAB vendor id, so no vendor LI
- * transparency can have been established for it (consent.md §0.1).
+ * transparency can have been established for it (docs/consent-signals.md §7).
  */
 export function tcfToFlags(purposes: readonly number[]): Record<ConsentFlagName, ConsentFlag> {
   const has = (...p: number[]): ConsentFlag => (p.every((id) => purposes.includes(id)) ? 'granted' : 'denied')

@@ -1,7 +1,7 @@
 import type { CanonicalEvent, ClickIdKey, ConsentSignals, Identity, NetworkField, PersonalField } from '../event'
 import type { SourceSignals } from './combine'
 
-/** One Consent Mode v2 flag. `unset` is not `granted` (DESIGN §4). */
+/** One Consent Mode v2 flag. `unset` is not `granted` (docs/design.md "Consent model"). */
 export type ConsentFlag = 'granted' | 'denied' | 'unset'
 
 /** The four Google Consent Mode v2 types tagwarden tracks (docs/consent-signals.md §3). */

@@ -8,7 +8,6 @@ export const sha256Hex = z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-25
 
 /** Where the loader found the epik: the URL parameter beats the `_epik` cookie, then `_derived_epik`. */
 export const EPIK_SOURCES = ['url', 'cookie', 'derived'] as const
-export type EpikSource = (typeof EPIK_SOURCES)[number]
 
 /** Cart/checkout tokens that join an order webhook to this browser. */
 export const cartTokensSchema = z.object({
@@ -19,7 +18,7 @@ export const cartTokensSchema = z.object({
 export type CartTokens = z.infer<typeof cartTokensSchema>
 
 /**
- * The claims of the tw_ctx cookie (DESIGN §3): a random visitor id, first-seen time, the epik and
+ * The claims of the tw_ctx cookie (docs/design.md "The context cookie"): a random visitor id, first-seen time, the epik and
  * when it was captured, the consent snapshot, cart/checkout tokens and — only if enhanced match
  * supplied it — the SHA-256 of the email. Never raw PII. Times are unix seconds.
  */

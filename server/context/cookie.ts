@@ -4,9 +4,9 @@ import type { Logger } from '../log'
 import { contextClaimsSchema, type ContextClaims } from './claims'
 import { createKeyring } from './keys'
 
-/** The cookie name (DESIGN §3 "The context cookie"). */
+/** The cookie name (docs/design.md "The context cookie"). */
 export const CONTEXT_COOKIE = 'tw_ctx'
-/** 390 days: the longest lifetime DESIGN §3 allows (browsers cap cookies at 400 days). */
+/** 390 days: the longest lifetime the contract allows (browsers cap cookies at 400 days; docs/design.md "The context cookie"). */
 export const CONTEXT_TTL_S = 390 * 24 * 3600
 /** An unchanged context is re-issued once it is this old, so a returning shopper's cookie stays alive. */
 export const CONTEXT_REFRESH_S = 30 * 24 * 3600

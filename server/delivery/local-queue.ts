@@ -7,8 +7,6 @@ import { createFileLog, createKeyLog, type Chunk, type SegmentLog } from './segm
 import type { DeadLetter, Lease, OutboxItem, QueueStore, ReplayResult, Settlement } from './types'
 import { SENT_TTL_MS } from './types'
 
-export { segmentKey } from './segment-log'
-
 export interface LocalQueueOptions {
   /** For a second process on the same storage (the `dlq` CLI next to a running server): never delete or compact. */
   passive?: boolean

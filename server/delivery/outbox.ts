@@ -5,8 +5,6 @@ import { createRedisQueue } from './redis-queue'
 import type { Logger } from '../log'
 import type { OutboxItem, QueueStore } from './types'
 
-export type { OutboxItem } from './types'
-
 /** Default cap on events waiting per destination (TAGWARDEN_MAX_QUEUE). */
 export const DEFAULT_MAX_QUEUE = 1_000_000
 

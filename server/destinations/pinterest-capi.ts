@@ -9,7 +9,7 @@ import { defineDestination, type BatchOutcome, type Destination } from './define
 type UserData = CapiEvent['user_data']
 type CustomData = NonNullable<CapiEvent['custom_data']>
 
-/** At most this many values per hashed field (docs/pinterest-capi.md "user_data"). */
+/** At most this many values per hashed field: our own bound, Pinterest states none (docs/pinterest-capi.md "Limits"). */
 const MAX_VALUES = 100
 
 /** Lowercase hex SHA-256 of each neutral value, de-duplicated ("arrays even for one value"). */

@@ -20,7 +20,7 @@ function editObject(pd: Record<string, unknown>, edit: PdEdit): Record<string, u
 }
 
 /**
- * Edit a beacon's partner data in the encoding the beacon already uses (api-and-tag.md §D2, §D6):
+ * Edit a beacon's partner data in the encoding the beacon already uses (docs/pinterest-tag.md "Beacon parameters", "LDP"):
  * the JS tag's `pd={"em":…}` JSON, or the image tag's `pd[opt_out_type]=LDP&pd[country]=<sha256>`
  * bracket form. Used for Limited Data Processing (`set: { opt_out_type: 'LDP', country }`) and for a
  * consent rule that strips the hashed email (`remove: ['em']`). An existing `country` is kept.

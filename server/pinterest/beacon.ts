@@ -5,7 +5,7 @@ import { parseBracketForm } from './bracket-form'
 type Obj = Record<string, unknown>
 
 /**
- * One Pinterest tag beacon, whatever its encoding (api-and-tag.md §D2): `tid` tag id, `event`
+ * One Pinterest tag beacon, whatever its encoding (docs/pinterest-tag.md "Beacon parameters"): `tid` tag id, `event`
  * name as sent, `ed` event data, `pd` partner data, `ad` automatic data, `cb` cache buster (ms).
  */
 export interface Beacon {

@@ -8,7 +8,7 @@ const MAX_INDEX = 999
 type Node = Record<string, unknown>
 
 /**
- * Nest bracket-form parameters the way the Pinterest image tag writes them (api-and-tag.md §D2, P3):
+ * Nest bracket-form parameters the way the Pinterest image tag writes them (docs/pinterest-tag.md "Beacon parameters"):
  * `ed[value]=10&ed[line_items][0][product_id]=7` → `{ ed: { value: '10', line_items: [{ product_id: '7' }] } }`.
  * Plain keys stay strings; objects whose keys are all small integers become arrays. Malformed keys,
  * prototype keys and anything past the bounds are ignored rather than refused (a beacon is best effort).

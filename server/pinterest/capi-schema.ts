@@ -76,9 +76,6 @@ export const capiEventSchema = z
   .strict()
 export type CapiEvent = z.infer<typeof capiEventSchema>
 
-/** `ConversionEvents`: `data` minItems 1, maxItems 1000. */
-export const capiRequestSchema = z.object({ data: z.array(capiEventSchema).min(1).max(1000) }).strict()
-
 /** `ConversionApiResponse` (200) and the `details` of a 422 `DetailedError`. */
 export const capiResponseSchema = z.object({
   num_events_received: z.number().optional(),

@@ -1,4 +1,4 @@
-/** Pinterest's own hosts, rewritten whatever the configured upstreams (api-and-tag.md §D1, §D2). */
+/** Pinterest's own hosts, rewritten whatever the configured upstreams (docs/pinterest-tag.md "Base code"). */
 export const PINTEREST_SCRIPT_HOST = 's.pinimg.com'
 export const PINTEREST_BEACON_HOST = 'ct.pinterest.com'
 

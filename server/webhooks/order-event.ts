@@ -43,7 +43,7 @@ export interface OrderFacts {
 }
 
 /**
- * The deterministic checkout event_id (DESIGN §3 "event_id contract"): the template's
+ * The deterministic checkout event_id (docs/design.md "event_id contract"): the template's
  * `{order_id}` replaced, exactly as the loader does it for the thank-you page (first occurrence;
  * client/pintrk.ts), so both name the same conversion.
  * @example orderEventId('ord_{order_id}', 450789469) // 'ord_450789469'
@@ -97,7 +97,7 @@ export interface BuildOptions {
 }
 
 const IDENTITY: (keyof OrderIdentity & PersonalField)[] = ['em', 'ph', 'fn', 'ln', 'ct', 'st', 'zp', 'country']
-// Destinations take at most 1,000 line items and 100 values per identifier (docs/pinterest-capi.md "Limits").
+// At most 1,000 line items and 100 values per identifier: our own bounds, Pinterest states none (docs/pinterest-capi.md "Limits").
 const MAX_ITEMS = 1000
 const MAX_VALUES = 100
 
@@ -133,7 +133,7 @@ export function buildCheckoutEvent(facts: OrderFacts, options: BuildOptions, now
   const value = parseAmount(facts.value)
 
   const nowS = Math.floor(nowMs / 1000)
-  // event_time: "Unix timestamp in seconds"; an event in the future is rejected (api-and-tag.md §E).
+  // event_time: "Unix timestamp in seconds"; an event in the future is rejected (docs/pinterest-capi.md "event_time").
   const time = facts.time === undefined ? nowS : Math.min(Math.floor(facts.time / 1000), nowS)
 
   return {

@@ -165,7 +165,7 @@ describe('JSON body fuzz (seeded)', () => {
           expect(line).toMatch(/^(_epik=[\w.+/=-]{1,256}; Max-Age=31536000|_(derived_)?epik=; Max-Age=0); Path=\/; Secure; SameSite=Lax$/)
           continue
         }
-        // One cookie, ours, in the JWS alphabet, with the attributes DESIGN §3 names — nothing injected.
+        // One cookie, ours, in the JWS alphabet, with the attributes docs/design.md "The context cookie" names — nothing injected.
         expect(line).toMatch(/^tw_ctx=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+; Max-Age=\d+; Path=\/; HttpOnly; Secure; SameSite=Lax$/)
         cookie = line.slice('tw_ctx='.length).split(';')[0]
         const { iat: _iat, exp: _exp, ...claims } = claimsOf(cookie)

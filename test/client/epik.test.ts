@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-// Click id capture: URL `epik` > `_epik` cookie > `_derived_epik` (api-and-tag.md §D7).
+// Click id capture: URL `epik` > `_epik` cookie > `_derived_epik` (docs/pinterest-tag.md "Click id cookies").
 import { afterEach, describe, expect, it } from 'vitest'
 import { closePages, DENIED, GRANTED, openPage, settle } from './harness'
 

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-// Every track/page call gets an event_id before the tag sees it (DESIGN §3 event_id contract).
+// Every track/page call gets an event_id before the tag sees it (docs/design.md "event_id contract").
 import { afterEach, describe, expect, it } from 'vitest'
 import { closePages, GRANTED, openPage, settle } from './harness'
 

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-// The loader's size budget is a test (STYLE.md habit 10). It reads what `npm run build` produced.
+// The loader's size budget is a test (docs/design.md "Loader size"). It reads what `npm run build` produced.
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { cmpSource, loaderSource } from './harness'

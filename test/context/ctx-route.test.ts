@@ -15,7 +15,7 @@ const post = (body: unknown, cookie?: string, headers: Record<string, string> = 
   call(tw!, '/tw/ctx', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), cookie, headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers } })
 
 describe('POST /tw/ctx', () => {
-  it('answers 200 with the decision for the browser tag and sets a signed tw_ctx with the attributes DESIGN §3 names', async () => {
+  it('answers 200 with the decision for the browser tag and sets a signed tw_ctx with the attributes the contract names', async () => {
     await app()
     const res = await post({ epik: 'dj0yJnU9b2JDcFFH', epik_src: 'url', consent: { ad_storage: 'granted', ad_user_data: 'granted' } })
     expect(res.status).toBe(200)
@@ -176,7 +176,7 @@ describe('POST /tw/ctx', () => {
 
   it('hashes a plaintext email before anything stores it; a SHA-256 passes through; a non-email is dropped', async () => {
     await app()
-    // sha256("jane.doe@example.com") (api-and-tag.md §F1): trimmed and lowercased first.
+    // sha256("jane.doe@example.com") (docs/pinterest-capi.md "Worked example"): trimmed and lowercased first.
     const hashed = '86e0b9e56c17cc4d12387e1949b85053fbe73bc3ce5a1188713a9d300cc6133d'
     const res = await post({ em: '  Jane.Doe@Example.com ', cart: { token: 'c-em' } })
     expect(res.status).toBe(200)

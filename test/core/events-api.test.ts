@@ -59,7 +59,7 @@ describe('POST /tw/v1/events → Pinterest CAPI (fake over real HTTP)', () => {
     expect(got.adAccount).toBe('549755885175')
     expect(got.authorization).toBe('Bearer pina_test_token_123')
     expect(got.test).toBe(false)
-    // The expected body is api-and-tag.md §F1's valid example (hashes of the plaintexts above).
+    // The expected body is the valid example of docs/pinterest-capi.md "Worked example" (hashes of the plaintexts above).
     expect(got.event).toEqual({
       event_name: 'checkout',
       action_source: 'web',

@@ -1,6 +1,6 @@
 // A local fake of Pinterest's script host (s.pinimg.com): /ct/core.js loads /ct/lib/main.<hash>.js,
 // which drains `pintrk.queue`, takes over `window.pintrk`, and sends /v3/ beacons the way the real
-// tag does (GET with tid, event, ed/pd/ad as JSON, cb in ms; api-and-tag.md §D2). Real HTTP on 127.0.0.1.
+// tag does (GET with tid, event, ed/pd/ad as JSON, cb in ms; docs/pinterest-tag.md "Beacon parameters"). Real HTTP on 127.0.0.1.
 import { createServer, type Server } from 'node:http'
 
 /**
@@ -27,7 +27,7 @@ export interface FakeScripts {
   close(): Promise<void>
 }
 
-/** core.js: the loader part of the tag (api-and-tag.md §D1) — it adds main.<hash>.js from the script host. */
+/** core.js: the loader part of the tag (docs/pinterest-tag.md "Scripts") — it adds main.<hash>.js from the script host. */
 const coreJs = (suffix: string) => `/* fake core.js */
 (function () {
   var s = document.createElement('script');

@@ -1,8 +1,8 @@
 // Pinterest's own page code for tests of the browser loader: the base code shops paste (verbatim
-// from api-and-tag.md §D1 but for the script URL) and a fake of what core.js/main.js do when they
+// from docs/pinterest-tag.md "Base code" but for the script URL) and a fake of what core.js/main.js do when they
 // run: drain `pintrk.queue`, take over `window.pintrk`, send /v3/ beacons to ct.pinterest.com.
 
-/** The base code with its `load` and `page` calls (api-and-tag.md §D1). */
+/** The base code with its `load` and `page` calls (docs/pinterest-tag.md "Base code"). */
 export const baseCode = (tagId: string, src = 'https://s.pinimg.com/ct/core.js'): string =>
   `!function(e){if(!window.pintrk){window.pintrk=function(){window.pintrk.queue.push(Array.prototype.slice.call(arguments))};var n=window.pintrk;n.queue=[],n.version="3.0";var t=document.createElement("script");t.async=!0,t.src=e;var r=document.getElementsByTagName("script")[0];r.parentNode.insertBefore(t,r)}}("${src}");
 pintrk('load', '${tagId}');

@@ -48,7 +48,7 @@ describe('normalization before hashing (v5/openapi.yaml user_data descriptions)'
     expect(hashUserValue('em', h.toUpperCase())).toBe(h)
   })
 
-  it('matches the spec example hashes (api-and-tag.md F1)', () => {
+  it('matches the worked example hashes (docs/pinterest-capi.md)', () => {
     expect(hashUserValue('em', 'jane.doe@example.com')).toBe('86e0b9e56c17cc4d12387e1949b85053fbe73bc3ce5a1188713a9d300cc6133d')
     expect(hashUserValue('country', 'US')).toBe('79adb2a2fce5c6ba215fe5f27f532d4e7edbac4b6a5e09e1ef3a08084a904621')
     expect(hashUserValue('ct', 'Menlo Park')).toBe('0007a3d64c01e23d5075203c5977c14e4f7e01a3fc570686fcc50b5e1dd42685')

@@ -29,12 +29,12 @@ describe('parseBracketForm', () => {
 })
 
 describe('parseBeacon', () => {
-  it('reads the JS tag form: ed/pd/ad as JSON in the query (api-and-tag.md §D2)', () => {
+  it('reads the JS tag form: ed/pd/ad as JSON in the query (docs/pinterest-tag.md)', () => {
     const q = new URLSearchParams({ tid: '2612345678901', event: 'checkout', ed: '{"event_id":"e1","value":116}', pd: '{"em":"abc"}', ad: '{"loc":"https://shop.test/ty"}', cb: '1583538016603' })
     expect(parseBeacon(q)).toEqual({ tid: '2612345678901', event: 'checkout', ed: { event_id: 'e1', value: 116 }, pd: { em: 'abc' }, ad: { loc: 'https://shop.test/ty' }, cb: 1583538016603 })
   })
 
-  it('reads the image tag form: bracket keys (P3)', () => {
+  it('reads the image tag form: bracket keys (docs/pinterest-tag.md)', () => {
     const b = parseBeacon(new URLSearchParams('tid=1&event=checkout&ed[value]=10.00&ed[event_id]=e2&pd[opt_out_type]=LDP&noscript=1'))
     expect(b).toMatchObject({ event: 'checkout', ed: { value: '10.00', event_id: 'e2' }, pd: { opt_out_type: 'LDP' } })
   })
@@ -52,7 +52,7 @@ describe('parseBeacon', () => {
   })
 })
 
-describe('beaconToEvent (api-and-tag.md §E)', () => {
+describe('beaconToEvent (docs/pinterest-tag.md)', () => {
   const checkout = parseBeacon(
     new URLSearchParams({
       event: 'checkout',

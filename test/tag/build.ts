@@ -59,7 +59,7 @@ export function setCtx(res: Response): string | undefined {
 export const claimsOf = (token: string): Record<string, any> => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'))
 export const headerOf = (token: string): Record<string, any> => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'))
 
-/** A v3 beacon query as Pinterest's main.js sends it (api-and-tag.md §D2, F3). */
+/** A v3 beacon query as Pinterest's main.js sends it (docs/pinterest-tag.md "Beacon parameters"). */
 export function beaconQuery(event: string, ed: Record<string, unknown>, extra: { pd?: Record<string, unknown>; loc?: string; cb?: number; tid?: string } = {}): string {
   const q = new URLSearchParams({
     tid: extra.tid ?? '2612345678901',

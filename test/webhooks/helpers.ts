@@ -7,7 +7,7 @@ export const WOO_SECRET = 'woo_test_secret_0123456789'
 /** 2026-01-01T00:00:00Z, the app's clock in these tests. */
 export const NOW_MS = 1_767_225_600_000
 export const GRANTED = { ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted' } as const
-/** api-and-tag.md §F1's click id example (an `epik` value). */
+/** The click id of docs/pinterest-capi.md "Worked example" (an `epik` value). */
 export const EPIK = 'dj0yJnU9b2JDcFFHekV4SHJNcmVrbFBkUEdqakh0akdUT1VjVVUmcD0yJm49cnNBQ3F2Q2dOVDBXWWhkWklrUGxBUSZ0PUFBQUFBR1BaY3Bv'
 export const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 
