@@ -113,6 +113,11 @@ export interface CanonicalEvent {
   name: EventName
   /** The event's own name when `name` is `custom` (a platform that allows custom events sends it). */
   custom_name?: string
+  /**
+   * The name the page's own pixel gave this event, by platform (`{ tiktok: 'CompletePayment' }`):
+   * platforms deduplicate on name + id, so a server copy keeps the page's spelling of a standard event.
+   */
+  pixel_names?: Partial<Record<string, string>>
   event_id: string
   /** Unix seconds. */
   time: number
