@@ -39,6 +39,8 @@ export function createPipeline({ policy, destinations, outbox, journal, now, met
 
     for (const dest of destinations) {
       const candidates: { i: number; id: string; payload: unknown }[] = []
+      // The identifiers this destination may send: what it gets is recorded, not other platforms' ids.
+      const declared = new Set<string>([...dest.identifiers.personal, ...dest.identifiers.ids, ...dest.identifiers.network])
       events.forEach((event, i) => {
         const state = policy.normalize(event.consent)
         const decision = policy.decide(dest.name, state)
@@ -49,7 +51,7 @@ export function createPipeline({ policy, destinations, outbox, journal, now, met
         results[i].destinations[dest.name] = rec
         const applied = policy.apply(dest, event, decision)
         if (!applied) return
-        rec.identifiers = identifierNames(applied.user)
+        rec.identifiers = identifierNames(applied.user).filter((n) => declared.has(n))
         const payload = dest.toPayload(applied)
         if (payload === undefined) {
           rec.state = 'skipped'
