@@ -5,47 +5,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { drivers } from '../../server/destinations'
-import type { CanonicalEvent } from '../../server/event'
 import { buildApp } from '../helpers/build-app'
-import { HARNESSES, type AnyFake } from './harnesses'
+import { GRANTED, HARNESSES, purchase, type AnyFake } from './harnesses'
 
-const GRANTED = { ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted' } as const
 const batchDrivers = drivers.filter((d) => d.kind === 'batch')
-
-/** A purchase with every identifier any platform takes (each destination sends its own). */
-export function purchase(id: string, nowS: number, over: Partial<CanonicalEvent> = {}): CanonicalEvent {
-  return {
-    name: 'checkout',
-    event_id: id,
-    time: nowS - 60,
-    source: 'api',
-    action_source: 'web',
-    url: 'https://shop.example.com/checkout/thank-you',
-    user: {
-      em: ['jane.doe@example.com'],
-      ph: ['15551234567'],
-      fn: ['jane'],
-      ln: ['doe'],
-      ct: ['menlopark'],
-      st: ['ca'],
-      zp: ['94025'],
-      country: ['us'],
-      external_id: ['customer-123'],
-      client_ip_address: '203.0.113.7',
-      client_user_agent: 'Mozilla/5.0 (X11; Linux x86_64)',
-      ids: {
-        'pinterest.epik': 'dj0yJnU9b2JDcFFHekV4SHJNcmVrbFBkUEdqakh0akdUT1VjVVUmcD0yJm49cnNBQ3F2Q2dOVDBXWWhkWklrUGxBUSZ0PUFBQUFBR1BaY3Bv',
-        'meta.fbc': 'fb.1.1767225600000.IwAR2F4-dbP0l7Mn1IawQQGCINEz7PYXQvwjNwB_qa2ofrHyiLjcbCRxTDMgk',
-        'meta.fbp': 'fb.1.1767225600000.1098115397',
-        'tiktok.ttclid': 'E.C.P.CscBYmVlNTdhZGJkMTBhNDdiM2IyOTE2',
-        'tiktok.ttp': '2Zq9k0bQn1XyL7hS0aW3cE5tU8m',
-      },
-    },
-    custom: { value: 72.39, currency: 'USD', order_id: 'ORDER-10042', num_items: 1, content_ids: ['SKU-1'], contents: [{ id: 'SKU-1', price: 72.39, quantity: 1 }] },
-    consent: { ...GRANTED },
-    ...over,
-  }
-}
 
 it('every registered batch destination has a contract harness', () => {
   expect(batchDrivers.map((d) => d.destinationName).filter((n) => !HARNESSES[n])).toEqual([])

@@ -2,6 +2,7 @@
 // live or dry-run, and how to read what its platform received. The contract suite runs every
 // registered batch destination through the same checks with these; a destination without a
 // harness fails the suite.
+import type { CanonicalEvent } from '../../server/event'
 import { startFakeCapi } from '../fakes/fake-capi'
 import { startFakeMetaCapi } from '../fakes/fake-meta-capi'
 import { startFakeTikTokEvents } from '../fakes/fake-tiktok-events'
@@ -69,4 +70,41 @@ export const HARNESSES: Record<string, Harness> = {
     restricted: (e) => e.limited_data_use === true,
     checkoutName: 'Purchase',
   },
+}
+
+export const GRANTED = { ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted' } as const
+
+/** A purchase with every identifier any platform takes (each destination sends its own). */
+export function purchase(id: string, nowS: number, over: Partial<CanonicalEvent> = {}): CanonicalEvent {
+  return {
+    name: 'checkout',
+    event_id: id,
+    time: nowS - 60,
+    source: 'api',
+    action_source: 'web',
+    url: 'https://shop.example.com/checkout/thank-you',
+    user: {
+      em: ['jane.doe@example.com'],
+      ph: ['15551234567'],
+      fn: ['jane'],
+      ln: ['doe'],
+      ct: ['menlopark'],
+      st: ['ca'],
+      zp: ['94025'],
+      country: ['us'],
+      external_id: ['customer-123'],
+      client_ip_address: '203.0.113.7',
+      client_user_agent: 'Mozilla/5.0 (X11; Linux x86_64)',
+      ids: {
+        'pinterest.epik': 'dj0yJnU9b2JDcFFHekV4SHJNcmVrbFBkUEdqakh0akdUT1VjVVUmcD0yJm49cnNBQ3F2Q2dOVDBXWWhkWklrUGxBUSZ0PUFBQUFBR1BaY3Bv',
+        'meta.fbc': 'fb.1.1767225600000.IwAR2F4-dbP0l7Mn1IawQQGCINEz7PYXQvwjNwB_qa2ofrHyiLjcbCRxTDMgk',
+        'meta.fbp': 'fb.1.1767225600000.1098115397',
+        'tiktok.ttclid': 'E.C.P.CscBYmVlNTdhZGJkMTBhNDdiM2IyOTE2',
+        'tiktok.ttp': '2Zq9k0bQn1XyL7hS0aW3cE5tU8m',
+      },
+    },
+    custom: { value: 72.39, currency: 'USD', order_id: 'ORDER-10042', num_items: 1, content_ids: ['SKU-1'], contents: [{ id: 'SKU-1', price: 72.39, quantity: 1 }] },
+    consent: { ...GRANTED },
+    ...over,
+  }
 }
