@@ -150,7 +150,7 @@ export interface MetaEvent {
   event_name: string
   event_time: number
   event_id: string
-  action_source: 'website' | 'app' | 'physical_store'
+  action_source: 'website' | 'app' | 'physical_store' | 'other'
   event_source_url?: string
   referrer_url?: string
   opt_out?: boolean
@@ -182,7 +182,7 @@ const metaEventSchema = z
     event_name: z.string().min(1).max(50),
     event_time: z.number().int().positive().max(9_999_999_999, 'must be Unix seconds'),
     event_id: z.string().min(1),
-    action_source: z.enum(['website', 'app', 'physical_store']),
+    action_source: z.enum(['website', 'app', 'physical_store', 'other']),
     event_source_url: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
     referrer_url: z.string().optional(),
     opt_out: z.boolean().optional(),
@@ -273,14 +273,18 @@ export const metaCapi = defineDestination({
     },
     // LDU needs no identifier kept: country and state are flags (docs/meta-capi.md §8).
     restricted: { keeps: [] },
-    // A website event needs the user agent plus something to match on (docs/meta-capi.md §4).
-    accepts: (u) => !!u.client_user_agent && (!!u.em?.length || !!u.ph?.length || !!u.external_id?.length || !!u.client_ip_address || !!u.ids?.['meta.fbc'] || !!u.ids?.['meta.fbp']),
-    requires: 'client_user_agent plus em, ph, external_id, fbc, fbp or client_ip_address',
+    // Something to match on (docs/meta-capi.md §4); a website event also needs the user agent (validate).
+    accepts: (u) => (!!u.em?.length || !!u.ph?.length || !!u.external_id?.length || !!u.client_ip_address || !!u.ids?.['meta.fbc'] || !!u.ids?.['meta.fbp']),
+    requires: 'em, ph, external_id, fbc, fbp or client_ip_address (website events also client_user_agent)',
 
     toPayload: (e) => {
       const event_name = metaEventName(e)
       if (!event_name) return undefined
-      const p: MetaEvent = { event_name, event_time: e.time, event_id: e.event_id, action_source: ACTION_SOURCES[e.action_source], user_data: toUserData(e.user) }
+      // A server-made event with no browser trace at all (an order webhook without context or user
+      // agent: a phone or admin order) cannot be a website event, which needs the user agent (§4).
+      const noBrowser = e.source === 'webhook' && !e.user.client_user_agent
+      const action_source = noBrowser && e.action_source === 'web' ? 'other' : ACTION_SOURCES[e.action_source]
+      const p: MetaEvent = { event_name, event_time: e.time, event_id: e.event_id, action_source, user_data: toUserData(e.user) }
       const url = e.url ?? (p.action_source === 'website' ? o.eventSourceUrl : undefined)
       if (url) p.event_source_url = url
       if (e.referrer) p.referrer_url = e.referrer
