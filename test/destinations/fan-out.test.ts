@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { buildApp, postEvents } from '../helpers/build-app'
 import { EPIK, NOW_MS, SHOPIFY_SECRET, UA, postShopify, shopifyOrder } from '../webhooks/helpers'
+import { adminGet, parseProm } from '../inspect/helpers'
 import { GRANTED, HARNESSES, type AnyFake } from './harnesses'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
@@ -131,4 +132,32 @@ it('an order with no browser trace (no context, no user agent) reaches Meta as a
   await flush()
   expect(got('meta-capi', 'ord_450789469')[0]).toMatchObject({ event_name: 'Purchase', action_source: 'other' })
   expect(got('meta-capi', 'ord_450789469')[0].event_source_url).toBeUndefined()
+})
+
+describe('operations per destination', () => {
+  it('inspector, metrics, dead letters and pauses are kept per destination', async () => {
+    await app()
+    fakes['meta-capi'].rejectEventIds(['ops-2'])
+    fakes['tiktok-events'].requireToken('another-token-entirely-0123')
+    await postEvents(tw!, { events: [neutralPurchase({ event_id: 'ops-1' }), neutralPurchase({ event_id: 'ops-2' })] })
+    await flush()
+    const status = tw!.runtime.dispatcher.status()
+    expect([status['pinterest-capi'].state, status['meta-capi'].state, status['tiktok-events'].state]).toEqual(['ok', 'ok', 'paused'])
+    expect((await tw!.runtime.outbox.queue.deadLetters('meta-capi')).map((d) => d.item.id)).toEqual(['ops-2'])
+    expect(await tw!.runtime.outbox.queue.deadLetters('pinterest-capi')).toEqual([])
+    expect(await tw!.runtime.outbox.depth('tiktok-events')).toBe(2)
+
+    const { summary, events } = await (await adminGet(tw!, '/tw/_/inspect/data')).json()
+    expect(Object.keys(summary.byDestination).sort()).toEqual([...NAMES].sort())
+    expect(summary.byDestination['meta-capi']).toMatchObject({ total: 2, em: 1, click_id: 1, ip_ua: 1 })
+    expect(summary.destinations.find((d: { name: string }) => d.name === 'tiktok-events')).toMatchObject({ paused: true })
+    expect(events.find((e: { event_id: string }) => e.event_id === 'ops-2').destinations['meta-capi'].state).toBe('dead')
+
+    const prom = parseProm(await (await adminGet(tw!, '/tw/_/metrics')).text())
+    const metric = (prefix: string) => [...prom].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => `${k} ${v}`).join('\n')
+    expect(metric('tagwarden_events_sent_total')).toMatch(/destination="meta-capi"\} 1/)
+    expect(metric('tagwarden_events_sent_total')).toMatch(/destination="pinterest-capi"\} 2/)
+    expect(metric('tagwarden_events_dead_lettered_total')).toMatch(/destination="meta-capi"\} 1/)
+    expect(metric('tagwarden_destination_paused')).toMatch(/destination="tiktok-events"\} 1/)
+  })
 })
