@@ -1,20 +1,16 @@
 import { z } from 'zod'
 import { CLICK_ID_KEY, consentSignalsSchema, EVENT_NAMES, PERSONAL_FIELDS, type CanonicalEvent, type ClickIdKey, type EventData, type Identity, type PersonalField } from './event'
 import { normalizeValues } from './identity/normalize'
-import { MONEY_TEXT, parseAmount } from './money'
+import { parseAmount } from './money'
+import { customInput, eventTime, idLike, money, stringOrList } from './pinterest/api-input'
 import { toCapiEventName } from './pinterest/event-names'
 
 // The neutral body of POST /v1/events (README "Events API"): `{ "events": [ … ] }`, one event for
 // every destination, each mapping the name and hashing identifiers its own way. Distinguished from
 // Pinterest's `{ "data": [ … ] }` by its top-level key. Identifiers arrive plaintext (normalized
 // here) or as SHA-256; click and browser ids by platform key (`meta.fbc`, `tiktok.ttclid`, …); money
-// as numbers or decimal strings. Unknown keys are refused.
+// as numbers or decimal strings (the value rules of the Pinterest shape, pinterest/api-input.ts). Unknown keys are refused.
 
-const stringOrList = z.union([z.string().max(1024), z.array(z.string().max(1024)).max(100)])
-const money = z
-  .union([z.number().finite(), z.string().regex(MONEY_TEXT, 'must be a number')])
-  .refine((v) => !(Number(v) < 0), 'must not be negative: a conversion has no negative value (docs/money.md)')
-const idLike = z.union([z.string().max(1024), z.number().finite()]).transform(String)
 const text = z.string().max(1024)
 
 const userInput = z
@@ -37,24 +33,8 @@ const contentInput = z
   .object({ id: idLike.optional(), price: money.optional(), quantity: z.number().int().nonnegative().optional(), name: text.optional(), category: text.optional(), brand: text.optional() })
   .strict()
 
-const dataInput = z
-  .object({
-    value: money.optional(),
-    currency: z.string().regex(/^[A-Za-z]{3}$/, 'must be an ISO-4217 code like USD').optional(),
-    content_ids: z.union([idLike, z.array(idLike).max(1000)]).optional(),
-    contents: z.array(contentInput).max(1000).optional(),
-    num_items: z.number().int().nonnegative().optional(),
-    order_id: idLike.optional(),
-    search_string: text.optional(),
-    content_name: text.optional(),
-    content_category: text.optional(),
-    content_brand: text.optional(),
-    predicted_ltv: money.optional(),
-  })
-  .strict()
-
-/** Seconds or milliseconds (or a numeric string); anything above 10^11 is taken as milliseconds. */
-const eventTime = z.union([z.number(), z.string().regex(/^\d+$/, 'must be a unix timestamp')]).transform(Number).pipe(z.number().int().positive())
+// The data fields of the Pinterest shape, with neutral line items (`price`, `name`, … rather than `item_price`, `item_name`).
+const dataInput = customInput.omit({ contents: true, opt_out_type: true }).extend({ contents: z.array(contentInput).max(1000).optional() })
 
 export const neutralEventSchema = z
   .object({

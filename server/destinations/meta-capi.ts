@@ -1,9 +1,9 @@
 import { z } from 'zod'
 import type { CanonicalEvent, Content, EventData, EventName, Identity, PersonalField } from '../event'
 import { hashValue, isSha256 } from '../identity/normalize'
-import { toMoneyString } from '../money'
 import { defineDestination, type BatchOutcome, type Destination } from './define-destination'
 import { retryAfter } from './pinterest-capi'
+import { describeProblems, moneyNumber, platformEventName, sha256List } from './wire'
 
 /**
  * Neutral name → Meta `event_name` (standard events: docs/meta-capi.md §3; `watch_video` has no
@@ -24,16 +24,8 @@ const EVENT_NAMES: Partial<Record<EventName, string>> = {
   subscribe: 'Subscribe',
   watch_video: 'WatchVideo',
 }
-/** Custom event names: 1–50 characters (docs/meta-capi.md §3). */
-const CUSTOM_NAME = /^[\p{L}\p{N} _.:-]{1,50}$/u
-
 /** The `event_name` Meta receives, or undefined when Meta has no counterpart. */
-export function metaEventName(e: Pick<CanonicalEvent, 'name' | 'custom_name' | 'pixel_names'>): string | undefined {
-  const page = e.pixel_names?.meta
-  if (page && CUSTOM_NAME.test(page)) return page
-  if (e.name === 'custom') return e.custom_name && CUSTOM_NAME.test(e.custom_name) ? e.custom_name : undefined
-  return EVENT_NAMES[e.name]
-}
+export const metaEventName = (e: Pick<CanonicalEvent, 'name' | 'custom_name' | 'pixel_names'>): string | undefined => platformEventName(e, 'meta', EVENT_NAMES)
 
 const HASHED_FIELDS = ['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'country', 'external_id'] as const
 type HashedField = (typeof HASHED_FIELDS)[number]
@@ -90,11 +82,6 @@ function toUserData(u: Identity): MetaUserData {
   return out
 }
 
-/** Money as the number Meta takes ("value: a numeric value"), rounded to the currency's minor units (docs/money.md). */
-const amount = (v: number | undefined, currency: string | undefined) => {
-  const s = toMoneyString(v, currency)
-  return s === undefined ? undefined : Number(s)
-}
 
 export interface MetaContent { id: string; quantity?: number; item_price?: number; title?: string; brand?: string; category?: string }
 export interface MetaCustomData {
@@ -116,7 +103,7 @@ function toContent(c: Content, currency: string | undefined): MetaContent | unde
   if (!c.id) return undefined
   const out: MetaContent = { id: c.id }
   if (c.quantity !== undefined) out.quantity = c.quantity
-  const price = amount(c.price, currency)
+  const price = moneyNumber(c.price, currency)
   if (price !== undefined) out.item_price = price
   if (c.name !== undefined) out.title = c.name
   if (c.brand !== undefined) out.brand = c.brand
@@ -126,7 +113,7 @@ function toContent(c: Content, currency: string | undefined): MetaContent | unde
 
 function toCustomData(name: EventName, d: EventData): MetaCustomData | undefined {
   const out: MetaCustomData = {}
-  const value = amount(d.value, d.currency)
+  const value = moneyNumber(d.value, d.currency)
   if (value !== undefined) out.value = value
   if (d.currency !== undefined) out.currency = d.currency
   if (d.content_ids?.length) out.content_ids = d.content_ids
@@ -140,7 +127,7 @@ function toCustomData(name: EventName, d: EventData): MetaCustomData | undefined
   if (d.search_string !== undefined) out.search_string = d.search_string
   if (d.content_name !== undefined) out.content_name = d.content_name
   if (d.content_category !== undefined) out.content_category = d.content_category
-  const ltv = amount(d.predicted_ltv, d.currency)
+  const ltv = moneyNumber(d.predicted_ltv, d.currency)
   if (ltv !== undefined) out.predicted_ltv = ltv
   for (const _ in out) return out
   return undefined
@@ -175,7 +162,6 @@ function ldu(e: CanonicalEvent): Pick<MetaEvent, 'data_processing_options' | 'da
   return { data_processing_options: ['LDU'], data_processing_options_country: california ? 1 : 0, data_processing_options_state: california ? 1000 : 0 }
 }
 
-const hashList = z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase SHA-256')).min(1)
 /** What Meta refuses a whole request for (docs/meta-capi.md §3–§5): one check before an event is queued. */
 const metaEventSchema = z
   .object({
@@ -188,7 +174,7 @@ const metaEventSchema = z
     opt_out: z.boolean().optional(),
     user_data: z
       .object({
-        ...(Object.fromEntries(HASHED_FIELDS.map((f) => [f, hashList.optional()])) as Record<HashedField, z.ZodOptional<typeof hashList>>),
+        ...(Object.fromEntries(HASHED_FIELDS.map((f) => [f, sha256List.optional()])) as Record<HashedField, z.ZodOptional<typeof sha256List>>),
         client_ip_address: z.string().min(1).optional(),
         client_user_agent: z.string().min(1).optional(),
         fbc: z.string().regex(FB_COOKIE).optional(),
@@ -295,10 +281,7 @@ export const metaCapi = defineDestination({
       return p
     },
 
-    validate: (payload) => {
-      const r = metaEventSchema.safeParse(payload)
-      return r.success ? undefined : r.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ')
-    },
+    validate: (payload) => describeProblems(metaEventSchema.safeParse(payload)),
 
     // The token travels in the JSON body, as Meta's SDK sends it (docs/meta-capi.md §1): never in a URL that may be logged.
     toRequest: (payloads) => ({

@@ -1,9 +1,9 @@
 import { z } from 'zod'
 import type { CanonicalEvent, EventData, EventName, Identity } from '../event'
 import { hashValue, isSha256 } from '../identity/normalize'
-import { toMoneyString } from '../money'
 import { defineDestination, type BatchOutcome, type Destination, type EventResult } from './define-destination'
 import { retryAfter } from './pinterest-capi'
+import { describeProblems, moneyNumber, platformEventName, sha256List } from './wire'
 
 /**
  * Neutral name → TikTok `event` (docs/tiktok-events.md §4): the names in force since May 2025
@@ -26,15 +26,8 @@ const EVENT_NAMES: Partial<Record<EventName, string>> = {
   subscribe: 'Subscribe',
   watch_video: 'WatchVideo',
 }
-const CUSTOM_NAME = /^[\p{L}\p{N} _.:-]{1,50}$/u
-
 /** The `event` TikTok receives (the page's own spelling first: dedup matches name + id, §4), or undefined. */
-export function tiktokEventName(e: Pick<CanonicalEvent, 'name' | 'custom_name' | 'pixel_names'>): string | undefined {
-  const page = e.pixel_names?.tiktok
-  if (page && CUSTOM_NAME.test(page)) return page
-  if (e.name === 'custom') return e.custom_name && CUSTOM_NAME.test(e.custom_name) ? e.custom_name : undefined
-  return EVENT_NAMES[e.name]
-}
+export const tiktokEventName = (e: Pick<CanonicalEvent, 'name' | 'custom_name' | 'pixel_names'>): string | undefined => platformEventName(e, 'tiktok', EVENT_NAMES)
 
 export interface TikTokUser {
   email?: string[]
@@ -89,11 +82,6 @@ export interface TikTokProperties {
   description?: string
 }
 
-/** Money as the number TikTok takes (`value: number`, §6), rounded to the currency's minor units. */
-const amount = (v: number | undefined, currency: string | undefined) => {
-  const s = toMoneyString(v, currency)
-  return s === undefined ? undefined : Number(s)
-}
 
 function toProperties(name: EventName, d: EventData): TikTokProperties | undefined {
   const out: TikTokProperties = {}
@@ -105,7 +93,7 @@ function toProperties(name: EventName, d: EventData): TikTokProperties | undefin
       if (c.name !== undefined) item.content_name = c.name
       if (c.category !== undefined) item.content_category = c.category
       if (c.quantity !== undefined) item.quantity = c.quantity
-      const price = amount(c.price, d.currency)
+      const price = moneyNumber(c.price, d.currency)
       if (price !== undefined) item.price = price
       if (c.brand !== undefined) item.brand = c.brand
       return item
@@ -114,7 +102,7 @@ function toProperties(name: EventName, d: EventData): TikTokProperties | undefin
   if (name === 'view_category') out.content_type = 'product_group'
   else if (out.contents || out.content_ids) out.content_type = 'product'
   if (d.currency !== undefined) out.currency = d.currency
-  const value = amount(d.value, d.currency)
+  const value = moneyNumber(d.value, d.currency)
   if (value !== undefined) out.value = value
   if (d.search_string !== undefined) {
     out.query = d.search_string
@@ -122,7 +110,7 @@ function toProperties(name: EventName, d: EventData): TikTokProperties | undefin
   }
   if (d.order_id !== undefined) out.order_id = d.order_id
   if (d.num_items !== undefined) out.num_items = d.num_items
-  const ltv = amount(d.predicted_ltv, d.currency)
+  const ltv = moneyNumber(d.predicted_ltv, d.currency)
   if (ltv !== undefined) out.predicted_ltv = ltv
   if (d.content_name !== undefined) out.description = d.content_name
   for (const _ in out) return out
@@ -139,7 +127,6 @@ export interface TikTokEvent {
   limited_data_use: boolean
 }
 
-const hashList = z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase SHA-256')).min(1)
 /** What TikTok refuses (docs/tiktok-events.md §3–§6): one check before an event is queued. */
 const tiktokEventSchema = z
   .object({
@@ -147,7 +134,7 @@ const tiktokEventSchema = z
     event_time: z.number().int().positive().max(9_999_999_999, 'must be Unix seconds'),
     event_id: z.string().min(1),
     user: z
-      .object({ email: hashList.optional(), phone: hashList.optional(), external_id: hashList.optional(), ttclid: z.string().min(1).optional(), ttp: z.string().min(1).optional(), ip: z.string().min(1).optional(), user_agent: z.string().min(1).optional(), locale: z.string().min(1).optional() })
+      .object({ email: sha256List.optional(), phone: sha256List.optional(), external_id: sha256List.optional(), ttclid: z.string().min(1).optional(), ttp: z.string().min(1).optional(), ip: z.string().min(1).optional(), user_agent: z.string().min(1).optional(), locale: z.string().min(1).optional() })
       .strict(),
     properties: z.object({ value: z.number().finite().nonnegative().optional(), currency: z.string().regex(/^[A-Z]{3}$/).optional() }).loose().optional(),
     page: z.object({ url: z.string().optional(), referrer: z.string().optional() }).strict().optional(),
@@ -246,10 +233,7 @@ export const tiktokEvents = defineDestination({
       return p
     },
 
-    validate: (payload) => {
-      const r = tiktokEventSchema.safeParse(payload)
-      return r.success ? undefined : r.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ')
-    },
+    validate: (payload) => describeProblems(tiktokEventSchema.safeParse(payload)),
 
     toRequest: (payloads) => ({
       url: `${o.apiUrl}${TIKTOK_TRACK_PATH}`,

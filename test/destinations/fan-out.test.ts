@@ -90,6 +90,8 @@ describe('POST /v1/events with the neutral body', () => {
       [{ events: [neutralPurchase({ name: 'custom' })] }, /custom_name/],
       [{ events: [neutralPurchase({ ids: { fbc: 'x' } })] }, /platform\.id/],
       [{ events: [neutralPurchase({ data: { value: -1 } })] }, /negative/],
+      [{ events: [neutralPurchase({ data: { value: 1, opt_out_type: 'LDP' } })] }, /opt_out_type/],
+      [{ events: [neutralPurchase({ data: { contents: [{ item_price: 1 }] } })] }, /item_price/],
       [{ events: [neutralPurchase({ time: NOW_S - 30 * 86_400 })] }, /events\[0\]\.time/],
       [{ events: [] }, /at least one/],
     ]
