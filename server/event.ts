@@ -118,6 +118,12 @@ export interface CanonicalEvent {
    * platforms deduplicate on name + id, so a server copy keeps the page's spelling of a standard event.
    */
   pixel_names?: Partial<Record<string, string>>
+  /**
+   * The platforms this event is for (`pinterest`, `meta`, `tiktok`: a destination's `platform`,
+   * lowercase); unset = every destination. A platform's own pixel call is mirrored to that platform
+   * only: another platform's pixel reports the event itself, with its own id.
+   */
+  platforms?: readonly string[]
   event_id: string
   /** Unix seconds. */
   time: number

@@ -41,7 +41,10 @@ export function createPipeline({ policy, destinations, outbox, journal, now, met
       const candidates: { i: number; id: string; payload: unknown }[] = []
       // The identifiers this destination may send: what it gets is recorded, not other platforms' ids.
       const declared = new Set<string>([...dest.identifiers.personal, ...dest.identifiers.ids, ...dest.identifiers.network])
+      const platform = dest.platform.toLowerCase()
       events.forEach((event, i) => {
+        // An event meant for some platforms only (a platform's own pixel call) skips the others.
+        if (event.platforms && !event.platforms.includes(platform)) return
         const state = policy.normalize(event.consent)
         const decision = policy.decide(dest.name, state)
         // The winning signal, and where the signals came from when that differs (e.g. "default (webhook-no-context)").

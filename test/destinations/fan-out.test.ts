@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
+import { beaconToEvent } from '../../server/pinterest/beacon-event'
 import { buildApp, postEvents } from '../helpers/build-app'
 import { EPIK, NOW_MS, SHOPIFY_SECRET, UA, postShopify, shopifyOrder } from '../webhooks/helpers'
 import { adminGet, parseProm } from '../inspect/helpers'
@@ -162,4 +163,14 @@ describe('operations per destination', () => {
     expect(metric('tagwarden_events_dead_lettered_total')).toMatch(/destination="meta-capi"\} 1/)
     expect(metric('tagwarden_destination_paused')).toMatch(/destination="tiktok-events"\} 1/)
   })
+})
+
+it('a Pinterest tag call is mirrored to Pinterest only: Meta’s and TikTok’s pixels report their own calls', async () => {
+  await app()
+  const r = beaconToEvent({ event: 'addtocart', ed: { event_id: 'tag-1', value: '10', currency: 'USD' }, pd: {}, ad: { loc: 'https://shop.example.com/p/1' } }, { ip: '203.0.113.7', ua: UA, consent: GRANTED }, NOW_MS, 'tag')
+  if (!('event' in r)) throw new Error(r.skip)
+  const [result] = await tw!.runtime.ingest([r.event])
+  expect(Object.keys(result.destinations)).toEqual(['pinterest-capi'])
+  await flush()
+  expect(NAMES.map((n) => got(n, 'tag-1').length)).toEqual([1, 0, 0])
 })
