@@ -55,6 +55,8 @@ export const neutralEventSchema = z
     data: dataInput.optional(),
     /** The page pixel's own spelling, by platform (`{ "tiktok": "CompletePayment" }`), so the server copy deduplicates. */
     pixel_names: z.record(z.enum(['pinterest', 'meta', 'tiktok']), z.string().regex(/^[\p{L}\p{N} _.:-]{1,50}$/u)).optional(),
+    /** Send only to these platforms' destinations (a mirror of one pixel's call); unset = every destination. */
+    platforms: z.array(z.enum(['pinterest', 'meta', 'tiktok'])).min(1).max(3).optional(),
     consent: consentSignalsSchema.optional(),
     context: z.string().min(1).max(512).optional(),
   })
@@ -118,6 +120,7 @@ export function neutralToCanonical(e: NeutralEventInput, nowSeconds: number, toS
   }
   if (e.custom_name) event.custom_name = e.custom_name
   if (e.pixel_names) event.pixel_names = e.pixel_names
+  if (e.platforms) event.platforms = [...new Set(e.platforms)]
   if (e.url) event.url = e.url
   if (e.referrer) event.referrer = e.referrer
   if (e.language) event.language = e.language.toLowerCase()

@@ -174,3 +174,10 @@ it('a Pinterest tag call is mirrored to Pinterest only: Meta’s and TikTok’s 
   await flush()
   expect(NAMES.map((n) => got(n, 'tag-1').length)).toEqual([1, 0, 0])
 })
+
+it('a neutral event naming its platforms goes to those destinations only', async () => {
+  await app()
+  await postEvents(tw!, { events: [neutralPurchase({ event_id: 'only-meta', platforms: ['meta'] })] })
+  await flush()
+  expect(NAMES.map((n) => got(n, 'only-meta').length)).toEqual([0, 1, 0])
+})
