@@ -202,7 +202,7 @@ export const tiktokEvents = defineDestination({
     live: !!o.accessToken,
     // Not stated by TikTok; a connector documents 1,000 requests per minute per token (§7, not verified).
     rateLimit: { perMinute: 1000 },
-    rateLimitKey: `tiktok-token-${o.pixelCode}`,
+    rateLimitKey: `tiktok-pixel-${o.pixelCode}`,
     credentialsKey: `${o.pixelCode}:${o.accessToken ?? ''}`,
     // TikTok refuses a token with HTTP 200 and code 40102/40104/40105, a missing permission with 40001.
     credentials: { settings: 'TIKTOK_ACCESS_TOKEN / TIKTOK_PIXEL_CODE', refused: { 200: 'access token refused or lacks permission for the pixel', 401: 'access token refused', 403: 'permission denied' } },
