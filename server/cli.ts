@@ -15,7 +15,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   dlq: dlqCommand,
 }
 /** Commands configured only by the environment: an argument is a mistake worth naming. */
-const NO_ARGUMENTS = new Set(['serve', 'check', 'send-test-event'])
+const NO_ARGUMENTS = new Set(['serve', 'check'])
 const HELP = new Set(['--help', '-h', 'help'])
 
 /** What a user who typed a flag probably meant, in the environment's terms. */

@@ -113,6 +113,17 @@ export interface CanonicalEvent {
   name: EventName
   /** The event's own name when `name` is `custom` (a platform that allows custom events sends it). */
   custom_name?: string
+  /**
+   * The name the page's own pixel gave this event, by platform (`{ tiktok: 'CompletePayment' }`):
+   * platforms deduplicate on name + id, so a server copy keeps the page's spelling of a standard event.
+   */
+  pixel_names?: Partial<Record<string, string>>
+  /**
+   * The platforms this event is for (`pinterest`, `meta`, `tiktok`: a destination's `platform`,
+   * lowercase); unset = every destination. A platform's own pixel call is mirrored to that platform
+   * only: another platform's pixel reports the event itself, with its own id.
+   */
+  platforms?: readonly string[]
   event_id: string
   /** Unix seconds. */
   time: number

@@ -77,7 +77,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const registry = createRegistry()
   const paused = () => Object.entries(opts.deliveryState?.() ?? {}).filter(([, s]) => s.state === 'paused').map(([d]) => d)
   const acceptedTotal = registry.counter('tagwarden_events_accepted_total', 'Events queued for a destination, by the path they arrived on.', ['source', 'destination'])
-  const sent = registry.counter('tagwarden_events_sent_total', 'Events Pinterest processed.', ['destination'])
+  const sent = registry.counter('tagwarden_events_sent_total', 'Events the destination platform processed.', ['destination'])
   const failed = registry.counter('tagwarden_events_failed_total', 'Events not delivered, per event and failed attempt, by reason.', ['destination', 'reason'])
   const dead = registry.counter('tagwarden_events_dead_lettered_total', 'Events moved to the dead-letter store.', ['destination'])
   const consent = registry.counter('tagwarden_consent_actions_total', 'Consent decisions per event and destination (allow, strip, restricted, suppress).', ['destination', 'action'])

@@ -39,7 +39,12 @@ export function createPipeline({ policy, destinations, outbox, journal, now, met
 
     for (const dest of destinations) {
       const candidates: { i: number; id: string; payload: unknown }[] = []
+      // The identifiers this destination may send: what it gets is recorded, not other platforms' ids.
+      const declared = new Set<string>([...dest.identifiers.personal, ...dest.identifiers.ids, ...dest.identifiers.network])
+      const platform = dest.platform.toLowerCase()
       events.forEach((event, i) => {
+        // An event meant for some platforms only (a platform's own pixel call) skips the others.
+        if (event.platforms && !event.platforms.includes(platform)) return
         const state = policy.normalize(event.consent)
         const decision = policy.decide(dest.name, state)
         // The winning signal, and where the signals came from when that differs (e.g. "default (webhook-no-context)").
@@ -49,7 +54,7 @@ export function createPipeline({ policy, destinations, outbox, journal, now, met
         results[i].destinations[dest.name] = rec
         const applied = policy.apply(dest, event, decision)
         if (!applied) return
-        rec.identifiers = identifierNames(applied.user)
+        rec.identifiers = identifierNames(applied.user).filter((n) => declared.has(n))
         const payload = dest.toPayload(applied)
         if (payload === undefined) {
           rec.state = 'skipped'

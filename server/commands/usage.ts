@@ -5,7 +5,7 @@ export const USAGE = `usage: tagwarden <command> [--help]
 
   serve              run the proxy (and, without Pinterest credentials, the demo storefront at /demo/)
   check              validate the configuration and print it without secrets
-  send-test-event    send one test event to Pinterest (?test=true) and print the answer
+  send-test-event    send one test event to each destination (its test mode) and print the answers
   consent explain    print the normalized consent and each destination's decision for given signals
   dlq list           list dead letters (reason, last response, attempts)
   dlq replay         put dead letters back into the outbox, same event_id
@@ -45,10 +45,15 @@ Without PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN it runs in dry-run, w
 Validates the configuration (environment and TAGWARDEN_CONFIG file), lists every problem at once,
 and prints the effective configuration without secrets. Exit code 78 on a bad configuration.
 `,
-  'send-test-event': `usage: tagwarden send-test-event
+  'send-test-event': `usage: tagwarden send-test-event [--dest <destination>]
 
-Sends one page_visit to Pinterest's Conversions API with ?test=true (validated, not recorded) and
-prints Pinterest's answer. Needs PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN.
+Sends one view_content through the real pipeline to each destination with credentials, in that
+platform's test mode (validated and shown, never counted), and prints each platform's answer:
+  pinterest-capi   ?test=true (needs PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN)
+  meta-capi        needs META_TEST_EVENT_CODE (Events Manager → Test Events) besides its credentials
+  tiktok-events    needs TIKTOK_TEST_EVENT_CODE (Events Manager → Test Events) besides its credentials
+--dest picks destinations (repeat it or separate names with commas); without it, every
+destination that can is tested and the others are listed under "skipped".
 `,
   consent: CONSENT,
   dlq: DLQ,

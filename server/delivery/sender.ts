@@ -61,6 +61,7 @@ const iso = (ms: number) => new Date(ms).toISOString()
 function waitReason(answer: Answer): WaitReason {
   const o = answer.outcome
   if (o.kind === 'network') return o.timeout ? 'timeout' : 'network'
+  if (o.kind === 'retry' && o.wait) return o.wait
   if (answer.response.status === 429) return 'rate-limited'
   return answer.response.status >= 500 ? 'upstream-5xx' : 'unreadable-answer'
 }

@@ -9,7 +9,8 @@ export interface EventResult { status: 'processed' | 'failed'; error?: string; w
 /** What one batch request came to; the delivery core acts on it (retry, pause, dead-letter). */
 export type BatchOutcome =
   | { kind: 'done'; results: EventResult[] }
-  | { kind: 'retry'; reason: string; retryAfterMs?: number }
+  /** `wait` names the cause when the HTTP status does not (a platform that answers 200 or 400 with a throttling code). */
+  | { kind: 'retry'; reason: string; retryAfterMs?: number; wait?: 'rate-limited' | 'upstream-5xx' }
   | { kind: 'auth'; reason: string }
   | { kind: 'rejected'; reason: string }
 

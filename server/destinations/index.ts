@@ -1,12 +1,14 @@
 import type { AnyDestination, BrowserTag, Destination, DestinationDriver } from './define-destination'
+import { metaCapi } from './meta-capi'
 import { pinterestCapi } from './pinterest-capi'
 import { pinterestTag } from './pinterest-tag'
+import { tiktokEvents } from './tiktok-events'
 
 /**
  * Every destination driver `parseConfig(env)` knows, in dispatch order. Adding a destination = one
  * file exporting its driver + one line here.
  */
-export const drivers: readonly DestinationDriver<any, AnyDestination>[] = [pinterestCapi, pinterestTag]
+export const drivers: readonly DestinationDriver<any, AnyDestination>[] = [pinterestCapi, pinterestTag, metaCapi, tiktokEvents]
 
 /** Build each driver's destination from environment variables (a driver whose variables are unset and that is not on by default is left out). */
 export function destinationsFromEnv(env: Record<string, string | undefined>, problems: string[]): AnyDestination[] {
@@ -28,5 +30,5 @@ export function batchDestinations(config: { destinations: readonly AnyDestinatio
   return config.destinations.filter((d): d is Destination<any> => d.kind === 'batch')
 }
 
-export { pinterestCapi, pinterestTag }
+export { metaCapi, pinterestCapi, pinterestTag, tiktokEvents }
 export type { AnyDestination, BrowserTag, Destination, DestinationDriver } from './define-destination'

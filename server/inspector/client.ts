@@ -24,6 +24,7 @@ export function inspectorClient(): void {
   type Summary = {
     perMinute: number[]; window: number
     matchKeys: { total: number; em: number; click_id: number; ip_ua: number; external_id: number }
+    byDestination?: Record<string, { total: number; em: number; click_id: number; ip_ua: number; external_id: number }>
     dedup: { pairs: number; capi: number; coverage: number | null }
     delay: { n: number; median: number | null; p95: number | null }
     failures: Record<string, number>
@@ -89,11 +90,11 @@ export function inspectorClient(): void {
     const failures = Object.entries(s.failures).sort((a, b) => b[1] - a[1])
     const cards = [
       card('Events / min', h('div', { class: 'big' }, String(current)), sparkline(s.perMinute, `events per minute, last ${s.perMinute.length} minutes`), h('div', { class: 'sub' }, `last ${s.perMinute.length} min · peak ${Math.max(0, ...s.perMinute)}`)),
-      card('CAPI match keys', bar('em', s.matchKeys.em), bar('click_id', s.matchKeys.click_id), bar('IP + UA', s.matchKeys.ip_ua), bar('external_id', s.matchKeys.external_id), h('div', { class: 'sub' }, `of ${s.matchKeys.total} CAPI events`)),
+      card('Server-copy match keys', bar('em', s.matchKeys.em), bar('click_id', s.matchKeys.click_id), bar('IP + UA', s.matchKeys.ip_ua), bar('external_id', s.matchKeys.external_id), h('div', { class: 'sub' }, `of ${s.matchKeys.total} events with a server copy`), ...Object.entries(s.byDestination ?? {}).filter(([, k]) => k.total).map(([name, k]) => h('div', { class: 'sub' }, `${name}: em ${pct(k.em)} · click id ${pct(k.click_id)} · IP+UA ${pct(k.ip_ua)} of ${k.total}`))),
       card('Dedup coverage', h('div', { class: 'big' }, s.dedup.coverage === null ? '—' : pct(s.dedup.coverage)), h('div', { class: 'sub' }, `${s.dedup.pairs} of ${s.dedup.capi} CAPI events also had the tag beacon`)),
-      card('Delay to Pinterest', h('div', { class: 'pair' }, h('span', {}, h('b', {}, ms(s.delay.median)), ' median'), h('span', {}, h('b', {}, ms(s.delay.p95)), ' p95')), h('div', { class: 'sub' }, `${s.delay.n} events sent`)),
+      card('Delay to the platforms', h('div', { class: 'pair' }, h('span', {}, h('b', {}, ms(s.delay.median)), ' median'), h('span', {}, h('b', {}, ms(s.delay.p95)), ' p95')), h('div', { class: 'sub' }, `${s.delay.n} events sent`)),
       card('Failures by reason', failures.length ? h('ul', { class: 'list' }, ...failures.map(([r, n]) => h('li', {}, h('span', {}, r), h('b', {}, String(n))))) : h('div', { class: 'none' }, 'none'), h('div', { class: 'sub' }, 'since start')),
-      card('Destinations', h('ul', { class: 'list' }, ...s.destinations.map((x) => h('li', {}, h('span', {}, x.name), x.paused ? badge('paused', 'bad') : badge(x.depth ? `${x.depth} waiting` : 'active', x.depth ? 'info' : 'ok')))), h('div', { class: 'sub' }, d.dryRun ? 'dry-run: nothing is sent' : 'sending to Pinterest')),
+      card('Destinations', h('ul', { class: 'list' }, ...s.destinations.map((x) => h('li', {}, h('span', {}, x.name), x.paused ? badge('paused', 'bad') : badge(x.depth ? `${x.depth} waiting` : 'active', x.depth ? 'info' : 'ok')))), h('div', { class: 'sub' }, d.dryRun ? 'dry-run: nothing is sent' : `sending to ${s.destinations.length} destination${s.destinations.length === 1 ? '' : 's'}`)),
     ]
     byId('cards').replaceChildren(...cards)
   }

@@ -11,12 +11,12 @@ import { asksRestricted } from './ldp'
 // `context` fields. Unknown keys are refused here, as Pinterest refuses them. Pinterest's
 // `hashed_maids` is the neutral `maid`, `click_id` the click id `pinterest.epik`.
 
-const stringOrList = z.union([z.string().max(1024), z.array(z.string().max(1024)).max(100)])
+export const stringOrList = z.union([z.string().max(1024), z.array(z.string().max(1024)).max(100)])
 // Money: a number or a decimal string, never negative (a conversion has no negative value; docs/money.md).
-const money = z
+export const money = z
   .union([z.number().finite(), z.string().regex(MONEY_TEXT, 'must be a number')])
   .refine((v) => !(Number(v) < 0), 'must not be negative: a conversion has no negative value (docs/money.md)')
-const idLike = z.union([z.string().max(1024), z.number().finite()]).transform(String)
+export const idLike = z.union([z.string().max(1024), z.number().finite()]).transform(String)
 
 /** Personal fields as the body names them (Pinterest's names: `hashed_maids` for the neutral `maid`). */
 const INPUT_FIELDS = [...PERSONAL_FIELDS.filter((f) => f !== 'maid'), 'hashed_maids'] as const
@@ -43,7 +43,7 @@ const contentInput = z
   })
   .strict()
 
-const customInput = z
+export const customInput = z
   .object({
     value: money.optional(),
     currency: z.string().regex(/^[A-Za-z]{3}$/, 'must be an ISO-4217 code like USD').optional(),
@@ -61,7 +61,7 @@ const customInput = z
   .strict()
 
 /** Seconds or milliseconds (or a numeric string); anything above 10^11 is taken as milliseconds. */
-const eventTime = z.union([z.number(), z.string().regex(/^\d+$/, 'must be a unix timestamp')]).transform(Number).pipe(z.number().int().positive())
+export const eventTime = z.union([z.number(), z.string().regex(/^\d+$/, 'must be a unix timestamp')]).transform(Number).pipe(z.number().int().positive())
 
 export const apiEventSchema = z
   .object({

@@ -116,6 +116,7 @@ const httpUrl = (v: unknown): string | undefined => {
 
 /** Pinterest accepts event ids up to this long (the events API enforces the same bound). */
 const MAX_EVENT_ID = 256
+const PINTEREST_ONLY = ['pinterest'] as const
 
 /**
  * Build the canonical event a tag call stands for (docs/pinterest-tag.md "Event data"), with the
@@ -143,6 +144,8 @@ export function beaconToEvent(beacon: Beacon, shopper: Shopper, nowMs: number, s
     action_source: 'web',
     user: toIdentity(beacon, shopper, url),
     custom: toData(beacon.ed),
+    // A Pinterest tag call: its server copy is Pinterest's (Meta's and TikTok's pixels report their own).
+    platforms: PINTEREST_ONLY,
   }
   if (url) event.url = url
   if (shopper.language) event.language = shopper.language

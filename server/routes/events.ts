@@ -1,6 +1,7 @@
 import { HTTPError, type H3 } from 'h3'
 import { apiBodySchema, apiToCanonical, toSeconds } from '../pinterest/api-input'
 import { bearerToken, matchesSecret, parseJson, readBodyText, validate } from '../http/request'
+import { neutralBodySchema, neutralToCanonical } from '../neutral-input'
 import type { Runtime } from '../runtime'
 import { OutboxFullError, OutboxUnavailableError } from '../delivery/outbox'
 import { describeTimeProblem, eventTimeProblem } from '../event-time'
@@ -33,8 +34,9 @@ export function outboxFullTo503(error: unknown): never {
 }
 
 /**
- * `POST {prefix}/v1/events` — Pinterest-shaped server events with a bearer key: hashed,
- * consent-checked, deduplicated and queued. 202 with per-event acceptance.
+ * `POST {prefix}/v1/events` — server events with a bearer key, neutral (`{ events }`, fanned out to
+ * every destination) or Pinterest-shaped (`{ data }`): hashed per destination, consent-checked,
+ * deduplicated per destination and queued. 202 with per-event acceptance.
  */
 export function eventsRoutes(app: H3, rt: Runtime): void {
   const { config } = rt
@@ -49,25 +51,31 @@ export function eventsRoutes(app: H3, rt: Runtime): void {
     }
     const type = event.req.headers.get('content-type') ?? ''
     if (!/^application\/json\b/i.test(type)) throw new HTTPError({ status: 415, message: 'Content-Type must be application/json' })
-    const body = validate(apiBodySchema, parseJson(await readBodyText(event, EVENTS_BODY_LIMIT)))
-
+    const json = parseJson(await readBodyText(event, EVENTS_BODY_LIMIT))
     const now = Math.floor(rt.now() / 1000)
+    // Two shapes, told apart by the top-level key: the neutral `{ events: [...] }` and Pinterest's `{ data: [...] }`.
+    const neutral = !!json && typeof json === 'object' && !Array.isArray(json) && 'events' in json
+    const list = neutral ? 'events' : 'data'
+    const inputs = neutral
+      ? validate(neutralBodySchema, json).events.map((e) => ({ time: e.time, id: e.event_id, canonical: neutralToCanonical(e, now, toSeconds) }))
+      : validate(apiBodySchema, json).data.map((e) => ({ time: e.event_time, id: e.event_id, canonical: apiToCanonical(e, now) }))
+
     const problems: string[] = []
     const seen = new Set<string>()
     const maxAgeDays = config.delivery.maxEventAgeDays
-    body.data.forEach((e, i) => {
+    inputs.forEach((e, i) => {
       // Refused here rather than accepted and dead-lettered: the sender learns it while it can still fix it.
-      const late = e.event_time === undefined ? undefined : eventTimeProblem(toSeconds(e.event_time), now, maxAgeDays)
-      if (late) problems.push(`data[${i}].event_time: ${describeTimeProblem(late, maxAgeDays)}`)
-      if (seen.has(e.event_id)) problems.push(`data[${i}].event_id: "${e.event_id}" appears twice in this request`)
-      seen.add(e.event_id)
+      const late = e.time === undefined ? undefined : eventTimeProblem(toSeconds(e.time), now, maxAgeDays)
+      if (late) problems.push(`${list}[${i}].${neutral ? 'time' : 'event_time'}: ${describeTimeProblem(late, maxAgeDays)}`)
+      if (seen.has(e.id)) problems.push(`${list}[${i}].event_id: "${e.id}" appears twice in this request`)
+      seen.add(e.id)
     })
-    const events = body.data.map((e) => apiToCanonical(e, now))
+    const events = inputs.map((e) => e.canonical)
     events.forEach((e, i) => {
       // An event no destination would take is refused here, not accepted and dropped later; a
       // context token may still bring the identifiers from the browser.
       if (!e.context && !rt.destinations.some((d) => !d.accepts || d.accepts(e.user))) {
-        problems.push(`data[${i}].user_data: too few valid identifiers: ${rt.destinations.map((d) => `${d.name} needs ${d.requires ?? 'one'}`).join('; ')} (or a context token to join)`)
+        problems.push(`${list}[${i}].${neutral ? 'user' : 'user_data'}: too few valid identifiers: ${rt.destinations.map((d) => `${d.name} needs ${d.requires ?? 'one'}`).join('; ')} (or a context token to join)`)
       }
     })
     if (problems.length) throw new HTTPError({ status: 400, message: problems[0], data: { problems } })

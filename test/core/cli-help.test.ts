@@ -31,7 +31,7 @@ describe('tagwarden CLI for a new user', () => {
   it.each([
     [['serve', '--help'], /^usage: tagwarden serve\n[\s\S]*PORT=3000/],
     [['check', '--help'], /^usage: tagwarden check\n/],
-    [['send-test-event', '-h'], /^usage: tagwarden send-test-event\n/],
+    [['send-test-event', '-h'], /^usage: tagwarden send-test-event \[--dest <destination>\]\n/],
     [['consent', '--help'], /^usage: tagwarden consent explain /],
     [['consent', 'explain', '--help'], /^usage: tagwarden consent explain [\s\S]*--us-privacy/],
     [['dlq', '--help'], /^usage: tagwarden dlq list /],

@@ -2,6 +2,7 @@
 // health, an event in dry-run with no other setup, `check`, and config errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeCapi } from '../fakes/fake-capi'
+import { startFakeMetaCapi } from '../fakes/fake-meta-capi'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -95,6 +96,9 @@ describe('tagwarden CLI (built)', () => {
     expect(json.consent).toMatchObject({ sale_opt_out: true, gpc: true, ad_storage: 'granted', source: 'gpc' })
     expect(json.decisions['pinterest-capi']).toMatchObject({ action: 'restricted', rule: expect.any(String) })
     expect(json.decisions['pinterest-tag']).toMatchObject({ action: 'restricted' })
+    // One decision per destination: GPC → each platform's restricted mode (LDP, LDU, limited data use).
+    expect(json.decisions['meta-capi']).toMatchObject({ action: 'restricted' })
+    expect(json.decisions['tiktok-events']).toMatchObject({ action: 'restricted' })
     const bad = spawnSync(process.execPath, [CLI, 'consent', 'explain', '--country', 'USA'], { env: cleanEnv({}), encoding: 'utf8' })
     expect(bad.status).toBe(1)
     expect(bad.stderr).toMatch(/--country/)
@@ -122,6 +126,26 @@ describe('tagwarden CLI (built)', () => {
       expect(fake.received).toHaveLength(1)
       expect(fake.received[0].test).toBe(true)
       expect(fake.received[0].event.event_id).toBe(printed.event_id)
+    } finally {
+      await fake.close()
+    }
+  })
+
+  it('send-test-event --dest meta-capi sends with the Test Events code and prints Meta\'s answer; without the code it says which setting', async () => {
+    const fake = await startFakeMetaCapi()
+    try {
+      const env = { TAGWARDEN_STORAGE: 'memory:', META_API_URL: `${fake.url}/v26.0`, META_PIXEL_ID: '1234567890', META_ACCESS_TOKEN: 'EAAB-meta-test-token-0123456789', TAGWARDEN_LOG_LEVEL: 'silent' }
+      const child = spawn(process.execPath, [CLI, 'send-test-event', '--dest', 'meta-capi'], { env: cleanEnv({ ...env, META_TEST_EVENT_CODE: 'TEST4242' }), stdio: ['ignore', 'pipe', 'pipe'] })
+      let stdout = ''
+      child.stdout!.on('data', (c) => (stdout += c))
+      expect(await new Promise<number | null>((resolve) => child.once('exit', resolve))).toBe(0)
+      const printed = JSON.parse(stdout)
+      expect(printed.meta).toEqual([{ status: 200, body: expect.objectContaining({ events_received: 1 }) }])
+      expect(fake.received.map((r) => [r.event.event_id, r.testEventCode])).toEqual([[printed.event_id, 'TEST4242']])
+      const noCode = spawnSync(process.execPath, [CLI, 'send-test-event', '--dest', 'meta-capi'], { env: cleanEnv(env), encoding: 'utf8' })
+      expect(noCode.status).toBe(1)
+      expect(noCode.stderr).toMatch(/META_TEST_EVENT_CODE/)
+      expect(fake.received).toHaveLength(1)
     } finally {
       await fake.close()
     }

@@ -228,7 +228,8 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
       [{ data: [checkout()] }, { 'content-type': 'text/plain' }, 415, /application\/json/],
       ['{"data": [', undefined, 400, /not valid JSON/],
       ['', undefined, 400, /empty body/],
-      [{ events: [] }, undefined, 400, /data/],
+      [{ events: [] }, undefined, 400, /events: needs at least one/], // the neutral body (its top-level key)
+      [{ rows: [] }, undefined, 400, /data/],
       [{ data: [] }, undefined, 400, /at least one event/],
       [{ data: [checkout(), checkout({ event_id: 'x2', user_data: { emial: 'a@b.co' } })] }, undefined, 400, /data\[1\]\.user_data.*emial|Unrecognized key.*emial/],
       [{ data: [checkout({ event_id: undefined })] }, undefined, 400, /data\[0\]\.event_id/],

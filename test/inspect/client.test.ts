@@ -77,7 +77,7 @@ describe('inspector page script', () => {
     await boot()
     expect(calls[0].url).toBe('/tw/_/inspect/data?')
     expect(calls[0].headers.authorization).toBe('Bearer tok-0123456789abcdef')
-    expect(text('.card h2')).toEqual(['Events / min', 'CAPI match keys', 'Dedup coverage', 'Delay to Pinterest', 'Failures by reason', 'Destinations'])
+    expect(text('.card h2')).toEqual(['Events / min', 'Server-copy match keys', 'Dedup coverage', 'Delay to the platforms', 'Failures by reason', 'Destinations'])
     expect(document.querySelector('.card .big')?.textContent).toBe('8')
     expect(document.querySelectorAll('svg.spark polyline')).toHaveLength(1)
     expect(document.querySelector('svg.spark polyline')?.getAttribute('points')?.split(' ')).toHaveLength(6)

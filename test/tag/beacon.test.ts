@@ -76,6 +76,7 @@ describe('beaconToEvent (docs/pinterest-tag.md)', () => {
       time: Math.floor((NOW - 2500) / 1000),
       source: 'tag',
       action_source: 'web',
+      platforms: ['pinterest'], // a Pinterest tag call is mirrored to Pinterest only
       url: 'https://shop.test/thank-you',
       language: 'en',
       user: {
