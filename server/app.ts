@@ -18,6 +18,8 @@ import { createExpirySweeper } from './storage/expire'
 import { sameOriginRoutes } from './routes/same-site'
 import { storeGuardRoutes } from './routes/store-guard'
 import { productionWarnings } from './production-warnings'
+import { reportRoutes } from './routes/report'
+import { createReportBackground } from './report/background'
 
 export interface TagwardenApp {
   /** The h3 app with every route under the prefix. */
@@ -44,7 +46,7 @@ export interface RequestContext {
 }
 
 /** The route groups, in order; each is a function of (app, runtime). */
-const ROUTES = [rateLimitRoutes, sameOriginRoutes, storeGuardRoutes, healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes, inspectRoutes, metricsRoutes, loaderRoutes, ctxRoutes, fallbackRoutes, pinScriptRoutes, pinBeaconRoutes, demoRoutes]
+const ROUTES = [rateLimitRoutes, sameOriginRoutes, storeGuardRoutes, healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes, reportRoutes, inspectRoutes, metricsRoutes, loaderRoutes, ctxRoutes, fallbackRoutes, pinScriptRoutes, pinBeaconRoutes, demoRoutes]
 
 /**
  * Build tagwarden: the h3 app under `config.prefix` plus its runtime (storage, pipeline, outbox).
@@ -64,6 +66,7 @@ export async function createApp(config: Config, deps: Deps = {}): Promise<Tagwar
   // Said once at start, so an unsafe production deployment is visible in its first log lines.
   if (config.production) for (const w of productionWarnings(config)) runtime.log.warn(`[tagwarden] production: ${w.problem}`, { fix: w.fix })
   const sweeper = createExpirySweeper(runtime.store, runtime.now, runtime.log)
+  const report = createReportBackground(runtime)
   return {
     app,
     // h3 reads `context.clientAddress` as the peer's address (getRequestIP) when there is no socket.
@@ -73,10 +76,12 @@ export async function createApp(config: Config, deps: Deps = {}): Promise<Tagwar
     start() {
       runtime.dispatcher.start()
       sweeper.start()
+      report.start()
     },
     async close(drainMs = 5_000) {
       sweeper.stop()
       await runtime.dispatcher.stop(drainMs)
+      await report.stop()
       await runtime.outbox.queue.close()
       await runtime.journal.save()
       await runtime.store.close()

@@ -99,6 +99,12 @@ const envSchema = z.object({
     .min(0, 'TAGWARDEN_REDIS_WAIT_REPLICAS must be between 0 and 5')
     .max(5, 'TAGWARDEN_REDIS_WAIT_REPLICAS must be between 0 and 5')
     .default(0),
+  TAGWARDEN_SILENCE_ALARM_MINUTES: z.coerce
+    .number({ error: 'TAGWARDEN_SILENCE_ALARM_MINUTES must be a number of minutes' })
+    .int('TAGWARDEN_SILENCE_ALARM_MINUTES must be a whole number of minutes')
+    .min(0, 'TAGWARDEN_SILENCE_ALARM_MINUTES must be between 0 (off) and 10080 minutes (7 days)')
+    .max(10_080, 'TAGWARDEN_SILENCE_ALARM_MINUTES must be between 0 (off) and 10080 minutes (7 days)')
+    .default(60),
   TAGWARDEN_ONETRUST_GROUP: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'TAGWARDEN_ONETRUST_GROUP must be a OneTrust group id like C0004')
@@ -171,6 +177,8 @@ export interface Config {
     /** Redis: an event is acknowledged only once this many replicas have it (WAIT), so a failover cannot lose it. */
     redisWaitReplicas: number
   }
+  /** A live destination that delivered before and then delivers nothing this long turns health degraded (server/report/silence.ts); 0 = off. */
+  silenceAlarmMinutes: number
   /** OneTrust group id meaning "targeting/marketing", inlined into the loader. */
   onetrustGroup: string
   /** Request header carrying the shopper's ISO country (set by your CDN, e.g. cf-ipcountry); unset = none trusted. */
@@ -323,6 +331,7 @@ export function parseConfig(env: Record<string, string | undefined>, file: Recor
       retryAfterMaxS: e.TAGWARDEN_RETRY_AFTER_MAX_S,
       redisWaitReplicas: e.TAGWARDEN_REDIS_WAIT_REPLICAS,
     },
+    silenceAlarmMinutes: e.TAGWARDEN_SILENCE_ALARM_MINUTES,
     onetrustGroup: e.TAGWARDEN_ONETRUST_GROUP,
     countryHeader: e.TAGWARDEN_COUNTRY_HEADER,
     rateLimit: e.TAGWARDEN_RATE_LIMIT,
