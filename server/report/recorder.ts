@@ -29,13 +29,21 @@ const pathBit = (source: string) => (source === 'webhook' || source === 'api' ||
 
 /** Match keys present among identifier names (click ids are `platform.name`). */
 export function matchKeys(identifiers: string[]): (typeof MATCH_KEYS)[number][] {
-  const has = new Set(identifiers)
+  let em = false, ph = false, click = false, ip = false, ua = false, ext = false
+  for (const k of identifiers) {
+    if (k === 'em') em = true
+    else if (k === 'ph') ph = true
+    else if (k === 'client_ip_address') ip = true
+    else if (k === 'client_user_agent') ua = true
+    else if (k === 'external_id') ext = true
+    else if (k.includes('.')) click = true
+  }
   const out: (typeof MATCH_KEYS)[number][] = []
-  if (has.has('em')) out.push('em')
-  if (has.has('ph')) out.push('ph')
-  if (identifiers.some((k) => k.includes('.'))) out.push('click_id')
-  if (has.has('client_ip_address') && has.has('client_user_agent')) out.push('ip_ua')
-  if (has.has('external_id')) out.push('external_id')
+  if (em) out.push('em')
+  if (ph) out.push('ph')
+  if (click) out.push('click_id')
+  if (ip && ua) out.push('ip_ua')
+  if (ext) out.push('external_id')
   return out
 }
 

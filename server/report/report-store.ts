@@ -38,17 +38,32 @@ export interface ReportStore {
   readActivity(dests: string[]): Promise<Record<string, Activity>>
 }
 
-/** The UTC date (YYYY-MM-DD) of a time in ms. */
-export const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+let lastDay = NaN
+let lastDate = ''
+/** The UTC date (YYYY-MM-DD) of a time in ms (the last one remembered: most events share a day). */
+export function dayOf(ms: number): string {
+  const day = Math.floor(ms / 86_400_000)
+  if (day !== lastDay) {
+    lastDay = day
+    lastDate = new Date(day * 86_400_000).toISOString().slice(0, 10)
+  }
+  return lastDate
+}
+
+/** Buffered writes of one day (Maps: cheaper than objects for many dynamic keys). */
+interface PendingDay {
+  f: Map<string, number>
+  c: Map<string, number>
+}
 
 interface Pending {
-  days: Map<string, DayData>
+  days: Map<string, PendingDay>
   /** dest → kind → max time (firstAccepted: min). */
   activity: Map<string, Activity>
 }
 
 const empty = (): Pending => ({ days: new Map(), activity: new Map() })
-const dayIn = (p: Pending, day: string) => p.days.get(day) ?? p.days.set(day, { f: {}, c: {} }).get(day)!
+const dayIn = (p: Pending, day: string) => p.days.get(day) ?? p.days.set(day, { f: new Map(), c: new Map() }).get(day)!
 const max = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.max(a, b))
 const min = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b))
 
@@ -68,12 +83,12 @@ export function createReportStore(storage: Storage, redis: Redis | undefined, no
   return {
     activity,
     flag(day, field, bits) {
-      const d = dayIn(pending, day)
-      d.f[field] = (d.f[field] ?? 0) | bits
+      const f = dayIn(pending, day).f
+      f.set(field, (f.get(field) ?? 0) | bits)
     },
     incr(day, field, n = 1) {
-      const d = dayIn(pending, day)
-      d.c[field] = (d.c[field] ?? 0) + n
+      const c = dayIn(pending, day).c
+      c.set(field, (c.get(field) ?? 0) + n)
     },
     flush() {
       // One flush at a time, in order: a flush started while one runs writes after it.
@@ -83,8 +98,8 @@ export function createReportStore(storage: Storage, redis: Redis | undefined, no
         // Storage down: put the counts back so the next flush retries them.
         for (const [day, d] of batch.days) {
           const into = dayIn(pending, day)
-          for (const [k, v] of Object.entries(d.f)) into.f[k] = (into.f[k] ?? 0) | v
-          for (const [k, v] of Object.entries(d.c)) into.c[k] = (into.c[k] ?? 0) + v
+          for (const [k, v] of d.f) into.f.set(k, (into.f.get(k) ?? 0) | v)
+          for (const [k, v] of d.c) into.c.set(k, (into.c.get(k) ?? 0) + v)
         }
         for (const [dest, a] of batch.activity) {
           const into = pending.activity.get(dest) ?? pending.activity.set(dest, {}).get(dest)!
@@ -130,11 +145,11 @@ function localBackend(storage: Storage, now: () => number): Backend {
       for (const [day, d] of p.days) {
         const data = (await storage.getItem<DayData>(DAY_KEY(day))) ?? { f: {}, c: {} }
         let ids = Object.keys(data.f).length
-        for (const [k, v] of Object.entries(d.f)) {
+        for (const [k, v] of d.f) {
           if (data.f[k] === undefined && ++ids > MAX_IDS_PER_DAY) continue
           data.f[k] = (data.f[k] ?? 0) | v
         }
-        for (const [k, v] of Object.entries(d.c)) data.c[k] = (data.c[k] ?? 0) + v
+        for (const [k, v] of d.c) data.c[k] = (data.c[k] ?? 0) + v
         await storage.setItem(DAY_KEY(day), data)
       }
       if (p.activity.size) {
@@ -206,8 +221,7 @@ function redisBackend(client: Redis): Backend {
   return {
     async write(p) {
       for (const [day, d] of p.days) {
-        const flags = Object.entries(d.f)
-        const args: (string | number)[] = [REPORT_KEEP_DAYS * 86_400, flags.length, ...flags.flat(), ...Object.entries(d.c).flat()]
+        const args: (string | number)[] = [REPORT_KEEP_DAYS * 86_400, d.f.size, ...[...d.f].flat(), ...[...d.c].flat()]
         await redis.twReportDay(`${key(day)}f`, `${key(day)}c`, ...args)
       }
       const args: (string | number)[] = []
