@@ -34,7 +34,7 @@ export async function reportCommand(args: string[]): Promise<void> {
   if (res.status === 404) throw new Error(`[tagwarden] [report] no report at ${url.origin}${url.pathname}: wrong prefix, an older server, or production without TAGWARDEN_ADMIN_TOKEN`)
   if (!res.ok) throw new Error(`[tagwarden] [report] ${res.status} from ${url.origin}: ${(await res.text()).slice(0, 300)}`)
   const report = (await res.json()) as Report
-  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReportTable(report, `${url.origin}${config.prefix === url.pathname.replace(/\/_\/report$/, '') ? config.prefix : url.pathname.replace(/\/_\/report$/, '')}`))
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReportTable(report, `${url.origin}${url.pathname.replace(/\/_\/report$/, '')}`))
 }
 
 /** The system error code behind a failed fetch (ECONNREFUSED, ENOTFOUND, …), looking through causes. */
