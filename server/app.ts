@@ -19,6 +19,8 @@ import { sameOriginRoutes } from './guards/same-site'
 import { storeGuardRoutes } from './guards/store-guard'
 import { productionWarnings } from './production-warnings'
 import { createNodeHandler, type NodeHandler } from './http/node-handler'
+import { reportRoutes } from './routes/report'
+import { createReportBackground } from './report/background'
 
 export interface TagwardenApp {
   /** The standalone h3 app: `routes` mounted at the prefix, plus the demo shop at `/demo/`. */
@@ -54,7 +56,7 @@ export interface RequestContext {
 }
 
 /** The route groups under the prefix, in order (guards first); each is a function of (app, runtime) and registers prefix-less paths. */
-const ROUTES = [rateLimitRoutes, sameOriginRoutes, storeGuardRoutes, healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes, inspectRoutes, metricsRoutes, loaderRoutes, ctxRoutes, fallbackRoutes, pinScriptRoutes, pinBeaconRoutes]
+const ROUTES = [rateLimitRoutes, sameOriginRoutes, storeGuardRoutes, healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes, reportRoutes, inspectRoutes, metricsRoutes, loaderRoutes, ctxRoutes, fallbackRoutes, pinScriptRoutes, pinBeaconRoutes]
 
 /**
  * Build tagwarden: its routes, mounted at `config.prefix`, plus its runtime (storage, pipeline, outbox).
@@ -77,6 +79,7 @@ export async function createApp(config: Config, deps: Deps = {}): Promise<Tagwar
   // Said once at start, so an unsafe production deployment is visible in its first log lines.
   if (config.production) for (const w of productionWarnings(config)) runtime.log.warn(`[tagwarden] production: ${w.problem}`, { fix: w.fix })
   const sweeper = createExpirySweeper(runtime.store, runtime.now, runtime.log)
+  const report = createReportBackground(runtime)
   return {
     app,
     routes,
@@ -87,10 +90,12 @@ export async function createApp(config: Config, deps: Deps = {}): Promise<Tagwar
     start() {
       runtime.dispatcher.start()
       sweeper.start()
+      report.start()
     },
     async close(drainMs = 5_000) {
       sweeper.stop()
       await runtime.dispatcher.stop(drainMs)
+      await report.stop()
       await runtime.outbox.queue.close()
       await runtime.journal.save()
       await runtime.store.close()

@@ -3,6 +3,7 @@ import { ConfigError } from './config'
 import { checkCommand } from './commands/check'
 import { consentCommand } from './commands/consent'
 import { dlqCommand } from './commands/dlq'
+import { reportCommand } from './commands/report'
 import { sendTestEventCommand } from './commands/send-test-event'
 import { serveCommand } from './commands/serve'
 import { COMMAND_USAGE, USAGE } from './commands/usage'
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   'send-test-event': sendTestEventCommand,
   consent: consentCommand,
   dlq: dlqCommand,
+  report: reportCommand,
 }
 /** Commands configured only by the environment: an argument is a mistake worth naming. */
 const NO_ARGUMENTS = new Set(['serve', 'check'])

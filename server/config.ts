@@ -79,6 +79,8 @@ export const optionsSchema = z
       })
       .strict()
       .prefault({}),
+    /** A live destination that delivered before and then delivers nothing this long turns health degraded (server/report/silence.ts); 0 = off. */
+    silenceAlarmMinutes: int(0, 10_080, ' of minutes', 'between 0 (off) and 10080 minutes (7 days)').default(60),
     onetrustGroup: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be a OneTrust group id like C0004').default('C0004'),
     countryHeader: headerName('cf-ipcountry').optional(),
     rateLimit: rateLimit.optional(),
@@ -129,6 +131,7 @@ const ENV: Record<string, readonly [string, 'string' | 'number' | 'boolean' | 'l
   'delivery.backoffMaxS': ['TAGWARDEN_BACKOFF_MAX_S', 'number'],
   'delivery.retryAfterMaxS': ['TAGWARDEN_RETRY_AFTER_MAX_S', 'number'],
   'delivery.redisWaitReplicas': ['TAGWARDEN_REDIS_WAIT_REPLICAS', 'number'],
+  silenceAlarmMinutes: ['TAGWARDEN_SILENCE_ALARM_MINUTES', 'number'],
   onetrustGroup: ['TAGWARDEN_ONETRUST_GROUP', 'string'],
   countryHeader: ['TAGWARDEN_COUNTRY_HEADER', 'string'],
   rateLimit: ['TAGWARDEN_RATE_LIMIT', 'string'],
@@ -173,6 +176,8 @@ export interface Config {
     /** Redis: an event is acknowledged only once this many replicas have it (WAIT), so a failover cannot lose it. */
     redisWaitReplicas: number
   }
+  /** A live destination that delivered before and then delivers nothing this long turns health degraded (server/report/silence.ts); 0 = off. */
+  silenceAlarmMinutes: number
   /** OneTrust group id meaning "targeting/marketing", inlined into the loader. */
   onetrustGroup: string
   /** Request header carrying the shopper's ISO country (set by your CDN, e.g. cf-ipcountry); unset = none trusted. */
@@ -331,6 +336,7 @@ function resolve(input: Record<string, unknown>, source: 'options' | 'env', extr
     eventIdTemplate: o.eventIdTemplate,
     logLevel: o.logLevel,
     delivery: o.delivery,
+    silenceAlarmMinutes: o.silenceAlarmMinutes,
     onetrustGroup: o.onetrustGroup,
     countryHeader: o.countryHeader,
     rateLimit: o.rateLimit,

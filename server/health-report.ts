@@ -1,4 +1,5 @@
 import type { Runtime } from './runtime'
+import { silenceAlert } from './report/silence'
 
 /** Delivery states that are no trouble: sending, or dry-run by configuration. Any other state degrades health. */
 const HEALTHY_STATES = new Set(['ok', 'dry-run'])
@@ -51,8 +52,9 @@ export function renderDelivery(status: Record<string, unknown>): Record<string, 
 }
 
 /** `ok`, or `degraded` when storage is down or any destination is in a state other than ok / dry-run. */
-export function healthStatus(rt: Pick<Runtime, 'storeHealth' | 'dispatcher'>): 'ok' | 'degraded' {
+export function healthStatus(rt: Pick<Runtime, 'storeHealth' | 'dispatcher'> & Partial<Pick<Runtime, 'silence'>>): 'ok' | 'degraded' {
   if (rt.storeHealth.state().state !== 'ok') return 'degraded'
+  if (rt.silence?.silent().length) return 'degraded'
   return Object.values(rt.dispatcher.status()).every((s) => HEALTHY_STATES.has(s.state)) ? 'ok' : 'degraded'
 }
 
@@ -72,12 +74,15 @@ export async function healthDetails(rt: Runtime): Promise<Record<string, unknown
   for (const [name, s] of Object.entries(delivery)) {
     if (!HEALTHY_STATES.has(String(s.state))) alerts.push(`[tagwarden] [${name}] ${String(s.state)}${s.reason ? `: ${String(s.reason)}` : ''}${s.until ? ` until ${String(s.until)}` : ''}`)
   }
+  const silent = rt.silence.silent()
+  for (const s of silent) alerts.push(silenceAlert(s, rt.silence.minutes))
   return {
     status: alerts.length ? 'degraded' : 'ok',
     storage: { kind: rt.store.kind, ...store },
     dry_run: rt.config.dryRun,
     outbox,
     delivery,
+    silence: { minutes: rt.silence.minutes, silent: Object.fromEntries(silent.map((s) => [s.destination, { since: new Date(s.since).toISOString(), accepted_since: s.accepted_since }])) },
     ...(alerts.length ? { alerts } : {}),
   }
 }

@@ -4,6 +4,7 @@ import type { ConsentPolicy } from './consent'
 import type { Outbox } from './delivery/outbox'
 import type { DestinationRecord, Journal } from './journal'
 import type { Metrics } from './metrics'
+import type { ReportRecorder } from './report/recorder'
 
 export interface AcceptResult {
   event_id: string
@@ -19,6 +20,8 @@ export interface PipelineDeps {
   journal: Journal
   now: () => number
   metrics?: Metrics
+  /** The reconciliation report's per-day aggregates. */
+  report?: ReportRecorder
 }
 
 export interface Pipeline {
@@ -31,7 +34,7 @@ export interface Pipeline {
  * webhook, API): consent rules per destination, then idempotency by destination + event_id,
  * then the durable outbox.
  */
-export function createPipeline({ policy, destinations, outbox, journal, now, metrics }: PipelineDeps): Pipeline {
+export function createPipeline({ policy, destinations, outbox, journal, now, metrics, report }: PipelineDeps): Pipeline {
   async function accept(events: CanonicalEvent[]): Promise<AcceptResult[]> {
     const received = now()
     const results: AcceptResult[] = events.map((e) => ({ event_id: e.event_id, status: 'suppressed', destinations: {} }))
@@ -86,6 +89,7 @@ export function createPipeline({ policy, destinations, outbox, journal, now, met
       results[i].status = states.includes('queued') ? 'accepted' : states.includes('duplicate') ? 'duplicate' : 'suppressed'
       journal.add(event, received, results[i].destinations)
       metrics?.accepted(event.source, results[i].destinations, results[i].status)
+      report?.accepted(event, results[i].destinations)
     })
     return results
   }

@@ -16,6 +16,9 @@ import { createHttpForward, fetchForward, UPSTREAM_ANSWER_LIMIT, type Forward } 
 import { createClientAddress, type ClientAddress } from './proxy/client-address'
 import { createStoreHealth, type StoreHealth } from './storage/store-health'
 import type { H3Event } from 'h3'
+import { createReportStore, type ReportStore } from './report/report-store'
+import { createReportRecorder } from './report/recorder'
+import { createSilenceMonitor, registerSilenceMetrics, type SilenceMonitor } from './report/silence'
 
 /** What the server needs from the outside world; tests inject each one. */
 export interface Deps {
@@ -59,6 +62,10 @@ export interface Runtime {
   client(event: H3Event): ClientAddress
   /** Whether storage is reachable now (Redis connection state, recent write failures). */
   storeHealth: StoreHealth
+  /** The reconciliation report's per-day aggregates (server/report, docs/report.md). */
+  report: ReportStore
+  /** The silence alarm: live destinations that stopped delivering. */
+  silence: SilenceMonitor
   /** Accept canonical events into the pipeline (the single entry for every source). */
   ingest(events: CanonicalEvent[]): Promise<AcceptResult[]>
 }
@@ -88,8 +95,12 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
   const journal = createJournal(store.storage, { now })
   const metrics = createMetrics({ now, destinations: destinations.map((d) => d.name), outboxDepth: (d) => outbox.depth(d), deliveryState: () => dispatcher.status(), forgottenEarly: () => outbox.queue.forgottenEarly?.() ?? 0, journalSkipped: () => journal.skipped() })
   await journal.load()
-  const pipeline = createPipeline({ policy, destinations, outbox, journal, now, metrics })
-  const dispatcher = createDispatcher({ config, outbox, destinations, fetch: fetchFn, journal, log, now, redis: store.redis, options: deps.delivery, metrics })
+  const report = createReportStore(store.storage, store.redis, now)
+  const recorder = createReportRecorder(report, config.eventIdTemplate, now)
+  const silence = createSilenceMonitor({ config, destinations, store: report, now, log })
+  registerSilenceMetrics(metrics.registry, silence, destinations.map((d) => d.name), now)
+  const pipeline = createPipeline({ policy, destinations, outbox, journal, now, metrics, report: recorder })
+  const dispatcher = createDispatcher({ config, outbox, destinations, fetch: fetchFn, journal, log, now, redis: store.redis, options: deps.delivery, metrics, report: recorder })
   const carts = createCartContextStore(store.storage, now)
   const context = createContextCookie(keys, now, log)
   const client = createClientAddress({ trustedProxies: config.trustedProxies, header: config.clientIpHeader, log })
@@ -115,5 +126,5 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
     return pipeline.accept(joined)
   }
 
-  return { config, store, fetch: fetchFn, forward, now, log, keys, policy, destinations, tag, outbox, journal, metrics, pipeline, dispatcher, carts, context, client, storeHealth, ingest }
+  return { config, store, fetch: fetchFn, forward, now, log, keys, policy, destinations, tag, outbox, journal, metrics, pipeline, dispatcher, carts, context, client, storeHealth, report, silence, ingest }
 }

@@ -9,6 +9,7 @@ export const USAGE = `usage: tagwarden <command> [--help]
   consent explain    print the normalized consent and each destination's decision for given signals
   dlq list           list dead letters (reason, last response, attempts)
   dlq replay         put dead letters back into the outbox, same event_id
+  report             orders by webhook and browser, recovered, freshness, match keys, per day and destination
 
 Configuration comes from the environment (README "Configuration"), e.g. PORT=3000 tagwarden serve.
 \`tagwarden <command> --help\` explains a command.
@@ -29,6 +30,16 @@ const CONSENT = `usage: tagwarden consent explain [--tcf <TC string>] [--gpp <GP
 Prints the consent state tagwarden makes of these signals and each destination's decision with the
 rule that made it, using TAGWARDEN_DEFAULT_CONSENT and the TAGWARDEN_CONFIG rules. Example:
   tagwarden consent explain --gpc --country US
+`
+
+const REPORT = `usage: tagwarden report [--days 7] [--json] [--url http://127.0.0.1:8787/tw]
+
+Prints the reconciliation report of the running server (GET <prefix>/_/report, read with
+TAGWARDEN_ADMIN_TOKEN): per UTC day, orders reported by webhooks and by the browser (matched by
+event_id), and per destination the orders delivered, recovered (the browser never reported them),
+suppressed by consent and dead-lettered, freshness, dedup and match-key coverage. --days 1 to 90
+(default 7, ending today); --json prints the JSON (docs/report.md). The server's address comes from
+--url, TAGWARDEN_URL, or HOST, PORT and TAGWARDEN_PREFIX.
 `
 
 /** Per command, what `tagwarden <command> --help` prints. */
@@ -57,4 +68,5 @@ destination that can is tested and the others are listed under "skipped".
 `,
   consent: CONSENT,
   dlq: DLQ,
+  report: REPORT,
 }

@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics'
 import { DEFAULT_BACKOFF } from './backoff'
 import type { Outbox } from './outbox'
 import { createLocalRateLimiter, createRedisRateLimiter } from './rate-limit'
-import { createSender, type Sender, type SenderOptions, type SenderStatus } from './sender'
+import { createSender, type Sender, type SenderDeps, type SenderOptions, type SenderStatus } from './sender'
 
 export interface DeliveryOptions extends SenderOptions {
   /** Send what waits at least this often, even when less than a full batch (TAGWARDEN_FLUSH_INTERVAL_MS). Default 1,000. */
@@ -31,6 +31,8 @@ export interface DispatcherDeps {
   sleep?: (ms: number) => Promise<void>
   /** Requests, deliveries and dead letters are counted here when given. */
   metrics?: Pick<Metrics, 'request' | 'delivered' | 'deadLettered' | 'waitStarted'>
+  /** Live deliveries and dead letters, for the report and the silence alarm. */
+  report?: SenderDeps['report']
 }
 
 export interface Dispatcher {
@@ -70,7 +72,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   for (const dest of destinations) {
     const limit = dest.rateLimit ?? { perMinute: 60_000 }
     const limiter = deps.redis ? createRedisRateLimiter(deps.redis, limit, now) : createLocalRateLimiter(limit, now)
-    const sender = createSender({ dest, config, queue: outbox.queue, fetch: deps.fetch, now, log, journal, limiter, options, sleep: deps.sleep, metrics: deps.metrics })
+    const sender = createSender({ dest, config, queue: outbox.queue, fetch: deps.fetch, now, log, journal, limiter, options, sleep: deps.sleep, metrics: deps.metrics, report: deps.report })
     senders.set(dest.name, { dest, sender })
   }
   const running = new Map<string, Promise<void>>()

@@ -51,6 +51,8 @@ export interface SenderDeps {
   options: SenderOptions
   sleep?: (ms: number) => Promise<void>
   metrics?: Pick<Metrics, 'request' | 'delivered' | 'deadLettered' | 'waitStarted'>
+  /** The reconciliation report and the silence alarm (server/report): live deliveries and dead letters. */
+  report?: { delivered(dest: string, item: OutboxItem): void; dead(dest: string, item: OutboxItem): void }
 }
 
 interface Pending { lease: Lease; item: OutboxItem }
@@ -107,8 +109,10 @@ export function createSender(deps: SenderDeps) {
         if (!live) return
         journal.update(dest.name, item.id, { state: 'sent', detail: undefined, attempts: item.attempts + 1, at: now() })
         deps.metrics?.delivered(dest.name, item.at)
+        deps.report?.delivered(dest.name, item)
       } else if (v.kind === 'dead') {
         counts.dead++
+        deps.report?.dead(dest.name, item)
         journal.update(dest.name, item.id, { state: 'dead', detail: v.reason, attempts: item.attempts + 1, at: now() })
         log.warn(`[tagwarden] [${dest.name}] event dead-lettered`, { event_id: item.id, reason: v.reason })
       }

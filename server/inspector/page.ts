@@ -1,8 +1,9 @@
 import { inspectorClient } from './client'
 import { INSPECTOR_CSS } from './style'
+import { reportPanelClient } from './report-client'
 
-/** The inspector's script: the source of `inspectorClient`, run once. */
-export const INSPECTOR_JS = `"use strict";\n(${inspectorClient.toString()})();\n`
+/** The inspector's script: the source of `inspectorClient`, then of the reconciliation panel's, each run once. */
+export const INSPECTOR_JS = `"use strict";\n(${inspectorClient.toString()})();\n(${reportPanelClient.toString()})();\n`
 
 /**
  * The inspector page: static markup with no data in it (the prefix is validated by config as
@@ -32,6 +33,7 @@ export function inspectorHtml(prefix: string): string {
 </header>
 <main>
   <div id="cards" class="cards"></div>
+  <section id="report" class="report" aria-label="reconciliation report"></section>
   <div class="table-head"><h2>Recent events</h2><span id="count" class="sub"></span></div>
   <div class="table-wrap">
     <table class="events">

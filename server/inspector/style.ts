@@ -70,4 +70,26 @@ table.events { width: 100%; min-width: 1080px; border-collapse: collapse; table-
 .empty { margin: 0; padding: 24px; text-align: center; color: var(--muted); }
 .empty[hidden] { display: none; }
 code { font-family: var(--mono); font-size: 12px; }
+.report { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; margin-bottom: 18px; }
+.report:empty { display: none; }
+.report-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 6px 12px; margin-bottom: 10px; }
+.report-head h2 { margin: 0; font-size: 14px; }
+.report-head select { margin-left: auto; font: inherit; padding: 3px 6px; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
+.stats { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; margin-bottom: 12px; }
+.stat-label { font-size: 11px; font-weight: 600; letter-spacing: .04em; text-transform: uppercase; color: var(--muted); }
+.stat[data-metric="recovered"] .big { color: var(--ok); }
+.report-body { display: grid; grid-template-columns: minmax(320px, 1.2fr) minmax(320px, 1fr); gap: 16px; align-items: start; }
+@media (max-width: 900px) { .report-body { grid-template-columns: 1fr; } }
+.report-chart { display: block; width: 100%; height: auto; }
+.report-chart .grid { stroke: var(--line); stroke-width: 1; }
+.report-chart .axis { fill: var(--muted); font-size: 10px; }
+.seg.matched, .key-matched { fill: #9db8e6; background: #9db8e6; }
+.seg.recovered, .key-recovered { fill: var(--ok); background: var(--ok); }
+.seg.missed, .key-missed { fill: #e7b4b7; background: #e7b4b7; }
+.legend { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12px; color: var(--muted); margin-top: 4px; }
+.legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
+.report-table { width: 100%; border-collapse: collapse; font-size: 12px; margin-bottom: 10px; }
+.report-table th, .report-table td { padding: 4px 6px; border-bottom: 1px solid var(--line); text-align: left; white-space: nowrap; }
+.report-table th { font-size: 11px; font-weight: 600; color: var(--muted); }
+.report-table .num { text-align: right; font-variant-numeric: tabular-nums; }
 `
