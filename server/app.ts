@@ -16,6 +16,7 @@ import { rateLimitRoutes } from './routes/rate-limit'
 import { webhooksRoutes } from './routes/webhooks'
 import { createExpirySweeper } from './storage/expire'
 import { sameOriginRoutes } from './routes/same-site'
+import { shopifyPixelRoutes } from './routes/shopify-pixel'
 import { storeGuardRoutes } from './routes/store-guard'
 import { productionWarnings } from './production-warnings'
 
@@ -44,7 +45,7 @@ export interface RequestContext {
 }
 
 /** The route groups, in order; each is a function of (app, runtime). */
-const ROUTES = [rateLimitRoutes, sameOriginRoutes, storeGuardRoutes, healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes, inspectRoutes, metricsRoutes, loaderRoutes, ctxRoutes, fallbackRoutes, pinScriptRoutes, pinBeaconRoutes, demoRoutes]
+const ROUTES = [rateLimitRoutes, sameOriginRoutes, storeGuardRoutes, healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes, inspectRoutes, metricsRoutes, loaderRoutes, ctxRoutes, fallbackRoutes, shopifyPixelRoutes, pinScriptRoutes, pinBeaconRoutes, demoRoutes]
 
 /**
  * Build tagwarden: the h3 app under `config.prefix` plus its runtime (storage, pipeline, outbox).

@@ -134,6 +134,8 @@ const envSchema = z.object({
   TAGWARDEN_ORDER_VALUE: z
     .enum(['subtotal', 'total'], { error: 'TAGWARDEN_ORDER_VALUE must be "subtotal" (after discounts, before tax and shipping) or "total"' })
     .default('subtotal'),
+  TAGWARDEN_SHOPIFY_PIXEL_KEY: z.string().optional(),
+  TAGWARDEN_SHOPIFY_PIXEL_RATE_LIMIT: z.union([z.literal('off'), rateLimit]).default({ max: 300, windowMs: 60_000 }),
   TAGWARDEN_CONTENT_ID: z
     .enum(['sku', 'product_id', 'variant_id'], { error: 'TAGWARDEN_CONTENT_ID must be "sku", "product_id" or "variant_id" (the id your catalog feed uses)' })
     .default('product_id'),
@@ -208,6 +210,8 @@ export interface Config {
     /** Which product identifier becomes `content_ids` / `contents[].id` (match the catalog feed). */
     contentId: 'sku' | 'product_id' | 'variant_id'
   }
+  /** The Shopify custom pixel's route (docs/shopify-web-pixels.md): public keys (first printed; empty = derived from TAGWARDEN_SECRET) and its per-IP limit (undefined = off). */
+  shopifyPixel: { keys: string[]; rateLimit?: { max: number; windowMs: number } }
   /** The `consent` section of the config file (regions, rules), validated. */
   consent: ConsentConfig
   /** Extra sections from the optional JSON config file (validated by their owners). */
@@ -294,6 +298,8 @@ export function parseConfig(env: Record<string, string | undefined>, file: Recor
   }
   const trustedProxies = parseTrustedProxies(e.TAGWARDEN_TRUSTED_PROXIES, problems)
   const allowedOrigins = parseOrigins(e.TAGWARDEN_ALLOWED_ORIGINS, problems)
+  const pixelKeys = list(e.TAGWARDEN_SHOPIFY_PIXEL_KEY)
+  for (const k of pixelKeys) if (!/^[A-Za-z0-9_-]{16,128}$/.test(k)) problems.push('TAGWARDEN_SHOPIFY_PIXEL_KEY: every key must be 16–128 letters, digits, _ or -')
   let consent: ConsentConfig = {}
   try {
     consent = parseConsentConfig(file.consent)
@@ -348,6 +354,7 @@ export function parseConfig(env: Record<string, string | undefined>, file: Recor
       orderValue: e.TAGWARDEN_ORDER_VALUE,
       contentId: e.TAGWARDEN_CONTENT_ID,
     },
+    shopifyPixel: { keys: pixelKeys, rateLimit: e.TAGWARDEN_SHOPIFY_PIXEL_RATE_LIMIT === 'off' ? undefined : e.TAGWARDEN_SHOPIFY_PIXEL_RATE_LIMIT },
     consent,
     file,
   }
@@ -365,5 +372,7 @@ export function redactConfig(config: Config): unknown {
     metricsToken: mark(config.metricsToken),
     pinterest: { ...config.pinterest, accessToken: mark(config.pinterest.accessToken) },
     webhooks: { ...config.webhooks, shopifySecret: mark(config.webhooks.shopifySecret), woocommerceSecret: mark(config.webhooks.woocommerceSecret) },
+    // Public (the snippet is served to every shopper), but printed by `tagwarden shopify-pixel`, not by check.
+    shopifyPixel: { ...config.shopifyPixel, keys: config.shopifyPixel.keys.map(() => '<set>') },
   }
 }
