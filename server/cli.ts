@@ -5,6 +5,7 @@ import { consentCommand } from './commands/consent'
 import { dlqCommand } from './commands/dlq'
 import { sendTestEventCommand } from './commands/send-test-event'
 import { serveCommand } from './commands/serve'
+import { shopifyPixelCommand } from './commands/shopify-pixel'
 import { COMMAND_USAGE, USAGE } from './commands/usage'
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   'send-test-event': sendTestEventCommand,
   consent: consentCommand,
   dlq: dlqCommand,
+  'shopify-pixel': (args) => shopifyPixelCommand(args),
 }
 /** Commands configured only by the environment: an argument is a mistake worth naming. */
 const NO_ARGUMENTS = new Set(['serve', 'check', 'send-test-event'])

@@ -9,6 +9,7 @@ export const USAGE = `usage: tagwarden <command> [--help]
   consent explain    print the normalized consent and each destination's decision for given signals
   dlq list           list dead letters (reason, last response, attempts)
   dlq replay         put dead letters back into the outbox, same event_id
+  shopify-pixel      print the Shopify custom pixel to paste under Settings → Customer events
 
 Configuration comes from the environment (README "Configuration"), e.g. PORT=3000 tagwarden serve.
 \`tagwarden <command> --help\` explains a command.
@@ -52,4 +53,12 @@ prints Pinterest's answer. Needs PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TO
 `,
   consent: CONSENT,
   dlq: DLQ,
+  'shopify-pixel': `usage: tagwarden shopify-pixel [--url https://shop.example/tw] [--events checkout|all]
+
+Prints the custom pixel for Shopify (Settings → Customer events → Add custom pixel) with your
+tagwarden URL and the current pixel key (TAGWARDEN_SHOPIFY_PIXEL_KEY, else derived from
+TAGWARDEN_SECRET) filled in. --events checkout (default) sends the checkout steps only, for shops
+whose theme runs the tagwarden loader; --events all sends the storefront events too.
+The snippet goes to stdout, notes to stderr: tagwarden shopify-pixel --url https://shop.example/tw > pixel.js
+`,
 }
