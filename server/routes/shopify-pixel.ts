@@ -54,7 +54,15 @@ export function shopifyPixelRoutes(app: H3, rt: Runtime): void {
     return ''
   })
 
-  app.post(path, async (event) => {
+  app.post(path, (event) =>
+    accept(event).catch((error: unknown) => {
+      // Refusals carry the CORS headers too, so a pixel that reads answers learns why (401/403/429…).
+      if (!HTTPError.isError(error)) throw error
+      throw new HTTPError({ status: error.status, message: error.message, data: error.data, headers: { ...Object.fromEntries(error.headers ?? []), ...CORS, 'cache-control': 'no-store' } })
+    }),
+  )
+
+  async function accept(event: H3Event) {
     for (const [k, v] of Object.entries(CORS)) event.res.headers.set(k, v)
     event.res.headers.set('cache-control', 'no-store')
     const wait = limiter ? limiter.take(rateLimitKey(rt.client(event).ip)) : 0
@@ -109,5 +117,5 @@ export function shopifyPixelRoutes(app: H3, rt: Runtime): void {
     }
     const [result] = await rt.ingest([built]).catch(outboxFullTo503)
     return { event: body.event.name, event_id: result.event_id, status: result.status }
-  })
+  }
 }

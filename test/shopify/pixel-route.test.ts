@@ -57,6 +57,7 @@ describe('POST /tw/shopify/pixel', () => {
     for (const [b, why] of [[keyless, /missing Shopify pixel key/], [{ ...body, key: 'twpx_k1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, /unknown Shopify pixel key/]] as const) {
       const res = await post(b)
       expect(res.status).toBe(403)
+      expect(res.headers.get('access-control-allow-origin')).toBe('*')
       expect((await res.json()).message).toMatch(why)
     }
     const foreign = await post(body, { origin: 'https://evil.example' })
