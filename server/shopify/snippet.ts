@@ -52,12 +52,12 @@ const BODY = String.raw`(function () {
   function send(event) {
     var doc = (event.context && event.context.document) || {};
     var href = (doc.location && doc.location.href) || '';
-    if (TAGWARDEN_EVENTS !== 'all' && !CHECKOUT[event.name] && !(event.name === 'page_viewed' && /\/checkouts?\//.test(href))) return;
     var urlEpik = epikOf(href);
     // Keep a landing page's click id for the checkout pages, as the tagwarden loader and Pinterest's tag do.
     if (urlEpik && privacy && privacy.marketingAllowed && /^[\w.+\/=-]{1,256}$/.test(urlEpik)) {
       browser.cookie.set('_epik=' + urlEpik + '; path=/; max-age=31536000; SameSite=Lax' + (/^https:/.test(href) ? '; Secure' : ''));
     }
+    if (TAGWARDEN_EVENTS !== 'all' && !CHECKOUT[event.name] && !(event.name === 'page_viewed' && /\/checkouts?\//.test(href))) return;
     return browser.cookie.get('_epik').then(null, function () { return ''; }).then(function (cookieEpik) {
       var body, max = 50;
       do {
