@@ -45,6 +45,9 @@ export function parseShopifyPixelArgs(args: string[]): ShopifyPixelArgs {
 export async function currentPixelKey(config: Config): Promise<{ key: string; from: string }> {
   if (config.shopifyPixel.keys.length) return { key: config.shopifyPixel.keys[0], from: 'TAGWARDEN_SHOPIFY_PIXEL_KEY' }
   if (config.secrets.length) return { key: pixelKeys(config, config.secrets)[0], from: `derived from TAGWARDEN_SECRET (key "${config.secrets[0].kid}")` }
+  if (config.storage.kind === 'memory') {
+    throw new Error('[tagwarden] shopify-pixel: with TAGWARDEN_STORAGE=memory: and no TAGWARDEN_SECRET each process generates its own secret, so no printed key would match the server; set TAGWARDEN_SECRET or TAGWARDEN_SHOPIFY_PIXEL_KEY')
+  }
   // Development: the generated secret the server keeps in storage, so server and snippet agree.
   const store = createStore(config.storage)
   try {

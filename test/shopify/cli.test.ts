@@ -66,5 +66,7 @@ describe('tagwarden shopify-pixel', () => {
     expect(() => parseShopifyPixelArgs(['--url', 'nope'])).toThrow(/is not a URL/)
     expect(() => parseShopifyPixelArgs(['--events', 'some'])).toThrow(/"checkout" or "all"/)
     expect(() => parseShopifyPixelArgs(['--key', 'x'])).toThrow(/unknown argument "--key"/)
+    // Memory storage without a secret: every process has its own development secret, so no key would match.
+    await expect(run(['--url', 'https://shop.example/tw'])).rejects.toThrow(/TAGWARDEN_STORAGE=memory: and no TAGWARDEN_SECRET/)
   })
 })
