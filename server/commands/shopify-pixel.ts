@@ -66,7 +66,9 @@ export async function currentPixelKey(config: Config): Promise<{ key: string; fr
 export async function shopifyPixelCommand(args: string[], io = { out: process.stdout, err: process.stderr, env: process.env as Record<string, string | undefined> }): Promise<void> {
   const parsed = parseShopifyPixelArgs(args)
   const config = await loadConfig(io.env)
-  const url = parsed.url ?? `http://localhost:${config.port}${config.prefix}`
+  // PORT as `serve` reads it (a local default only; the live shop needs --url).
+  const port = /^\d{1,5}$/.test(io.env.PORT?.trim() ?? '') ? io.env.PORT!.trim() : '8787'
+  const url = parsed.url ?? `http://localhost:${port}${config.prefix}`
   const { key, from } = await currentPixelKey(config)
   if (!parsed.url) io.err.write(`[tagwarden] shopify-pixel: no --url given, so the snippet posts to ${url}; pass --url https://<your shop>${config.prefix} for the live shop\n`)
   io.err.write(`[tagwarden] shopify-pixel: pixel key ${from}; events: ${parsed.events}\n`)
