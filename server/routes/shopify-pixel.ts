@@ -2,6 +2,7 @@ import { HTTPError, type H3, type H3Event } from 'h3'
 import type { Runtime } from '../runtime'
 import { describeTimeProblem, eventTimeProblem } from '../event-time'
 import { createWebhookLedger, ORDER_TTL_MS } from '../webhooks/ledger'
+import { createWebhookLedgers } from '../webhooks/ingest-order'
 import { PIXEL_BODY_LIMIT, pixelBodySchema, type PixelBody } from '../shopify/pixel-body'
 import { mapPixelEvent } from '../shopify/pixel-event'
 import { pixelKeys } from '../shopify/pixel-key'
@@ -46,7 +47,7 @@ export function shopifyPixelRoutes(app: H3, rt: Runtime): void {
   const limit = config.shopifyPixel.rateLimit
   const limiter = limit && createIpRateLimiter({ ...limit, now: rt.now })
   const reported = createWebhookLedger(rt.store.storage, PIXEL_CHECKOUT_LEDGER, ORDER_TTL_MS, rt.now)
-  const orders = createWebhookLedger(rt.store.storage, 'wh:order', ORDER_TTL_MS, rt.now)
+  const { orders } = createWebhookLedgers(rt)
 
   app.options(path, (event) => {
     event.res.status = 204
