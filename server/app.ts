@@ -17,6 +17,7 @@ import { webhooksRoutes } from './routes/webhooks'
 import { createExpirySweeper } from './storage/expire'
 import { sameOriginRoutes } from './guards/same-site'
 import { storeGuardRoutes } from './guards/store-guard'
+import { shopifyPixelRoutes } from './routes/shopify-pixel'
 import { productionWarnings } from './production-warnings'
 import { createNodeHandler, type NodeHandler } from './http/node-handler'
 import { reportRoutes } from './routes/report'
@@ -56,7 +57,7 @@ export interface RequestContext {
 }
 
 /** The route groups under the prefix, in order (guards first); each is a function of (app, runtime) and registers prefix-less paths. */
-const ROUTES = [rateLimitRoutes, sameOriginRoutes, storeGuardRoutes, healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes, reportRoutes, inspectRoutes, metricsRoutes, loaderRoutes, ctxRoutes, fallbackRoutes, pinScriptRoutes, pinBeaconRoutes]
+const ROUTES = [rateLimitRoutes, sameOriginRoutes, storeGuardRoutes, healthRoutes, eventsRoutes, webhooksRoutes, adminRoutes, reportRoutes, inspectRoutes, metricsRoutes, loaderRoutes, ctxRoutes, fallbackRoutes, shopifyPixelRoutes, pinScriptRoutes, pinBeaconRoutes]
 
 /**
  * Build tagwarden: its routes, mounted at `config.prefix`, plus its runtime (storage, pipeline, outbox).

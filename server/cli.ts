@@ -6,6 +6,7 @@ import { dlqCommand } from './commands/dlq'
 import { reportCommand } from './commands/report'
 import { sendTestEventCommand } from './commands/send-test-event'
 import { serveCommand } from './commands/serve'
+import { shopifyPixelCommand } from './commands/shopify-pixel'
 import { COMMAND_USAGE, USAGE } from './commands/usage'
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   consent: consentCommand,
   dlq: dlqCommand,
   report: reportCommand,
+  'shopify-pixel': (args) => shopifyPixelCommand(args),
 }
 /** Commands configured only by the environment: an argument is a mistake worth naming. */
 const NO_ARGUMENTS = new Set(['serve', 'check'])

@@ -100,6 +100,14 @@ export const optionsSchema = z
       })
       .strict()
       .prefault({}),
+    /** The Shopify custom pixel's route (docs/shopify-web-pixels.md): public keys (first printed; none = derived from the secrets) and its per-IP limit. */
+    shopifyPixel: z
+      .object({
+        keys: z.array(z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'every key must be 16–128 letters, digits, _ or -')).default([]),
+        rateLimit: z.union([z.literal('off'), rateLimit]).default({ max: 300, windowMs: 60_000 }),
+      })
+      .strict()
+      .prefault({}),
     /** The consent section (regions, rules): the config file's syntax. */
     consent: z.unknown().optional(),
     /** Destination instances (`pinterestCapi({ … })`, …). Default: every destination that is on without options (Pinterest, dry-run). */
@@ -139,6 +147,8 @@ const ENV: Record<string, readonly [string, 'string' | 'number' | 'boolean' | 'l
   clientIpHeader: ['TAGWARDEN_CLIENT_IP_HEADER', 'string'],
   allowedOrigins: ['TAGWARDEN_ALLOWED_ORIGINS', 'list'],
   demo: ['TAGWARDEN_DEMO', 'boolean'],
+  'shopifyPixel.keys': ['TAGWARDEN_SHOPIFY_PIXEL_KEY', 'list'],
+  'shopifyPixel.rateLimit': ['TAGWARDEN_SHOPIFY_PIXEL_RATE_LIMIT', 'string'],
   'webhooks.shopifySecret': ['SHOPIFY_WEBHOOK_SECRET', 'string'],
   'webhooks.woocommerceSecret': ['WOOCOMMERCE_WEBHOOK_SECRET', 'string'],
   'webhooks.shopifyPurchaseTopic': ['SHOPIFY_PURCHASE_TOPIC', 'string'],
@@ -208,6 +218,8 @@ export interface Config {
     /** Which product identifier becomes `content_ids` / `contents[].id` (match the catalog feed). */
     contentId: 'sku' | 'product_id' | 'variant_id'
   }
+  /** The Shopify custom pixel's route (docs/shopify-web-pixels.md): public keys (first printed; empty = derived from TAGWARDEN_SECRET) and its per-IP limit (undefined = off). */
+  shopifyPixel: { keys: string[]; rateLimit?: { max: number; windowMs: number } }
   /** The `consent` section of the config file (regions, rules), validated. */
   consent: ConsentConfig
   /** Extra sections from the optional JSON config file (validated by their owners). */
@@ -298,7 +310,7 @@ function resolve(input: Record<string, unknown>, source: 'options' | 'env', extr
     // their problems in the same message.
     const bad = new Set(parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' && !i.path.length ? i.keys : [String(i.path[0])])))
     const rest = Object.fromEntries(Object.entries(input).filter(([k]) => !bad.has(k)))
-    for (const group of ['delivery', 'webhooks'] as const) {
+    for (const group of ['delivery', 'webhooks', 'shopifyPixel'] as const) {
       if (!bad.has(group) || typeof input[group] !== 'object' || !input[group]) continue
       const badKeys = new Set(parsed.error.issues.filter((i) => i.path[0] === group).map((i) => String(i.path[1])))
       rest[group] = Object.fromEntries(Object.entries(input[group] as object).filter(([k]) => !badKeys.has(k)))
@@ -348,6 +360,7 @@ function resolve(input: Record<string, unknown>, source: 'options' | 'env', extr
     destinations,
     dryRun,
     webhooks: o.webhooks,
+    shopifyPixel: { keys: o.shopifyPixel.keys, rateLimit: o.shopifyPixel.rateLimit === 'off' ? undefined : o.shopifyPixel.rateLimit },
     consent,
     file: o.file,
   }
@@ -419,5 +432,7 @@ export function redactConfig(config: Config): unknown {
     metricsToken: mark(config.metricsToken),
     destinations: Object.fromEntries(config.destinations.map((d) => [d.name, d.describe()])),
     webhooks: { ...config.webhooks, shopifySecret: mark(config.webhooks.shopifySecret), woocommerceSecret: mark(config.webhooks.woocommerceSecret) },
+    // Public (the snippet is served to every shopper), but printed by `tagwarden shopify-pixel`, not by check.
+    shopifyPixel: { ...config.shopifyPixel, keys: config.shopifyPixel.keys.map(() => '<set>') },
   }
 }

@@ -10,6 +10,7 @@ export const USAGE = `usage: tagwarden <command> [--help]
   dlq list           list dead letters (reason, last response, attempts)
   dlq replay         put dead letters back into the outbox, same event_id
   report             orders by webhook and browser, recovered, freshness, match keys, per day and destination
+  shopify-pixel      print the Shopify custom pixel to paste under Settings → Customer events
 
 Configuration comes from the environment (README "Configuration"), e.g. PORT=3000 tagwarden serve.
 \`tagwarden <command> --help\` explains a command.
@@ -69,4 +70,12 @@ destination that can is tested and the others are listed under "skipped".
   consent: CONSENT,
   dlq: DLQ,
   report: REPORT,
+  'shopify-pixel': `usage: tagwarden shopify-pixel [--url https://shop.example/tw] [--events checkout|all]
+
+Prints the custom pixel for Shopify (Settings → Customer events → Add custom pixel) with your
+tagwarden URL and the current pixel key (TAGWARDEN_SHOPIFY_PIXEL_KEY, else derived from
+TAGWARDEN_SECRET) filled in. --events checkout (default) sends the checkout steps only, for shops
+whose theme runs the tagwarden loader; --events all sends the storefront events too.
+The snippet goes to stdout, notes to stderr: tagwarden shopify-pixel --url https://shop.example/tw > pixel.js
+`,
 }

@@ -96,8 +96,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'number' ? String(
 
 /**
  * The order id as a string. `admin_graphql_api_id` (`gid://shopify/Order/<id>`) is preferred: it is
- * a string, so ids above 2^53 survive JSON parsing intact. It equals the thank-you page's
- * `checkout.order_id` (Liquid) and a custom pixel's `checkout.order.id`.
+ * a string, so ids above 2^53 survive JSON parsing intact. Its digits equal the thank-you page's
+ * `checkout.order_id` (Liquid) and the number in a custom pixel's `checkout.order.id` (`gid://shopify/OrderIdentity/<id>` or bare; docs/shopify-web-pixels.md §7).
  */
 export const shopifyOrderId = (order: ShopifyOrder): string =>
   /\/Order\/(\d+)$/.exec(order.admin_graphql_api_id ?? '')?.[1] ?? String(order.id)
