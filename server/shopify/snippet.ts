@@ -54,11 +54,11 @@ const BODY = String.raw`(function () {
     var href = (doc.location && doc.location.href) || '';
     var urlEpik = epikOf(href);
     // Keep a landing page's click id for the checkout pages, as the tagwarden loader and Pinterest's tag do.
-    if (urlEpik && privacy && privacy.marketingAllowed && /^[\w.+\/=-]{1,256}$/.test(urlEpik)) {
-      browser.cookie.set('_epik=' + urlEpik + '; path=/; max-age=31536000; SameSite=Lax' + (/^https:/.test(href) ? '; Secure' : ''));
-    }
-    if (TAGWARDEN_EVENTS !== 'all' && !CHECKOUT[event.name] && !(event.name === 'page_viewed' && /\/checkouts?\//.test(href))) return;
-    return browser.cookie.get('_epik').then(null, function () { return ''; }).then(function (cookieEpik) {
+    var kept = urlEpik && privacy && privacy.marketingAllowed && /^[\w.+\/=-]{1,256}$/.test(urlEpik)
+      ? browser.cookie.set('_epik=' + urlEpik + '; path=/; max-age=31536000; SameSite=Lax' + (/^https:/.test(href) ? '; Secure' : '')).then(null, function () {})
+      : Promise.resolve();
+    if (TAGWARDEN_EVENTS !== 'all' && !CHECKOUT[event.name] && !(event.name === 'page_viewed' && /\/checkouts?\//.test(href))) return kept;
+    return kept.then(function () { return browser.cookie.get('_epik'); }).then(null, function () { return ''; }).then(function (cookieEpik) {
       var body, max = 50;
       do {
         body = JSON.stringify({

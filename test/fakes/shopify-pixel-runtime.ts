@@ -6,7 +6,7 @@
 /** Runs in the shop page: builds `init` and event envelopes from the live page, answers `browser.*`. */
 export const HOST_RUNTIME = String.raw`(function () {
   var cfg = JSON.parse(document.getElementById('wpm-config').textContent);
-  var frame, ready = false, waiters = [], seq = 0, consent = cfg.customerPrivacy, errors = [];
+  var frame, ready = false, waiters = [], seq = 0, consent = cfg.customerPrivacy, errors = [], outstanding = 0, idlers = [];
   function loc(l) {
     return { hash: l.hash, host: l.host, hostname: l.hostname, href: l.href, origin: l.origin, pathname: l.pathname, port: l.port, protocol: l.protocol, search: l.search };
   }
@@ -26,6 +26,8 @@ export const HOST_RUNTIME = String.raw`(function () {
   }
   function post(msg) { frame.contentWindow.postMessage(msg, '*'); }
   function whenReady() { return new Promise(function (r) { ready ? r() : waiters.push(r); }); }
+  // Resolves once every published event's subscribers have settled (the sandbox reports 'handled').
+  function idle() { return new Promise(function (r) { outstanding === 0 ? r() : idlers.push(r); }); }
   function cookie(name) {
     if (name == null) return document.cookie;
     var parts = document.cookie ? document.cookie.split('; ') : [];
@@ -50,6 +52,7 @@ export const HOST_RUNTIME = String.raw`(function () {
     return store(kind, method.slice(dot + 1), args);
   }
   function publish(ev) {
+    outstanding++;
     return whenReady().then(function () {
       var e = {
         id: ev.id || uuid(), name: ev.name, type: ev.type || 'standard', seq: ev.seq != null ? ev.seq : seq++,
@@ -65,6 +68,7 @@ export const HOST_RUNTIME = String.raw`(function () {
     if (m.wpm === 'hello') post({ wpm: 'init', sendBeaconFrom: cfg.sendBeaconFrom, init: { context: snapshot(), data: cfg.initData, customerPrivacy: consent } });
     else if (m.wpm === 'ready') { ready = true; waiters.splice(0).forEach(function (f) { f(); }); if (cfg.pageViewed) publish({ name: 'page_viewed', data: {} }); }
     else if (m.wpm === 'error') errors.push(String(m.message));
+    else if (m.wpm === 'handled') { if (--outstanding === 0) idlers.splice(0).forEach(function (f) { f(); }); }
     else if (m.wpm === 'rpc') {
       var out = { wpm: 'rpc-result', id: m.id };
       try { out.result = rpc(m.method, m.args || []); } catch (x) { out.error = String(x); }
@@ -79,6 +83,7 @@ export const HOST_RUNTIME = String.raw`(function () {
   document.body.appendChild(frame);
   window.__shopify = {
     whenReady: whenReady,
+    idle: idle,
     publish: publish,
     setConsent: function (cp) { consent = cp; return whenReady().then(function () { post({ wpm: 'consent', customerPrivacy: cp }); }); },
     errors: errors
@@ -96,10 +101,11 @@ export const SANDBOX_RUNTIME = String.raw`(function () {
       parent.postMessage({ wpm: 'rpc', id: id, method: method, args: args }, '*');
     });
   }
+  // Runs the subscribers; resolves when every promise they returned has settled.
   function dispatch(list, payload) {
-    (list || []).slice().forEach(function (cb) {
-      try { var r = cb(payload); if (r && typeof r.then === 'function') r.then(null, report); } catch (x) { report(x); }
-    });
+    return Promise.all((list || []).slice().map(function (cb) {
+      try { var r = cb(payload); if (r && typeof r.then === 'function') return r.then(null, report); } catch (x) { report(x); }
+    }));
   }
   var analytics = {
     subscribe: function (name, cb) {
@@ -137,12 +143,11 @@ export const SANDBOX_RUNTIME = String.raw`(function () {
     var m = e.data || {};
     if (m.wpm === 'init') { sendBeaconFrom = m.sendBeaconFrom; load(m.init); }
     else if (m.wpm === 'event') {
-      var ev = m.event;
-      dispatch(subs[ev.name], ev);
-      dispatch(subs.all_events, ev);
-      if (ev.type === 'standard') dispatch(subs.all_standard_events, ev);
-      else if (ev.type === 'custom') dispatch(subs.all_custom_events, ev);
-      else if (ev.type === 'dom') dispatch(subs.all_dom_events, ev);
+      var ev = m.event, runs = [dispatch(subs[ev.name], ev), dispatch(subs.all_events, ev)];
+      if (ev.type === 'standard') runs.push(dispatch(subs.all_standard_events, ev));
+      else if (ev.type === 'custom') runs.push(dispatch(subs.all_custom_events, ev));
+      else if (ev.type === 'dom') runs.push(dispatch(subs.all_dom_events, ev));
+      Promise.all(runs).then(function () { parent.postMessage({ wpm: 'handled', id: ev.id }, '*'); });
     }
     else if (m.wpm === 'consent') dispatch(consentSubs, { customerPrivacy: m.customerPrivacy });
     else if (m.wpm === 'rpc-result') {

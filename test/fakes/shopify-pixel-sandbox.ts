@@ -104,7 +104,7 @@ const hostPage = (s: SandboxSettings, path: string) => `<!doctype html>
 </body></html>`
 const SANDBOX_HTML = '<!doctype html><html><head><meta charset="utf-8"><script src="/__wpm/runtime.js"></script></head><body></body></html>'
 
-type HostWindow = { __shopify: { whenReady(): Promise<void>; publish(e: PixelEventInput): Promise<PixelEvent>; setConsent(c: CustomerPrivacy): Promise<void>; errors: string[] } }
+type HostWindow = { __shopify: { whenReady(): Promise<void>; idle(): Promise<void>; publish(e: PixelEventInput): Promise<PixelEvent>; setConsent(c: CustomerPrivacy): Promise<void>; errors: string[] } }
 
 export interface ShopifyPixelSandbox {
   /** `http://localhost:<port>`: open any path but /__wpm/… and /collect… to get a shop page. */
@@ -117,7 +117,7 @@ export interface ShopifyPixelSandbox {
    * a shop page — so call it only for the paths that should be shop pages. False when it did not answer.
    */
   handle(req: IncomingMessage, res: ServerResponse): boolean
-  /** Open a shop page and wait until the pixel's code has run. */
+  /** Open a shop page and wait until the pixel's code has run and handled the page's page_viewed. */
   open(page: Page, path: string): Promise<void>
   /** Publish a standard event on the page; resolves to the event as delivered. */
   publish(page: Page, event: PixelEventInput): Promise<PixelEvent>
@@ -179,6 +179,8 @@ export async function startShopifyPixelSandbox(settings: Partial<SandboxSettings
       await page.goto(url + path)
       // Functions passed to evaluate run in the page: they may name only page globals.
       await page.evaluate(() => (window as unknown as HostWindow).__shopify.whenReady())
+      // …and its page_viewed has been handled (a shopper stays on a page longer than the pixel's work).
+      await page.evaluate(() => (window as unknown as HostWindow).__shopify.idle())
     },
     publish: (page, event) => page.evaluate((e) => (window as unknown as HostWindow).__shopify.publish(e), event),
     setConsent: (page, consent) => page.evaluate((c) => (window as unknown as HostWindow).__shopify.setConsent(c), consent),
