@@ -140,8 +140,8 @@ describe.skipIf(skip)('Pinterest, Meta and TikTok pixels in Chromium → tagward
       expect(px.meta.filter((h) => h.ev === 'AddToCart')).toHaveLength(1)
       expect(px.tiktok.filter((h) => h.event === 'AddToCart')).toHaveLength(1)
     })
-    const metaAdd = px.meta.find((h) => h.ev === 'AddToCart')!.eid
-    const ttAdd = px.tiktok.find((h) => h.event === 'AddToCart')!.event_id
+    const metaAdd = px.meta.find((h) => h.ev === 'AddToCart')!.eid!
+    const ttAdd = px.tiktok.find((h) => h.event === 'AddToCart')!.event_id!
     expect(metaAdd).toMatch(/^[0-9a-f-]{36}$/)
     expect(ttAdd).toMatch(/^[0-9a-f-]{36}$/)
     await eventually(() => {
@@ -233,7 +233,7 @@ describe.skipIf(skip)('Pinterest, Meta and TikTok pixels in Chromium → tagward
       expect(metaCopies('gpc-1')).toHaveLength(1)
       expect(tiktokCopies('gpc-1')).toHaveLength(1)
     })
-    expect(pinCopies('gpc-1')[0].opt_out_type).toBe('LDP')
+    expect(pinCopies('gpc-1')[0].custom_data.opt_out_type).toBe('LDP')
     expect(metaCopies('gpc-1')[0].data_processing_options).toEqual(['LDU'])
     expect(tiktokCopies('gpc-1')[0].limited_data_use).toBe(true)
     await eventually(() => expect(px.meta.filter((h) => h.ev === 'CompleteRegistration')).toHaveLength(1))
