@@ -34,11 +34,12 @@ const builds = [
   },
 ]
 
-// The browser files: the loader, and the CMP adapters it loads only on pages with a CMP (client/cmp-load.ts).
+// The browser files: the loader, the CMP adapters it loads only on pages with a CMP or a Meta/TikTok pixel
+// (client/cmp-load.ts), and the pixel wrappers those load only on pages with fbq or ttq (client/px-load.ts).
 // Browser code only (a server type error must not block it); ES2021 (`?.`, `||=`) runs in every
 // browser since 2020; no "use strict" prologue (the modules are strict code already). The gzipped
 // size is printed on every build (STYLE.md: size is the loader's first design goal).
-const browser = { 'loader.js': 'client/loader.ts', 'cmp.js': 'client/cmp-entry.ts' }
+const browser = { 'loader.js': 'client/loader.ts', 'cmp.js': 'client/cmp-entry.ts', 'px.js': 'client/px-entry.ts' }
 for (const [file, input] of Object.entries(browser)) {
   if (!existsSync(input)) continue
   builds.push({

@@ -1,17 +1,19 @@
 import { C } from './config'
 import { D, on, W } from './env'
 import type { Consent, Seen, Tagwarden } from './types'
-import { newScript } from './send'
+import { afterCtx, ctx, decisions, sync } from './ctx'
+import { newScript, post } from './send'
 
 /**
  * Page globals that mean a CMP the `{p}/cmp.js` chunk reads is here: what each adapter reads
  * (client/cmp/*), plus what a vendor's embed code defines before its SDK has loaded (OneTrust's
  * `OptanonWrapper`, Didomi's `didomiOnReady`) or its v2 API (Usercentrics `UC_UI`);
- * docs/consent-signals.md §5. One name per vendor where its SDK defines several at once (Cookiebot
+ * docs/consent-signals.md §5 — and Meta's `fbq` and TikTok's `ttq`: the chunk also wraps those pixels
+ * (client/px/). One name per vendor where its SDK defines several at once (Cookiebot
  * also sets `CookieConsent`): bytes count here.
  */
 const GLOBALS =
-  '__tcfapi __gpp dataLayer Shopify OnetrustActiveGroups OptanonWrapper Cookiebot UC_UI __ucCmp Didomi didomiOnReady'
+  '__tcfapi __gpp dataLayer Shopify OnetrustActiveGroups OptanonWrapper Cookiebot UC_UI __ucCmp Didomi didomiOnReady fbq ttq'
 /**
  * Window events whose news the adapters cannot read back from a global once the chunk is there:
  * Usercentrics v2 `ucEvent` (its only signal), v3 `UC_CONSENT` (read back too, but its SDK may come
@@ -39,7 +41,7 @@ export function watchCmps(changed: () => void): () => unknown {
   }
   const load = () => chunk || ((chunk = 1), D.head.append(newScript('/cmp.js', arrived)))
   ;((W.tagwarden ||= {}) as Tagwarden)._c = (r) => {
-    reader = (f) => r(f, seen, C)
+    reader = (f) => r(f, seen, C, [ctx, sync, post, afterCtx, decisions])
     arrived()
   }
   for (const n of EVENTS.split(' ')) on(n, (e) => ((seen[n] = e), load()))

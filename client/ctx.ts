@@ -1,5 +1,5 @@
 import { post } from './send'
-import type { Ctx } from './types'
+import type { Ctx, Decisions } from './types'
 import { hash } from './util'
 
 /** Everything the loader knows for `POST {p}/ctx`. */
@@ -21,8 +21,8 @@ let busy: Promise<unknown> | 0 = 0
 let answered: () => unknown
 /** This page view has asked the server once: the first post goes even when nothing changed, for the decision. */
 let asked: unknown
-/** The server's decision for the browser tag (`allow`, `restricted`, `suppress`, …), and the consent hash it was made for. */
-let dec: string | undefined
+/** The server's decisions for the browser tags (`{ 'pinterest-tag': { action, rule }, 'meta-pixel': …, 'tiktok-pixel': … }`), and the consent hash they were made for. */
+let dec: Decisions | undefined
 let decFor: number | undefined
 
 const store = (v?: Prints): string | undefined => {
@@ -32,10 +32,10 @@ const store = (v?: Prints): string | undefined => {
 }
 
 /**
- * The server's decision for the browser tag, when it holds for the consent the loader reads now (no
- * signal on this page: whatever the server knows of the shopper holds).
+ * The server's decisions for the browser tags, when they hold for the consent the loader reads now
+ * (no signal on this page: whatever the server knows of the shopper holds).
  */
-export const decision = (): string | undefined => (!ctx.consent || decFor == hash(ctx.consent) ? dec : undefined)
+export const decisions = (): Decisions | undefined => (!ctx.consent || decFor == hash(ctx.consent) ? dec : undefined)
 
 /**
  * Post what changed since the last post, on this page view or an earlier one; debounced unless
@@ -63,7 +63,7 @@ export function sync(now?: unknown, final?: unknown): void {
     store(fp)
     busy = post('/ctx', body)
       .then((r) => (r as Response).json())
-      .then((a) => ((dec = a.decisions['pinterest-tag'].action), (decFor = h)))
+      .then((a) => ((dec = a.decisions), (decFor = h)))
       .catch(Boolean)
       .then(() => {
         busy = 0

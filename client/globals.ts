@@ -33,6 +33,10 @@ interface Didomi {
  */
 export interface Globals {
   pintrk?: ((...a: unknown[]) => unknown) & { queue?: Call[] }
+  /** Meta's pixel (docs/meta-capi.md §7) and its alias `_fbq`; TikTok's, an array queue with methods (docs/tiktok-events.md §9). */
+  fbq?: unknown
+  _fbq?: unknown
+  ttq?: unknown
   tagwarden?: Partial<Tagwarden>
   isSecureContext?: boolean
   /** gtag pushes its `arguments`: `['consent', 'default' | 'update', {...}]` (docs/consent-signals.md §3). */

@@ -10,7 +10,7 @@ import { api } from './api'
 import { cmps, watchCmps } from './cmp-load'
 import { C } from './config'
 import { hook } from './consent'
-import { ctx, decision, forget, onAnswer, sync } from './ctx'
+import { ctx, decisions, forget, onAnswer, sync } from './ctx'
 import { assign, on, W } from './env'
 import { readIds } from './epik'
 import { gate, install } from './pintrk'
@@ -47,7 +47,7 @@ const update = (s = 0) => {
   // Withdrawn: the server drops the click id; everything goes again, in this post, should the shopper grant again.
   if (no && was) forget()
   sync(1, f)
-  const d = decision()
+  const d = decisions()?.['pinterest-tag'].action
   // Tag allowed: false no, null not known yet (a CMP deciding, or the answer for this consent on its way).
   const a = no ? !1 : wait || !d ? null : d != 'suppress'
   gate((was = a), f && (d || t > 1), d == 'restricted')

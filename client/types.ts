@@ -28,6 +28,15 @@ export interface Consent {
   region?: string[]
 }
 
+/** The server's decision per browser tag, as `POST {p}/ctx` answers it (server/consent/browser.ts). */
+export type Decisions = Record<'pinterest-tag' | 'meta-pixel' | 'tiktok-pixel', { action: string; rule?: string }>
+
+/**
+ * What the loader lends its chunks for the Meta and TikTok pixels (client/px/): the
+ * context it posts, `sync`, `post`, `afterCtx` and the decisions that hold now (client/ctx.ts).
+ */
+export type Io = [ctx: Ctx, sync: (now?: unknown) => void, post: (path: string, body: unknown) => Promise<unknown>, afterCtx: (f: () => unknown) => unknown, decisions: () => Decisions | undefined]
+
 /** CMP window events the loader heard before the `{p}/cmp.js` chunk arrived: the last one of each type. */
 export type Seen = Record<string, Event>
 
@@ -68,6 +77,14 @@ export interface Cart {
 /** Body of `POST {p}/ctx`: only what the loader knows. */
 export interface Ctx {
   epik?: string
+  /** Meta's click id from the landing URL, raw; the server makes the `fbc` value and the `_fbc` cookie (docs/meta-capi.md §7). */
+  fbclid?: string
+  /** `_fbc` and `_fbp` as read (set by Meta's pixel or by tagwarden's server). */
+  fbc?: string
+  fbp?: string
+  /** TikTok's click id from the landing URL, and its `_ttp` cookie (docs/tiktok-events.md §9). */
+  ttclid?: string
+  ttp?: string
   epik_src?: 'url' | 'cookie' | 'derived'
   pin_unauth?: string
   cart?: Cart
@@ -105,5 +122,9 @@ export interface Tagwarden {
   consent(consent: Consent): void
   q: { push(call: [string, unknown]): void }
   /** Internal: the `{p}/cmp.js` chunk registers its reader here (cmp-entry.ts). */
-  _c(reader: (changed: () => void, seen: Seen, config: LoaderConfig) => [Consent[], unknown]): void
+  _c(reader: (changed: () => void, seen: Seen, config: LoaderConfig, io: Io) => [Consent[], unknown]): void
+  /** Internal: the `{p}/px.js` chunk registers the pixel wrappers here (px-entry.ts). */
+  _x?: (io: Io, config: LoaderConfig) => void
+  /** Internal: the loader's re-decision, for `{p}/px.js` to run at once when it arrives (px-load.ts). */
+  _u?: () => void
 }

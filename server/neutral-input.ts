@@ -54,7 +54,7 @@ export const neutralEventSchema = z
     ids: idsInput.optional(),
     data: dataInput.optional(),
     /** The page pixel's own spelling, by platform (`{ "tiktok": "CompletePayment" }`), so the server copy deduplicates. */
-    pixel_names: z.record(z.enum(['pinterest', 'meta', 'tiktok']), z.string().regex(/^[\p{L}\p{N} _.:-]{1,50}$/u)).optional(),
+    pixel_names: z.partialRecord(z.enum(['pinterest', 'meta', 'tiktok']), z.string().regex(/^[\p{L}\p{N} _.:-]{1,50}$/u)).optional(),
     /** Send only to these platforms' destinations (a mirror of one pixel's call); unset = every destination. */
     platforms: z.array(z.enum(['pinterest', 'meta', 'tiktok'])).min(1).max(3).optional(),
     consent: consentSignalsSchema.optional(),

@@ -1,11 +1,12 @@
 import { createConsentPolicy, explainConsent, parseExplainArgs } from '../consent'
+import { PIXEL_TAGS } from '../consent/browser'
 import { drivers } from '../destinations'
 import { loadConfig } from './load-config'
 import { COMMAND_USAGE } from './usage'
 
 /**
  * `tagwarden consent explain --tcf <s> --gpp <s> [--gpc] [--country XX] [--consent <json>]` — the
- * normalized consent state and every destination's decision (Pinterest, Meta, TikTok, …), with the
+ * normalized consent state and every destination's decision (Pinterest, Meta, TikTok, and the Meta/TikTok browser pixels), with the
  * rule that made it, as JSON.
  */
 export async function consentCommand(args: string[]): Promise<void> {
@@ -14,6 +15,6 @@ export async function consentCommand(args: string[]): Promise<void> {
   const config = await loadConfig()
   const policy = createConsentPolicy({ ...config.consent, defaultConsent: config.defaultConsent })
   // Every destination tagwarden knows (configured or not), so one run shows the whole decision.
-  const names = drivers.map((d) => d.destinationName)
+  const names = [...drivers.map((d) => d.destinationName), ...PIXEL_TAGS]
   process.stdout.write(`${JSON.stringify(explainConsent(policy, parseExplainArgs(rest), names), null, 2)}\n`)
 }

@@ -1,6 +1,9 @@
 import type { ConsentSignals } from '../event'
 import type { ConsentPolicy, Decision } from './types'
 
+/** The Meta and TikTok pixels: browser tags whose script the loader adds where these decisions allow (client/px/). */
+export const PIXEL_TAGS = ['meta-pixel', 'tiktok-pixel'] as const
+
 /** What `POST /tw/ctx` answers: per browser tag, the action (`allow`, `restricted`, `suppress`, …) and the rule that made it. */
 export interface BrowserDecisions {
   decisions: Record<string, Pick<Decision, 'action' | 'rule'>>

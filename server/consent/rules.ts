@@ -13,15 +13,21 @@ const GDPR_TCF = { gdpr_applies: true, tcf_purposes_missing: [1, 7] }
  * Shipped rules, first match wins (README "Consent rules"). Written in the config file's own syntax
  * and parsed with the same schema, so they are valid by construction. `*` is every destination
  * that sends a server copy (Pinterest, Meta, TikTok alike: `identifiers` means each one's own, and
- * `restricted` each one's restricted mode); `pinterest-tag` judges the browser tag's beacons.
+ * `restricted` each one's restricted mode); `pinterest-tag` judges the browser tag's beacons, and
+ * `meta-pixel` / `tiktok-pixel` whether the loader adds those platforms' scripts to the page.
  */
+const BROWSER_TAG_RULES = [
+  { id: 'gdpr-tcf-p1-p7', when: GDPR_TCF, action: 'suppress' },
+  { id: 'ad-storage-not-granted', when: { ad_storage: 'not_granted' }, action: 'suppress' },
+  { id: 'sale-opt-out', when: { sale_opt_out: true }, action: 'restricted' },
+  { id: 'allow', when: {}, action: 'allow' },
+]
+
 const DEFAULT_RULE_INPUT: Record<string, unknown[]> = {
-  'pinterest-tag': [
-    { id: 'gdpr-tcf-p1-p7', when: GDPR_TCF, action: 'suppress' },
-    { id: 'ad-storage-not-granted', when: { ad_storage: 'not_granted' }, action: 'suppress' },
-    { id: 'sale-opt-out', when: { sale_opt_out: true }, action: 'restricted' },
-    { id: 'allow', when: {}, action: 'allow' },
-  ],
+  'pinterest-tag': BROWSER_TAG_RULES,
+  // The Meta and TikTok pixels the loader adds to the page (README "Meta and TikTok pixels on the page"): browser tags, judged alike.
+  'meta-pixel': BROWSER_TAG_RULES,
+  'tiktok-pixel': BROWSER_TAG_RULES,
   [FALLBACK_DESTINATION]: [
     { id: 'gdpr-tcf-p1-p7', when: GDPR_TCF, action: 'suppress' },
     { id: 'no-ad-consent', when: { ad_storage: 'not_granted', ad_user_data: 'not_granted' }, action: 'suppress' },

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { consentSignalsSchema } from '../event'
+import { FB_COOKIE } from './meta-cookies'
 
 /** An opaque click or browser id as Pinterest sets it: printable ASCII, no spaces. */
 export const opaqueId = (max: number) => z.string().regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').max(max)
@@ -19,7 +20,7 @@ export type CartTokens = z.infer<typeof cartTokensSchema>
 
 /**
  * The claims of the tw_ctx cookie (docs/design.md "The context cookie"): a random visitor id, first-seen time, the epik and
- * when it was captured, the consent snapshot, cart/checkout tokens and — only if enhanced match
+ * when it was captured, Meta's and TikTok's click and browser ids, the consent snapshot, cart/checkout tokens and — only if enhanced match
  * supplied it — the SHA-256 of the email. Never raw PII. Times are unix seconds.
  */
 export const contextClaimsSchema = z.object({
@@ -30,6 +31,12 @@ export const contextClaimsSchema = z.object({
   epik_src: z.enum(EPIK_SOURCES).optional(),
   /** Pinterest's `_pin_unauth` first-party id; hashed into `external_id` like Pinterest's own integrations do. */
   pin_unauth: opaqueId(256).optional(),
+  /** Meta's `fbc` (from a landing `fbclid` or the `_fbc` cookie) and `fbp` (`_fbp`), sent to Meta only (docs/meta-capi.md §7). */
+  fbc: z.string().regex(FB_COOKIE).optional(),
+  fbp: z.string().regex(FB_COOKIE).optional(),
+  /** TikTok's click id from a landing URL and its `_ttp` browser id, sent to TikTok only (docs/tiktok-events.md §9). */
+  ttclid: opaqueId(512).optional(),
+  ttp: opaqueId(256).optional(),
   consent: consentSignalsSchema.optional(),
   cart: cartTokensSchema.optional(),
   em: sha256Hex.optional(),

@@ -3,6 +3,7 @@ import { sourceSignalsSchema } from '../consent/combine'
 import { consentSignalsSchema } from '../event'
 import { hashUserValue } from '../identity/normalize'
 import { EPIK_SOURCES, opaqueId } from './claims'
+import { FB_COOKIE } from './meta-cookies'
 
 /** `POST {prefix}/ctx` bodies are small; anything bigger is refused before it is read. */
 export const CTX_BODY_LIMIT = 16 * 1024
@@ -64,5 +65,12 @@ export const ctxBodySchema = z.object({
     .optional(),
   consent: consentBody.optional(),
   em: emailToHash.optional(),
+  // Meta's and TikTok's ids as the loader read them from the landing URL and the cookies (client/px/):
+  // a malformed one is dropped, not refused — a cookie another script wrote must not cost the shopper's consent update.
+  fbclid: opaqueId(512).min(1).optional().catch(undefined),
+  fbc: z.string().regex(FB_COOKIE).optional().catch(undefined),
+  fbp: z.string().regex(FB_COOKIE).optional().catch(undefined),
+  ttclid: opaqueId(512).min(1).optional().catch(undefined),
+  ttp: opaqueId(256).min(1).optional().catch(undefined),
 })
 export type CtxBody = z.output<typeof ctxBodySchema>

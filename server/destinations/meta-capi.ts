@@ -4,12 +4,14 @@ import { hashValue, isSha256 } from '../identity/normalize'
 import { defineDestination, type BatchOutcome, type Destination } from './define-destination'
 import { retryAfter } from './pinterest-capi'
 import { describeProblems, moneyNumber, platformEventName, sha256List } from './wire'
+// `fbc`/`fbp` values (docs/meta-capi.md §7); a malformed value is left out rather than failing the batch.
+import { FB_COOKIE } from '../context/meta-cookies'
 
 /**
  * Neutral name → Meta `event_name` (standard events: docs/meta-capi.md §3; `watch_video` has no
  * standard twin and goes as a custom event). `app_install` has no web counterpart.
  */
-const EVENT_NAMES: Partial<Record<EventName, string>> = {
+export const META_EVENT_NAMES: Partial<Record<EventName, string>> = {
   page_visit: 'PageView',
   view_content: 'ViewContent',
   view_category: 'ViewContent',
@@ -25,7 +27,7 @@ const EVENT_NAMES: Partial<Record<EventName, string>> = {
   watch_video: 'WatchVideo',
 }
 /** The `event_name` Meta receives, or undefined when Meta has no counterpart. */
-export const metaEventName = (e: Pick<CanonicalEvent, 'name' | 'custom_name' | 'pixel_names'>): string | undefined => platformEventName(e, 'meta', EVENT_NAMES)
+export const metaEventName = (e: Pick<CanonicalEvent, 'name' | 'custom_name' | 'pixel_names'>): string | undefined => platformEventName(e, 'meta', META_EVENT_NAMES)
 
 const HASHED_FIELDS = ['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'country', 'external_id'] as const
 type HashedField = (typeof HASHED_FIELDS)[number]
@@ -57,8 +59,6 @@ function hashedFor(field: HashedField, values: readonly string[] | undefined): s
   return out.size ? [...out] : undefined
 }
 
-/** `fb.<subdomain index>.<creation ms>.<payload>[.<appendix>]` (docs/meta-capi.md §7); a malformed value is left out rather than failing the batch. */
-const FB_COOKIE = /^fb\.\d\.\d{13}\.[^.\s]{1,512}(\.[A-Za-z0-9_-]{2,8})?$/
 
 export interface MetaUserData extends Partial<Record<HashedField, string[]>> {
   client_ip_address?: string

@@ -11,7 +11,7 @@ import { describeProblems, moneyNumber, platformEventName, sha256List } from './
  * only when asked (see `pageViews`). `watch_video` goes as a custom event; `app_install` has no
  * web counterpart.
  */
-const EVENT_NAMES: Partial<Record<EventName, string>> = {
+export const TIKTOK_EVENT_NAMES: Partial<Record<EventName, string>> = {
   page_visit: 'Pageview',
   view_content: 'ViewContent',
   view_category: 'ViewContent',
@@ -27,7 +27,7 @@ const EVENT_NAMES: Partial<Record<EventName, string>> = {
   watch_video: 'WatchVideo',
 }
 /** The `event` TikTok receives (the page's own spelling first: dedup matches name + id, §4), or undefined. */
-export const tiktokEventName = (e: Pick<CanonicalEvent, 'name' | 'custom_name' | 'pixel_names'>): string | undefined => platformEventName(e, 'tiktok', EVENT_NAMES)
+export const tiktokEventName = (e: Pick<CanonicalEvent, 'name' | 'custom_name' | 'pixel_names'>): string | undefined => platformEventName(e, 'tiktok', TIKTOK_EVENT_NAMES)
 
 export interface TikTokUser {
   email?: string[]

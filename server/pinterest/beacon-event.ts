@@ -1,4 +1,4 @@
-import type { CanonicalEvent, ConsentSignals, Content, EventData, EventSource, Identity } from '../event'
+import type { CanonicalEvent, ClickIdKey, ConsentSignals, Content, EventData, EventSource, Identity } from '../event'
 import { hashUserValue, isSha256, normalizeValues } from '../identity/normalize'
 import { parseAmount } from '../money'
 import type { Beacon } from './beacon'
@@ -23,6 +23,8 @@ export interface Shopper {
   visitorId?: string
   /** Consent: the cookie's snapshot plus what the server saw (Sec-GPC, country header). */
   consent?: ConsentSignals
+  /** Meta's and TikTok's click and browser ids (`meta.fbc`, `meta.fbp`, `tiktok.ttclid`, `tiktok.ttp`), for their pixels' server copies (server/pixel-call.ts). */
+  ids?: Partial<Record<ClickIdKey, string>>
 }
 
 export type BeaconResult = { event: CanonicalEvent } | { skip: string }

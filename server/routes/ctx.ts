@@ -1,10 +1,12 @@
-import type { H3 } from 'h3'
+import { getCookie, type H3 } from 'h3'
 import { browserDecisions, explicitlyDenied } from '../consent'
+import { PIXEL_TAGS } from '../consent/browser'
 import { cartTokenList } from '../context/claims'
 import { ownClickIdCookies } from '../context/click-id-cookies'
 import { CONTEXT_REFRESH_S } from '../context/cookie'
 import { CTX_BODY_LIMIT, ctxBodySchema } from '../context/ctx-body'
 import { createLatestContexts } from '../context/latest'
+import { fbcFor, newFbp, ownMetaCookies } from '../context/meta-cookies'
 import { mergeContext, sameContext } from '../context/merge'
 import type { ConsentSignals } from '../event'
 import { TAG_DESTINATION } from '../destinations/pinterest-tag'
@@ -33,29 +35,39 @@ function deniesAdStorage(rt: Runtime, consent: ConsentSignals | undefined): bool
  * (posts of one visitor run one at a time, each against what the one before wrote:
  * context/latest.ts), re-signed when something changed or the cookie is due a refresh, and stored by
  * cart/checkout token for order webhooks. The click id cookies follow the decision
- * (context/click-id-cookies.ts). Answers 200 with the policy's decision for each browser tag
- * (`{ decisions: { 'pinterest-tag': { action, rule } } }`): the loader loads a tag only as that says.
+ * (context/click-id-cookies.ts); where Meta's pixel may run, `_fbc`/`_fbp` are kept first-party
+ * (context/meta-cookies.ts). Answers 200 with the policy's decision for each browser tag
+ * (`{ decisions: { 'pinterest-tag': { action, rule }, 'meta-pixel': …, 'tiktok-pixel': … } }`): the
+ * loader loads a tag only as that says.
  */
-/** The destinations whose script the loader may load, each answered with its decision. */
-const BROWSER_TAGS = [TAG_DESTINATION]
+/** What an explicit "no" to ad storage removes from the context: every click and browser id (README "Consent"). */
+const CLICK_ID_CLAIMS = ['epik', 'epik_at', 'epik_src', 'fbc', 'fbp', 'ttclid', 'ttp'] as const
+
+/** The browser tags whose script the loader may load, each answered with its decision (always all of them: a page may carry a pixel whose server destination is off). */
+const BROWSER_TAGS = [TAG_DESTINATION, ...PIXEL_TAGS]
 
 export function ctxRoutes(app: H3, rt: Runtime): void {
   const latest = createLatestContexts(rt.now)
+  const usesMeta = rt.destinations.some((d) => d.platform.toLowerCase() === 'meta')
   app.post('/ctx', async (event) => {
     assertNotCrossSite(event)
-    const { consent: posted, ...body } = validate(ctxBodySchema, parseJson(await readBodyText(event, CTX_BODY_LIMIT)))
+    const { consent: posted, fbclid, ...body } = validate(ctxBodySchema, parseJson(await readBodyText(event, CTX_BODY_LIMIT)))
     const consent = Array.isArray(posted) ? rt.policy.combine(posted, requestCountry(event, rt)) : posted
     const { claims: cookie, issuedAt } = await rt.context.read(event)
     const answer = await latest.update(cookie, issuedAt, async (existing) => {
       const now = rt.now()
-      const next = mergeContext(existing, { ...body, consent }, now)
+      const host = event.url.hostname
+      // A landing fbclid beats the _fbc cookie, which beats the stored fbc (docs/meta-capi.md §7).
+      const fbc = fbcFor(fbclid, body.fbc ?? existing?.fbc, host, now)
+      const next = mergeContext(existing, { ...body, ...(fbc ? { fbc } : {}), consent }, now)
       const signals = requestConsent(event, rt, next)
       const denied = deniesAdStorage(rt, signals)
-      if (next.epik && denied) {
-        delete next.epik
-        delete next.epik_at
-        delete next.epik_src
-      }
+      if (denied) for (const k of CLICK_ID_CLAIMS) delete next[k]
+      const answer = browserDecisions(rt.policy, signals, BROWSER_TAGS)
+      // Meta's pixel may run: its cookies are kept first-party, and where the shop sends to Meta's
+      // Conversions API a shopper without one gets an _fbp from the server (docs/meta-capi.md §7).
+      const metaPixel = !denied && answer.decisions['meta-pixel'].action !== 'suppress'
+      if (metaPixel && usesMeta && !next.fbp && !getCookie(event, '_fbp')) next.fbp = newFbp(host, now)
       // Compared with the cookie the browser holds, not the remembered context: what a concurrent
       // post added must reach this browser too.
       const changed = !sameContext(cookie, next)
@@ -75,8 +87,8 @@ export function ctxRoutes(app: H3, rt: Runtime): void {
           at: now,
         })
       }
-      const answer = browserDecisions(rt.policy, signals, BROWSER_TAGS)
       ownClickIdCookies(event, next, answer.decisions[TAG_DESTINATION].action !== 'suppress', denied)
+      if (metaPixel) ownMetaCookies(event, next)
       return answer
     })
     event.res.headers.set('cache-control', 'no-store')

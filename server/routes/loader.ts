@@ -64,13 +64,14 @@ export const configLiteral = (config: Record<string, string | number>): string =
 
 /**
  * `GET {prefix}/loader.js` — the built browser loader with the public config inlined — and
- * `GET {prefix}/cmp.js`, the CMP adapters the loader requests only on pages with a CMP (it reads
- * its config from the loader at run time, so it is served as built). Brotli or gzip by
+ * `GET {prefix}/cmp.js`, the CMP adapters the loader requests only on pages with a CMP or a Meta/TikTok
+ * pixel, and `GET {prefix}/px.js`, the pixel wrappers that chunk requests only on pages with `fbq` or
+ * `ttq` (both read their config from the loader at run time, so they are served as built). Brotli or gzip by
  * `Accept-Encoding` (compressed once per build; `Vary: Accept-Encoding`), an ETag per coding,
  * five minutes of browser cache, 304 on `If-None-Match`; 503 until `npm run build` has produced
- * the file. `file` and `cmpFile` override where the builds are read from (tests).
+ * the file. `file`, `cmpFile` and `pxFile` override where the builds are read from (tests).
  */
-export function loaderRoutes(app: H3, rt: Runtime, file = packageFile('dist', 'loader.js'), cmpFile = packageFile('dist', 'cmp.js')): void {
+export function loaderRoutes(app: H3, rt: Runtime, file = packageFile('dist', 'loader.js'), cmpFile = packageFile('dist', 'cmp.js'), pxFile = packageFile('dist', 'px.js')): void {
   const literal = configLiteral(loaderConfig(rt.config))
   const fillConfig = (source: string) => {
     if (!source.includes(CONFIG_SLOT)) {
@@ -78,7 +79,7 @@ export function loaderRoutes(app: H3, rt: Runtime, file = packageFile('dist', 'l
     }
     return source.replace(CONFIG_SLOT, () => literal)
   }
-  const files = { 'loader.js': builtFile(file, fillConfig), 'cmp.js': builtFile(cmpFile) }
+  const files = { 'loader.js': builtFile(file, fillConfig), 'cmp.js': builtFile(cmpFile), 'px.js': builtFile(pxFile) }
 
   for (const [name, load] of Object.entries(files)) {
     app.get(`/${name}`, async (event) => {

@@ -13,6 +13,7 @@ import type { ConsentSignals } from '../../server/event'
 
 export const LOADER_FILE = join(__dirname, '../../dist/loader.js')
 export const CMP_FILE = join(__dirname, '../../dist/cmp.js')
+export const PX_FILE = join(__dirname, '../../dist/px.js')
 export const TAG_ID = '2612345678901'
 
 export const BASE_CONFIG = {
@@ -35,8 +36,10 @@ const built = (file: string): string => {
 }
 /** The built loader; the test command builds it first (`npm test` runs `npm run build`). */
 export const loaderSource = (): string => built(LOADER_FILE)
-/** The built CMP chunk the loader requests on pages with a CMP. */
+/** The built CMP chunk the loader requests on pages with a CMP (or fbq/ttq). */
 export const cmpSource = (): string => built(CMP_FILE)
+/** The built pixel wrappers the CMP chunk requests on pages with fbq or ttq. */
+export const pxSource = (): string => built(PX_FILE)
 
 export interface Request {
   via: 'fetch' | 'sendBeacon' | 'xhr'
@@ -50,7 +53,7 @@ export interface Page {
   requests: Request[]
   /** Parsed JSON bodies of the loader's POSTs to `{p}{path}`. */
   posts(path: '/ctx' | '/e'): any[]
-  /** `src` of every script element in the document but the loader's CMP chunk (see `cmpRequests`). */
+  /** `src` of every script element in the document but the loader's chunks (see `cmpRequests`). */
   scripts(): string[]
   /** How many `{p}/cmp.js` script elements the loader inserted. */
   cmpRequests(): number
@@ -136,7 +139,7 @@ export function openPage(opts: PageOptions = {}): Page {
     inFlight--
     const posted = JSON.parse(String(body)).consent
     if (posted) consent = Array.isArray(posted) ? policy.combine(posted) : posted
-    const decided = browserDecisions(policy, consent, ['pinterest-tag'])
+    const decided = browserDecisions(policy, consent, ['pinterest-tag', 'meta-pixel', 'tiktok-pixel'])
     answers.push(decided.decisions['pinterest-tag'].action)
     return new w.Response(JSON.stringify(decided), { status: 200, headers: { 'content-type': 'application/json' } })
   }
@@ -164,6 +167,8 @@ export function openPage(opts: PageOptions = {}): Page {
   head.append = (...nodes) => {
     append(...nodes)
     for (const n of nodes as HTMLScriptElement[]) {
+      // The pixel chunk runs at once, as a network answer would.
+      if (n.getAttribute?.('src') === `${config.p}/px.js`) setTimeout(() => w.eval(pxSource()))
       if (n.getAttribute?.('src') !== `${config.p}/cmp.js`) continue
       chunks.push(n)
       if (opts.cmp === 'error') setTimeout(() => n.dispatchEvent(new w.Event('error') as unknown as Event))
@@ -176,7 +181,7 @@ export function openPage(opts: PageOptions = {}): Page {
     posts: (path) =>
       requests.filter((r) => r.via === 'fetch' && r.url === config.p + path).map((r) => JSON.parse(String(r.body))),
     scripts: () =>
-      [...w.document.querySelectorAll('script')].map((s) => s.getAttribute('src') ?? '').filter((src) => src && src !== `${config.p}/cmp.js`),
+      [...w.document.querySelectorAll('script')].map((s) => s.getAttribute('src') ?? '').filter((src) => src && src !== `${config.p}/cmp.js` && src !== `${config.p}/px.js`),
     cmpRequests: () => chunks.length,
     loadCmp: runChunk,
     tagCalls: () => (w as any).__pin ?? [],
@@ -209,6 +214,17 @@ export const SNIPPET = `!function (w) {
   w.pintrk = w.pintrk || function () { w.pintrk.queue.push([].slice.call(arguments)) }
   w.pintrk.queue = w.pintrk.queue || []
   w.tagwarden = w.tagwarden || { q: [] }
+}(window)`
+
+/**
+ * The snippet's lines for Meta's and TikTok's pixels (README "Meta and TikTok pixels on the page"),
+ * pasted before their base codes: Meta's base code then leaves `fbq` alone (`if(f.fbq)return;`), and
+ * TikTok's cannot replace the non-writable `load`, so neither inserts its script: the loader does,
+ * where consent allows.
+ */
+export const PIXEL_STUBS = `!function (w) {
+  w.fbq = w.fbq || function () { var f = w.fbq; f.callMethod ? f.callMethod.apply(f, arguments) : f.queue.push(arguments) }; w.fbq.queue = w.fbq.queue || []
+  w.ttq = w.ttq || []; Object.defineProperty(w.ttq, 'load', { value: function (c, o) { w.ttq.push(['load', c, o]) } })
 }(window)`
 
 export const GRANTED = { ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted', analytics_storage: 'granted' }

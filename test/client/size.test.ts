@@ -2,7 +2,7 @@
 // The loader's size budget is a test (docs/design.md "Loader size"). It reads what `npm run build` produced.
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { cmpSource, loaderSource } from './harness'
+import { cmpSource, loaderSource, pxSource } from './harness'
 
 /** Issue #3's budget for dist/loader.js, gzip -9: what every storefront page downloads. */
 const BUDGET = 2500
@@ -38,5 +38,23 @@ describe('dist/cmp.js', () => {
   it('has no config slot: it is served as built and gets its config from the loader', () => {
     // An unfilled `__TW_CONFIG__` would throw a ReferenceError in the page.
     expect(cmpSource()).not.toContain('__TW_CONFIG__')
+  })
+})
+
+/**
+ * Ceiling for dist/px.js, the Meta/TikTok pixel wrappers (client/px/), requested only on pages with
+ * `fbq` or `ttq`: ~1,610 bytes when this was set (issue #17).
+ */
+const PX_CEILING = 1800
+
+describe('dist/px.js', () => {
+  it(`is at most ${PX_CEILING} bytes gzipped`, () => {
+    const size = gz(pxSource())
+    console.log(`[tagwarden] dist/px.js: ${size} bytes gzipped (ceiling ${PX_CEILING})`)
+    expect(size).toBeLessThanOrEqual(PX_CEILING)
+  })
+
+  it('has no config slot: the CMP chunk hands it the loader\'s config', () => {
+    expect(pxSource()).not.toContain('__TW_CONFIG__')
   })
 })

@@ -225,7 +225,7 @@ describe('config validation', () => {
   })
 
   it('every shipped list ends with a catch-all, so defaults never fall through', () => {
-    expect(Object.keys(DEFAULT_RULES).sort()).toEqual(['*', 'pinterest-tag'])
+    expect(Object.keys(DEFAULT_RULES).sort()).toEqual(['*', 'meta-pixel', 'pinterest-tag', 'tiktok-pixel'])
     for (const rules of Object.values(DEFAULT_RULES)) expect(rules.at(-1)).toMatchObject({ when: {}, id: 'allow' })
   })
 })

@@ -19,7 +19,7 @@ describe('POST /tw/ctx', () => {
     await app()
     const res = await post({ epik: 'dj0yJnU9b2JDcFFH', epik_src: 'url', consent: { ad_storage: 'granted', ad_user_data: 'granted' } })
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ decisions: { 'pinterest-tag': { action: 'allow', rule: 'allow' } } })
+    expect(await res.json()).toEqual({ decisions: { 'pinterest-tag': { action: 'allow', rule: 'allow' }, 'meta-pixel': { action: 'allow', rule: 'allow' }, 'tiktok-pixel': { action: 'allow', rule: 'allow' } } })
     const line = res.headers.getSetCookie().find((l) => l.startsWith('tw_ctx='))!
     expect(line).toMatch(/; HttpOnly/)
     expect(line).toMatch(/; Secure/)
