@@ -1,11 +1,13 @@
 import type { Storage } from 'unstorage'
-import type { CanonicalEvent, ConsentSignals } from '../event'
+import type { CanonicalEvent, ClickIdKey, ConsentSignals } from '../event'
 import { hashUserValue } from '../identity/normalize'
 
 /** What the browser told us about a shopper, kept per cart/checkout token so an order can be joined to it. */
 export interface CartContext {
   /** Pinterest click id (`epik`): the click id `pinterest.epik`, sent unhashed. */
   epik?: string
+  /** Meta's and TikTok's click and browser ids (`meta.fbc`, `meta.fbp`, `tiktok.ttclid`, `tiktok.ttp`), each sent only to its own platform. */
+  ids?: Partial<Record<ClickIdKey, string>>
   ip?: string
   ua?: string
   /** Random visitor id from tw_ctx; hashed into `external_id`. */
@@ -63,12 +65,13 @@ export function createCartContextStore(storage: Storage, now: () => number = Dat
 }
 
 /**
- * Fill what an event lacks from the shopper's stored context: the click id, IP, UA, external_id,
+ * Fill what an event lacks from the shopper's stored context: the click ids, IP, UA, external_id,
  * hashed email, and the consent that shopper gave (an event's own consent signals win).
  */
 export function joinContext(event: CanonicalEvent, ctx: CartContext): CanonicalEvent {
   const user = { ...event.user }
   if (!user.ids?.['pinterest.epik'] && ctx.epik) user.ids = { ...user.ids, 'pinterest.epik': ctx.epik }
+  if (ctx.ids) user.ids = { ...ctx.ids, ...user.ids }
   if (!user.client_ip_address && ctx.ip) user.client_ip_address = ctx.ip
   if (!user.client_user_agent && ctx.ua) user.client_user_agent = ctx.ua
   if (!user.em && ctx.em) user.em = [ctx.em]

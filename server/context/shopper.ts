@@ -47,7 +47,7 @@ export function requestConsent(event: H3Event, rt: Runtime, claims: ContextClaim
  * request (what the pixel itself sees now) wins over the copy in tw_ctx; `ttclid` only comes from the
  * context (docs/meta-capi.md §7, docs/tiktok-events.md §9).
  */
-function pixelIds(event: H3Event, claims: ContextClaims | undefined): Shopper['ids'] {
+export function pixelIds(event: H3Event, claims: ContextClaims | undefined): Shopper['ids'] {
   const cookie = (name: string, valid: RegExp) => {
     const v = getCookie(event, name)
     return v && valid.test(v) ? v : undefined

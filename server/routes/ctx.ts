@@ -13,7 +13,7 @@ import { TAG_DESTINATION } from '../destinations/pinterest-tag'
 import type { Runtime } from '../runtime'
 import { parseJson, readBodyText, validate } from '../http/request'
 import { assertNotCrossSite } from '../guards/same-site'
-import { requestConsent, requestCountry } from '../context/shopper'
+import { pixelIds, requestConsent, requestCountry } from '../context/shopper'
 
 /**
  * The click id is advertising storage: a shopper who explicitly denied ad_storage (a CMP's or the
@@ -79,6 +79,8 @@ export function ctxRoutes(app: H3, rt: Runtime): void {
       if (tokens.length && (body.cart || !sameContext(existing, next))) {
         await rt.carts.put(tokens, {
           epik: next.epik,
+          // Under a denial the cookies still on this request are being deleted: none are kept.
+          ids: denied ? undefined : pixelIds(event, next),
           ip: rt.client(event).ip,
           ua: event.req.headers.get('user-agent') || undefined,
           visitor_id: next.vid,

@@ -135,6 +135,23 @@ describe('POST /tw/ctx', () => {
     }
   })
 
+  it('stores Meta’s and TikTok’s ids with the cart for the order webhook (cookie over context), none under a denial', async () => {
+    await app()
+    const fbp = 'fb.1.1767225000000.1098115397'
+    const res = await post({ fbclid: 'IwAR2F4-dbP0l7Mn1Iaw', ttclid: 'E.C.P.CscBYmVlNTdh', ttp: 'from-body', cart: { token: 'cart-ids' }, consent: { ad_storage: 'granted' } }, undefined, { cookie: `_fbp=${fbp}; _ttp=from-cookie` })
+    expect(res.status).toBe(200)
+    expect((await tw!.runtime.carts.get('cart-ids'))?.ids).toEqual({
+      'meta.fbc': `fb.1.${clock}.IwAR2F4-dbP0l7Mn1Iaw`,
+      'meta.fbp': fbp,
+      'tiktok.ttclid': 'E.C.P.CscBYmVlNTdh',
+      'tiktok.ttp': 'from-cookie',
+    })
+    await post({ cart: { token: 'cart-no' }, consent: { ad_storage: 'denied' } }, undefined, { cookie: `_fbp=${fbp}; _ttp=from-cookie` })
+    const denied = await tw!.runtime.carts.get('cart-no')
+    expect(denied?.consent).toEqual({ ad_storage: 'denied' })
+    expect(denied?.ids).toBeUndefined()
+  })
+
   it('updates the stored cart context when consent changes later', async () => {
     await app()
     const first = setCtx(await post({ cart: { token: 'cart-1' }, consent: { ad_storage: 'granted' } }))!

@@ -129,6 +129,20 @@ describe('order webhook → one purchase at every destination', () => {
   })
 })
 
+it('the webhook purchase carries the ids the storefront’s /ctx kept with the cart, each to its own platform', async () => {
+  await app()
+  const ids = { 'meta.fbc': 'fb.1.1767225000000.IwAR2F4-dbP0l7Mn1Iaw', 'meta.fbp': 'fb.1.1767225000000.1098115397', 'tiktok.ttclid': 'E.C.P.CscBYmVlNTdh', 'tiktok.ttp': '2Zq9k0bQn1XyL7hS0aW3cE5tU8m' }
+  await tw!.runtime.carts.put(['68778783ad298f1c80c3bafcddeea02f'], { epik: EPIK, ids, ip: '198.51.100.23', ua: UA, consent: GRANTED, at: NOW_MS - 60_000 })
+  await postShopify(tw!, shopifyOrder())
+  await flush()
+  const id = 'ord_450789469'
+  expect(got('meta-capi', id)[0]?.user_data).toMatchObject({ fbc: ids['meta.fbc'], fbp: ids['meta.fbp'] })
+  expect(got('tiktok-events', id)[0]?.user).toMatchObject({ ttclid: ids['tiktok.ttclid'], ttp: ids['tiktok.ttp'] })
+  const pin = JSON.stringify(got('pinterest-capi', id)[0])
+  expect(pin).toContain(EPIK)
+  for (const v of Object.values(ids)) expect(pin).not.toContain(v)
+})
+
 it('an order with no browser trace (no context, no user agent) reaches Meta as action_source other', async () => {
   await app()
   await postShopify(tw!, shopifyOrder())
