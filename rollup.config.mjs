@@ -38,7 +38,7 @@ const builds = [
 // (client/cmp-load.ts), and the pixel wrappers those load only on pages with fbq or ttq (client/px-load.ts).
 // Browser code only (a server type error must not block it); ES2021 (`?.`, `||=`) runs in every
 // browser since 2020; no "use strict" prologue (the modules are strict code already). The gzipped
-// size is printed on every build (STYLE.md: size is the loader's first design goal).
+// size is printed on every build (the budget: README "Loader size").
 const browser = { 'loader.js': 'client/loader.ts', 'cmp.js': 'client/cmp-entry.ts', 'px.js': 'client/px-entry.ts' }
 for (const [file, input] of Object.entries(browser)) {
   if (!existsSync(input)) continue

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { basename, join, relative } from 'node:path'
+import { execFileSync } from 'node:child_process'
 
 // The repository stands on its own: every fact a comment relies on is in docs/, and a citation
 // names a file of this repository (and, where it quotes a section, a heading that file has).
@@ -21,9 +22,20 @@ function walk(dir: string, out: string[]): string[] {
   return out
 }
 
-const files = [...DIRS.flatMap((d) => (existsSync(join(ROOT, d)) ? walk(join(ROOT, d), []) : [])), join(ROOT, 'README.md')]
-  .map((path) => relative(ROOT, path))
-  .filter((path) => path !== SELF)
+/**
+ * The repository's files: what git tracks or would add (ignored output such as bench/results/ is not
+ * the repository), root files included; without git (an unpacked tarball), a walk of the source dirs.
+ */
+function repoFiles(): string[] {
+  try {
+    const listed = execFileSync('git', ['ls-files', '-co', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    return listed.split('\n').filter((p) => p && TEXT.test(basename(p)) && p !== 'package-lock.json' && existsSync(join(ROOT, p)))
+  } catch {
+    return [...DIRS.flatMap((d) => (existsSync(join(ROOT, d)) ? walk(join(ROOT, d), []) : [])), join(ROOT, 'README.md')].map((path) => relative(ROOT, path))
+  }
+}
+
+const files = repoFiles().filter((path) => path !== SELF)
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8')
 
 /** Documents that live outside the repository, and paths on a developer's machine. */

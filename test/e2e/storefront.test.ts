@@ -87,6 +87,9 @@ describe.skipIf(skip)('demo storefront in Chromium → tagwarden → fake Pinter
     await page.goto(`${shop}/demo/?epik=${EPIK}`)
     await page.getByRole('button', { name: 'Accept' }).click()
     await page.locator('#add').click()
+    // The tag sends the add-to-cart beacon once it has loaded; leaving the page before that sends the
+    // event through the /e fallback instead (no beacon), which a busy machine can make happen.
+    await eventually(() => expect(beaconsFor('addtocart')).toHaveLength(1))
     await page.getByRole('link', { name: /Go to checkout/ }).click()
     await page.locator('#pay').click()
     await page.waitForURL(/thank-you\.html\?order=/)

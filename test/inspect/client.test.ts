@@ -49,7 +49,7 @@ beforeEach(() => {
   answers = []
   calls = []
   vi.stubGlobal('fetch', async (url: string, init: { headers: Record<string, string> }) => {
-    // The reconciliation panel's own request (test/report/report-panel.test.ts covers it in Chromium).
+    // The reconciliation panel's own request (test/e2e/report-panel.test.ts covers it in Chromium).
     if (url.includes('/_/report')) return new Response('{}', { status: 503 })
     calls.push({ url, headers: init.headers })
     const a = answers.shift() ?? { status: 304 }
