@@ -45,5 +45,7 @@ describe('unknown script names', () => {
       }
     })
     expect(growth, `heap grew ${growth.toFixed(1)} MB`).toBeLessThan(1.5)
-  })
+    // Up to 14,000 requests until the heap settles: 16 s on an idle machine, so the default 20 s cap
+    // is too tight on a busy one (time is not what this test asserts).
+  }, 90_000)
 })
