@@ -17,7 +17,7 @@ import { createClientAddress, type ClientAddress } from './proxy/client-address'
 import { createStoreHealth, type StoreHealth } from './storage/store-health'
 import type { H3Event } from 'h3'
 import { createReportStore, type ReportStore } from './report/report-store'
-import { createReportRecorder } from './report/recorder'
+import { createReportRecorder, type ReportRecorder } from './report/recorder'
 import { createSilenceMonitor, registerSilenceMetrics, type SilenceMonitor } from './report/silence'
 
 /** What the server needs from the outside world; tests inject each one. */
@@ -64,6 +64,8 @@ export interface Runtime {
   storeHealth: StoreHealth
   /** The reconciliation report's per-day aggregates (server/report, docs/report.md). */
   report: ReportStore
+  /** Writes pipeline and delivery facts into `report`; routes tell it of orders a path reported without sending them. */
+  recorder: ReportRecorder
   /** The silence alarm: live destinations that stopped delivering. */
   silence: SilenceMonitor
   /** Accept canonical events into the pipeline (the single entry for every source). */
@@ -126,5 +128,5 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
     return pipeline.accept(joined)
   }
 
-  return { config, store, fetch: fetchFn, forward, now, log, keys, policy, destinations, tag, outbox, journal, metrics, pipeline, dispatcher, carts, context, client, storeHealth, report, silence, ingest }
+  return { config, store, fetch: fetchFn, forward, now, log, keys, policy, destinations, tag, outbox, journal, metrics, pipeline, dispatcher, carts, context, client, storeHealth, report, recorder, silence, ingest }
 }

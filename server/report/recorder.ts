@@ -56,6 +56,12 @@ export function freshnessBucket(seconds: number): number {
 export interface ReportRecorder {
   /** An event left the pipeline with its per-destination records (every status: a duplicate still says which path reported it). */
   accepted(event: CanonicalEvent, destinations: Record<string, DestinationRecord>): void
+  /**
+   * A path reported an order it does not send itself: the Shopify pixel's `checkout_completed` that
+   * the signed order webhook sends (server/routes/shopify-pixel.ts). Counts the path for the order,
+   * whichever of the two arrives first.
+   */
+  reported(event: CanonicalEvent): void
   /** A destination processed an event (live deliveries only). */
   delivered(dest: string, item: { id: string; at: number; time?: number }): void
   /** An event was dead-lettered for a destination. */
@@ -88,6 +94,9 @@ export function createReportRecorder(store: ReportStore, eventIdTemplate: string
         store.incr(day, `${prefix}n`)
         for (const k of matchKeys(rec.identifiers ?? [])) store.incr(day, prefix + k)
       }
+    },
+    reported(event) {
+      if (event.name === ORDER_NAME) store.flag(dayOf(event.time * 1000), `o|${event.event_id}`, pathBit(event.source))
     },
     delivered(dest, item) {
       const at = now()

@@ -1,7 +1,6 @@
 import { HTTPError, type H3, type H3Event } from 'h3'
 import type { Runtime } from '../runtime'
 import { describeTimeProblem, eventTimeProblem } from '../event-time'
-import { createWebhookLedger, ORDER_TTL_MS } from '../webhooks/ledger'
 import { createWebhookLedgers } from '../webhooks/ingest-order'
 import { PIXEL_BODY_LIMIT, pixelBodySchema, type PixelBody } from '../shopify/pixel-body'
 import { mapPixelEvent } from '../shopify/pixel-event'
@@ -12,9 +11,6 @@ import { outboxFullTo503 } from './events'
 import { createIpRateLimiter, rateLimitKey } from '../guards/rate-limit'
 import { originProblem } from '../guards/same-site'
 import { requestCountry, requestLanguage } from '../context/shopper'
-
-/** Order event_ids the pixel reported as completed checkouts (kept as long as orders are): the browser side of a purchase. */
-export const PIXEL_CHECKOUT_LEDGER = 'px:checkout'
 
 // The snippet posts text/plain with mode no-cors and reads nothing back; these headers only let a
 // hand-written pixel that sends JSON pass its preflight. No credentials: the route never reads cookies.
@@ -37,7 +33,8 @@ function pixelOriginProblem(event: H3Event, rt: Runtime): string | undefined {
  * (server/shopify/pixel-event.ts). Events carrying a checkout token leave their browser context
  * under it for the signed order webhook. `checkout_completed` is the webhook's purchase, same
  * event_id: with SHOPIFY_WEBHOOK_SECRET set the pixel only enriches it (the key is public, so a
- * post alone never counts an order); without it the pixel's purchase is sent itself.
+ * post alone never counts an order) and counts as the order's browser report (the report's `pixel`
+ * path); without it the pixel's purchase is sent itself, and the pipeline records that.
  * Answers 202 with the event's fate.
  */
 export function shopifyPixelRoutes(app: H3, rt: Runtime): void {
@@ -46,7 +43,6 @@ export function shopifyPixelRoutes(app: H3, rt: Runtime): void {
   const keys = pixelKeys(config, rt.keys)
   const limit = config.shopifyPixel.rateLimit
   const limiter = limit && createIpRateLimiter({ ...limit, now: rt.now })
-  const reported = createWebhookLedger(rt.store.storage, PIXEL_CHECKOUT_LEDGER, ORDER_TTL_MS, rt.now)
   const { orders } = createWebhookLedgers(rt)
 
   app.options(path, (event) => {
@@ -109,12 +105,12 @@ export function shopifyPixelRoutes(app: H3, rt: Runtime): void {
     }
     event.res.status = 202
     if (!built) return { event: body.event.name, status: 'context', reason: token ? 'kept for the order webhook of this checkout' : 'no checkout token: nothing to keep' }
-    if (mapped.purchase) {
-      await reported.add(built.event_id)
-      if (config.webhooks.shopifySecret) {
-        const counted = await orders.has(built.event_id)
-        return { event: body.event.name, event_id: built.event_id, status: 'joined', reason: counted ? 'the order webhook already counted this order' : 'the signed order webhook sends this purchase with the browser context kept here' }
-      }
+    if (mapped.purchase && config.webhooks.shopifySecret) {
+      // Not sent, but the browser did report this order: the reconciliation report counts it under
+      // `pixel` (docs/report.md), before or after the webhook, so the order is not "recovered".
+      rt.recorder.reported(built)
+      const counted = await orders.has(built.event_id)
+      return { event: body.event.name, event_id: built.event_id, status: 'joined', reason: counted ? 'the order webhook already counted this order' : 'the signed order webhook sends this purchase with the browser context kept here' }
     }
     const [result] = await rt.ingest([built]).catch(outboxFullTo503)
     return { event: body.event.name, event_id: result.event_id, status: result.status }

@@ -1,11 +1,14 @@
-// One event, every destination: the neutral body of /v1/events and a signed order webhook each reach
-// the Pinterest, Meta and TikTok fakes (real HTTP) exactly once with the same event_id, each with
-// its own name and only its own click ids; a repeat adds nothing (idempotency per destination).
+// One event, every destination: the neutral body of /v1/events, a signed order webhook, and the
+// Shopify pixel's checkout joined by that webhook each reach the Pinterest, Meta and TikTok fakes
+// (real HTTP) exactly once with the same event_id, each with its own name and only its own click
+// ids; a repeat adds nothing (idempotency per destination).
 import { createHash } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { beaconToEvent } from '../../server/pinterest/beacon-event'
-import { buildApp, postEvents } from '../helpers/build-app'
+import { derivePixelKey } from '../../server/shopify/pixel-key'
+import { buildApp, postEvents, SECRET } from '../helpers/build-app'
+import { snippetPosts, standardEvent } from '../shopify/helpers'
 import { EPIK, NOW_MS, SHOPIFY_SECRET, UA, postShopify, shopifyOrder } from '../webhooks/helpers'
 import { adminGet, parseProm } from '../inspect/helpers'
 import { GRANTED, HARNESSES, type AnyFake } from './harnesses'
@@ -115,6 +118,25 @@ describe('order webhook → one purchase at every destination', () => {
     await postShopify(tw!, shopifyOrder())
     await flush()
     expect(NAMES.map((n) => got(n, EVENT_ID).length)).toEqual([1, 1, 1])
+  })
+
+  it('the Shopify pixel\'s checkout_completed joined by the signed webhook: one purchase per destination, the pixel\'s browser context', async () => {
+    await app()
+    const key = derivePixelKey({ kid: SECRET.split(':')[0], secret: SECRET.slice(SECRET.indexOf(':') + 1) })
+    const { posts } = await snippetPosts([{ ...standardEvent('checkout_completed'), timestamp: new Date(NOW_MS - 60_000).toISOString() }], { key })
+    const pixel = () =>
+      tw!.fetch(new Request('http://shop.test/tw/shopify/pixel', { method: 'POST', headers: { origin: 'null', 'content-type': 'text/plain;charset=UTF-8', 'user-agent': UA }, body: posts[0].init.body as string }), { clientAddress: '198.51.100.23' })
+    expect(await (await pixel()).json()).toMatchObject({ event_id: EVENT_ID, status: 'joined' })
+    expect(await (await postShopify(tw!, shopifyOrder())).json()).toMatchObject({ event_id: EVENT_ID, status: 'accepted', context: 'joined' })
+    // A reload of the thank-you page and a webhook redelivery add nothing.
+    await pixel()
+    await postShopify(tw!, shopifyOrder())
+    await flush()
+    expect(NAMES.map((n) => got(n, EVENT_ID).length)).toEqual([1, 1, 1])
+    expect(NAMES.map((n) => fakes[n].received.length)).toEqual([1, 1, 1])
+    expect(got('pinterest-capi', EVENT_ID)[0]).toMatchObject({ event_name: 'checkout', user_data: { client_ip_address: '198.51.100.23', client_user_agent: UA } })
+    expect(got('meta-capi', EVENT_ID)[0]).toMatchObject({ event_name: 'Purchase', action_source: 'website', user_data: { client_ip_address: '198.51.100.23', client_user_agent: UA } })
+    expect(got('tiktok-events', EVENT_ID)[0]).toMatchObject({ event: 'Purchase', user: { ip: '198.51.100.23', user_agent: UA } })
   })
 
   it('without a page copy, the webhook alone makes one purchase per destination (Meta with META_EVENT_SOURCE_URL)', async () => {
