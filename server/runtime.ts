@@ -1,7 +1,7 @@
 import type { Config, SigningKey } from './config'
 import type { CanonicalEvent } from './event'
 import { createConsentPolicy, type ConsentPolicy } from './consent'
-import { batchDestinations, browserTag, type BrowserTag, type Destination } from './destinations'
+import { batchDestinations, browserTag, browserTagNames, type BrowserTag, type Destination } from './destinations'
 import { createDispatcher, type DeliveryOptions, type Dispatcher } from './delivery/dispatcher'
 import { createOutbox, OutboxFullError, type Outbox } from './delivery/outbox'
 import { createJournal, type Journal } from './journal'
@@ -82,7 +82,7 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
   const destinations = deps.destinations ?? batchDestinations(config)
   const tag = browserTag(config)
   const keys = await resolveSecrets(config, store.storage, log)
-  const policy = createConsentPolicy({ ...config.consent, defaultConsent: config.defaultConsent })
+  const policy = createConsentPolicy({ ...config.consent, defaultConsent: config.defaultConsent, browserTags: browserTagNames(config.destinations) })
   const outbox = createOutbox(store.storage, {
     now,
     redis: store.redis,

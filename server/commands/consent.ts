@@ -1,6 +1,5 @@
 import { createConsentPolicy, explainConsent, parseExplainArgs } from '../consent'
-import { PIXEL_TAGS } from '../consent/browser'
-import { drivers } from '../destinations'
+import { browserTagNames, drivers } from '../destinations'
 import { loadConfig } from './load-config'
 import { COMMAND_USAGE } from './usage'
 
@@ -15,6 +14,6 @@ export async function consentCommand(args: string[]): Promise<void> {
   const config = await loadConfig()
   const policy = createConsentPolicy({ ...config.consent, defaultConsent: config.defaultConsent })
   // Every destination tagwarden knows (configured or not), so one run shows the whole decision.
-  const names = [...drivers.map((d) => d.destinationName), ...PIXEL_TAGS]
+  const names = [...new Set([...drivers.map((d) => d.destinationName), ...browserTagNames()])]
   process.stdout.write(`${JSON.stringify(explainConsent(policy, parseExplainArgs(rest), names), null, 2)}\n`)
 }

@@ -110,8 +110,11 @@ export const consentConfigSchema = z.strictObject(
 )
 
 export type ConsentConfig = z.output<typeof consentConfigSchema>
-/** What `createConsentPolicy` takes: the parsed config section plus TAGWARDEN_DEFAULT_CONSENT. */
-export type ConsentOptions = ConsentConfig & { defaultConsent: 'granted' | 'denied' }
+/**
+ * What `createConsentPolicy` takes: the parsed config section plus TAGWARDEN_DEFAULT_CONSENT, and
+ * the browser tags the loader may load (destinations/index.ts `browserTagNames`; none by default).
+ */
+export type ConsentOptions = ConsentConfig & { defaultConsent: 'granted' | 'denied'; browserTags?: readonly string[] }
 
 const formatPath = (path: readonly PropertyKey[]) =>
   path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : `${out}.${String(key)}`), 'consent')

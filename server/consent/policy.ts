@@ -1,5 +1,6 @@
 import type { ConsentSignals } from '../event'
 import { applyDecision } from './apply'
+import { browserDecisions } from './browser'
 import { combineSources } from './combine'
 import type { ConsentOptions, ConsentRule } from './config'
 import { normalizeConsent } from './normalize'
@@ -19,7 +20,8 @@ export const DEFAULT_REGIONS = { EEA: 'denied', US: 'granted' } as const
 /**
  * Build the consent policy from the parsed `consent` config section and TAGWARDEN_DEFAULT_CONSENT.
  * Configured rule lists replace the shipped list of the same destination; a destination with no
- * list of its own uses `rules["*"]` (configured, else shipped). Pure: no I/O.
+ * list of its own uses `rules["*"]` (configured, else shipped); `browserTags` are the tags `browser`
+ * answers for. Pure: no I/O.
  * @example createConsentPolicy({ defaultConsent: 'denied' }).decide('pinterest-capi', state)
  */
 export function createConsentPolicy(options: ConsentOptions): ConsentPolicy {
@@ -51,16 +53,21 @@ export function createConsentPolicy(options: ConsentOptions): ConsentPolicy {
     return state
   }
 
+  function decide(destination: string, state: ConsentState): Decision {
+    let byDest = decisions.get(state)
+    if (!byDest) decisions.set(state, (byDest = new Map()))
+    let decision = byDest.get(destination)
+    if (!decision) byDest.set(destination, (decision = evaluateRules(rules[destination] ?? rules[FALLBACK_DESTINATION], state)))
+    return decision
+  }
+
+  const browserTags = [...new Set(options.browserTags ?? [])]
   return {
     combine: (sources, country) => combineSources(sources, { country, regions }),
     normalize,
-    decide(destination, state) {
-      let byDest = decisions.get(state)
-      if (!byDest) decisions.set(state, (byDest = new Map()))
-      let decision = byDest.get(destination)
-      if (!decision) byDest.set(destination, (decision = evaluateRules(rules[destination] ?? rules[FALLBACK_DESTINATION], state)))
-      return decision
-    },
+    decide,
     apply: applyDecision,
+    browserTags,
+    browser: (signals) => browserDecisions({ normalize, decide }, signals, browserTags),
   }
 }

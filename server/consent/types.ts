@@ -1,4 +1,5 @@
 import type { CanonicalEvent, ClickIdKey, ConsentSignals, Identity, NetworkField, PersonalField } from '../event'
+import type { BrowserDecision } from './browser'
 import type { SourceSignals } from './combine'
 
 /** One Consent Mode v2 flag. `unset` is not `granted` (docs/design.md "Consent model"). */
@@ -77,4 +78,12 @@ export interface ConsentPolicy {
    * than the destination's API accepts).
    */
   apply(target: ConsentTarget, event: CanonicalEvent, decision: Decision): CanonicalEvent | null
+  /** The browser tags `browser` decides for (the policy's `browserTags` option): every one the loader may load. */
+  browserTags: readonly string[]
+  /**
+   * One shopper's browser, from the same inputs as every other decision: each browser tag's
+   * decision (what `/ctx` answers, the loader loads a tag only as that says), whether the context
+   * cookie may keep click and browser ids, and whether a tag may run with its ids kept first-party.
+   */
+  browser(signals: ConsentSignals | undefined): BrowserDecision
 }

@@ -95,6 +95,8 @@ export interface DestinationDriver<S extends z.ZodType, D extends AnyDestination
   readonly env: Readonly<Record<string, EnvSource>>
   /** With no environment variable of its own set, is the destination still on? (Pinterest: yes, in dry-run.) */
   readonly onByDefault: boolean
+  /** The platform's pixel the loader may add to the page (client/px/), judged by consent rules under this name. */
+  readonly pixel?: string
   /**
    * Build from environment variables. Problems are named by variable and pushed to `problems`;
    * undefined when the destination is off (none of its variables set and not on by default).
@@ -112,6 +114,12 @@ export interface DriverDefinition<S extends z.ZodType, D extends AnyDestination>
   options: S
   env: Record<string, EnvSource>
   onByDefault?: boolean
+  /**
+   * The name of the platform's own browser pixel, where the loader gates one (client/px/): `/ctx`
+   * answers a decision for it whether or not this destination is configured (a page may carry the
+   * pixel without the server copy).
+   */
+  pixel?: string
   /** Build the destination from validated options. */
   create(options: z.output<S>): D
 }
@@ -171,5 +179,5 @@ export function defineDestination<S extends z.ZodType, D extends AnyDestination>
     }
     return def.create(parsed.data)
   }
-  return Object.assign(driver, { destinationName: def.name, kind: def.kind, schema: def.options, env: def.env, onByDefault: def.onByDefault ?? false, fromEnv })
+  return Object.assign(driver, { destinationName: def.name, kind: def.kind, schema: def.options, env: def.env, onByDefault: def.onByDefault ?? false, pixel: def.pixel, fromEnv })
 }

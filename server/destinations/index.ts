@@ -25,6 +25,17 @@ export function browserTag(config: { destinations: readonly AnyDestination[] }):
   return config.destinations.find((d): d is BrowserTag => d.kind === 'tag')
 }
 
+/**
+ * The browser tags the loader may load, each answered with its decision by `/ctx`: every registered
+ * driver's browser tag or page pixel, configured or not (a page may carry a pixel whose server
+ * destination is off, and the loader reads `pinterest-tag`, `meta-pixel` and `tiktok-pixel`:
+ * client/types.ts `Decisions`), plus any configured browser tag of the embedder's own.
+ */
+export function browserTagNames(configured: readonly AnyDestination[] = []): string[] {
+  const registered = drivers.flatMap((d) => (d.kind === 'tag' ? [d.destinationName] : d.pixel ? [d.pixel] : []))
+  return [...new Set([...registered, ...configured.filter((d) => d.kind === 'tag').map((d) => d.name)])]
+}
+
 /** The batch destinations (server APIs) among the configured ones, in dispatch order. */
 export function batchDestinations(config: { destinations: readonly AnyDestination[] }): Destination<any>[] {
   return config.destinations.filter((d): d is Destination<any> => d.kind === 'batch')

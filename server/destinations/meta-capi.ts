@@ -227,11 +227,15 @@ const options = z
 
 export type MetaCapiOptions = z.input<typeof options>
 
+/** Meta's pixel on the page (client/px/meta.ts), judged by consent under this name. */
+export const META_PIXEL = 'meta-pixel'
+
 /** Meta Conversions API: POST /{version}/{pixel_id}/events (docs/meta-capi.md). */
 export const metaCapi = defineDestination({
   name: 'meta-capi',
   kind: 'batch',
   options,
+  pixel: META_PIXEL,
   env: { pixelId: 'META_PIXEL_ID', accessToken: 'META_ACCESS_TOKEN', apiUrl: 'META_API_URL', testEventCode: 'META_TEST_EVENT_CODE', eventSourceUrl: 'META_EVENT_SOURCE_URL' },
   onByDefault: false,
   create: (o): Destination<MetaEvent> => ({

@@ -191,6 +191,8 @@ export const tiktokEvents = defineDestination({
   name: 'tiktok-events',
   kind: 'batch',
   options,
+  // TikTok's pixel on the page (client/px/tiktok.ts), judged by consent under this name.
+  pixel: 'tiktok-pixel',
   env: { pixelCode: 'TIKTOK_PIXEL_CODE', accessToken: 'TIKTOK_ACCESS_TOKEN', apiUrl: 'TIKTOK_API_URL', testEventCode: 'TIKTOK_TEST_EVENT_CODE', pageViews: ['TIKTOK_PAGE_VIEWS', 'boolean'] },
   onByDefault: false,
   create: (o): Destination<TikTokEvent> => ({

@@ -1,6 +1,4 @@
 import { getCookie, type H3 } from 'h3'
-import { browserDecisions, explicitlyDenied } from '../consent'
-import { PIXEL_TAGS } from '../consent/browser'
 import { cartTokenList } from '../context/claims'
 import { ownClickIdCookies } from '../context/click-id-cookies'
 import { CONTEXT_REFRESH_S } from '../context/cookie'
@@ -8,24 +6,16 @@ import { CTX_BODY_LIMIT, ctxBodySchema } from '../context/ctx-body'
 import { createLatestContexts } from '../context/latest'
 import { fbcFor, newFbp, ownMetaCookies } from '../context/meta-cookies'
 import { mergeContext, sameContext } from '../context/merge'
-import type { ConsentSignals } from '../event'
+import { META_PIXEL } from '../destinations/meta-capi'
 import { TAG_DESTINATION } from '../destinations/pinterest-tag'
 import type { Runtime } from '../runtime'
+import type { BrowserDecisions } from '../consent/browser'
 import { parseJson, readBodyText, validate } from '../http/request'
 import { assertNotCrossSite } from '../guards/same-site'
 import { pixelIds, requestConsent, requestCountry } from '../context/shopper'
 
-/**
- * The click id is advertising storage: a shopper who explicitly denied ad_storage (a CMP's or the
- * hook's decision, a TC string without purpose 1, GDPR without a valid TC string) keeps none. A
- * denial that is only a default (the page's Consent Mode default, a region default) keeps it
- * unsent until the shopper decides: it is used if they grant (README "Consent").
- */
-function deniesAdStorage(rt: Runtime, consent: ConsentSignals | undefined): boolean {
-  if (!consent) return false
-  const state = rt.policy.normalize(consent)
-  return state.ad_storage === 'denied' && (explicitlyDenied(consent) || state.tcf !== undefined || state.gdpr_applies === true)
-}
+/** What an explicit "no" to ad storage removes from the context: every click and browser id (README "Consent"). */
+const CLICK_ID_CLAIMS = ['epik', 'epik_at', 'epik_src', 'fbc', 'fbp', 'ttclid', 'ttp'] as const
 
 /**
  * `POST {prefix}/ctx` — the loader's context update (epik, consent, cart, email), sent as
@@ -38,14 +28,9 @@ function deniesAdStorage(rt: Runtime, consent: ConsentSignals | undefined): bool
  * (context/click-id-cookies.ts); where Meta's pixel may run, `_fbc`/`_fbp` are kept first-party
  * (context/meta-cookies.ts). Answers 200 with the policy's decision for each browser tag
  * (`{ decisions: { 'pinterest-tag': { action, rule }, 'meta-pixel': …, 'tiktok-pixel': … } }`): the
- * loader loads a tag only as that says.
+ * loader loads a tag only as that says. Every consent decision here (which ids the cookie keeps,
+ * which tags run) is the policy's (`rt.policy.browser`, consent/browser.ts).
  */
-/** What an explicit "no" to ad storage removes from the context: every click and browser id (README "Consent"). */
-const CLICK_ID_CLAIMS = ['epik', 'epik_at', 'epik_src', 'fbc', 'fbp', 'ttclid', 'ttp'] as const
-
-/** The browser tags whose script the loader may load, each answered with its decision (always all of them: a page may carry a pixel whose server destination is off). */
-const BROWSER_TAGS = [TAG_DESTINATION, ...PIXEL_TAGS]
-
 export function ctxRoutes(app: H3, rt: Runtime): void {
   const latest = createLatestContexts(rt.now)
   const usesMeta = rt.destinations.some((d) => d.platform.toLowerCase() === 'meta')
@@ -61,12 +46,12 @@ export function ctxRoutes(app: H3, rt: Runtime): void {
       const fbc = fbcFor(fbclid, body.fbc ?? existing?.fbc, host, now)
       const next = mergeContext(existing, { ...body, ...(fbc ? { fbc } : {}), consent }, now)
       const signals = requestConsent(event, rt, next)
-      const denied = deniesAdStorage(rt, signals)
+      const decided = rt.policy.browser(signals)
+      const denied = !decided.keepsClickIds
       if (denied) for (const k of CLICK_ID_CLAIMS) delete next[k]
-      const answer = browserDecisions(rt.policy, signals, BROWSER_TAGS)
       // Meta's pixel may run: its cookies are kept first-party, and where the shop sends to Meta's
       // Conversions API a shopper without one gets an _fbp from the server (docs/meta-capi.md §7).
-      const metaPixel = !denied && answer.decisions['meta-pixel'].action !== 'suppress'
+      const metaPixel = decided.runs(META_PIXEL)
       if (metaPixel && usesMeta && !next.fbp && !getCookie(event, '_fbp')) next.fbp = newFbp(host, now)
       // Compared with the cookie the browser holds, not the remembered context: what a concurrent
       // post added must reach this browser too.
@@ -89,8 +74,9 @@ export function ctxRoutes(app: H3, rt: Runtime): void {
           at: now,
         })
       }
-      ownClickIdCookies(event, next, answer.decisions[TAG_DESTINATION].action !== 'suppress', denied)
+      ownClickIdCookies(event, next, decided.runs(TAG_DESTINATION), denied)
       if (metaPixel) ownMetaCookies(event, next)
+      const answer: BrowserDecisions = { decisions: decided.decisions }
       return answer
     })
     event.res.headers.set('cache-control', 'no-store')

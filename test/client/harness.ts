@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Window } from 'happy-dom'
-import { browserDecisions, createConsentPolicy } from '../../server/consent'
+import { browserDecisions } from '../../server/consent/browser'
+import { createConsentPolicy } from '../../server/consent/policy'
 import type { ConsentSignals } from '../../server/event'
 
 export const LOADER_FILE = join(__dirname, '../../dist/loader.js')

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createConsentPolicy, type ConsentTarget, type Decision } from '../../server/consent'
+import { createConsentPolicy } from '../../server/consent/policy'
+import type { ConsentTarget, Decision } from '../../server/consent/types'
 import { pinterestCapi } from '../../server/destinations/pinterest-capi'
 import { pinterestTag } from '../../server/destinations/pinterest-tag'
 import { eventWith, fullEvent } from '../fixtures/consent/events'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createConsentPolicy, explainConsent, parseExplainArgs } from '../../server/consent'
+import { explainConsent, parseExplainArgs } from '../../server/consent/explain'
+import { createConsentPolicy } from '../../server/consent/policy'
 import { GPP, TCF } from '../fixtures/consent/strings'
 
 const policy = createConsentPolicy({ defaultConsent: 'denied' })

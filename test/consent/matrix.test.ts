@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createConsentPolicy, strippedFields, type ConsentState } from '../../server/consent'
+import { strippedFields } from '../../server/consent/apply'
+import { createConsentPolicy } from '../../server/consent/policy'
+import type { ConsentState } from '../../server/consent/types'
 import { pinterestCapi } from '../../server/destinations/pinterest-capi'
 import { pinterestTag } from '../../server/destinations/pinterest-tag'
 import type { CanonicalEvent, ConsentSignals } from '../../server/event'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createConsentPolicy } from '../../server/consent'
+import { createConsentPolicy } from '../../server/consent/policy'
 import { normalizeConsent, type NormalizeOptions } from '../../server/consent/normalize'
 import type { ConsentSignals } from '../../server/event'
 import { GPP, TCF, makeTcString } from '../fixtures/consent/strings'

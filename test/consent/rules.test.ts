@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import {
-  DEFAULT_RULES, consentConfigSchema, createConsentPolicy, evaluateRules, parseConsentConfig, ruleSchema,
-  type ConsentState,
-} from '../../server/consent'
+import { consentConfigSchema, parseConsentConfig, ruleSchema } from '../../server/consent/config'
+import { createConsentPolicy } from '../../server/consent/policy'
+import { DEFAULT_RULES, evaluateRules } from '../../server/consent/rules'
+import type { ConsentState } from '../../server/consent/types'
 import { TCF, makeTcString } from '../fixtures/consent/strings'
 
 const state = (over: Partial<ConsentState> = {}): ConsentState => ({

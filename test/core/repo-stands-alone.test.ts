@@ -111,4 +111,11 @@ describe('the repository stands on its own', () => {
     expect(citations).toBeGreaterThan(50)
     expect(found).toEqual([])
   })
+
+  it('lists every docs/ markdown file in the README "Docs" table', () => {
+    const table = /\n## Docs\n([\s\S]*?)\n## /.exec(read('README.md'))?.[1] ?? ''
+    const listed = [...table.matchAll(/^\| \[docs\/([\w.-]+\.md)\]/gm)].map((m) => m[1])
+    const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md'))
+    expect(listed.sort()).toEqual(docs.sort())
+  })
 })

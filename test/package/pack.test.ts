@@ -23,7 +23,12 @@ afterAll(async () => {
 
 const CONSUMER = `import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createTagwarden, pinterestTag, type TagwardenOptions, type TagwardenApp } from 'tagwarden'
+import { createTagwarden, metaCapi, pinterestTag, tiktokEvents, type MetaCapiOptions, type TagwardenOptions, type TagwardenApp, type TikTokEventsOptions } from 'tagwarden'
+
+// Meta's and TikTok's server copies, typed and built like Pinterest's (no token: dry-run).
+const meta: MetaCapiOptions = { pixelId: '1234567890123456', apiUrl: 'http://127.0.0.1:9/v26.0' }
+const tiktok: TikTokEventsOptions = { pixelCode: 'C4ABCDEFGH1234567890', apiUrl: 'http://127.0.0.1:9' }
+export const serverCopies = [metaCapi(meta), tiktokEvents(tiktok)]
 
 const options: TagwardenOptions = {
   storage: 'memory:',
@@ -39,8 +44,10 @@ export function wrongOptions(): unknown[] {
   const wrongValue: TagwardenOptions = { defaultConsent: 'maybe' }
   // @ts-expect-error port belongs to serve, not to the options
   const wrongKey: TagwardenOptions = { port: 8787 }
+  // @ts-expect-error a Meta pixel id is a string of digits, not a number
+  const wrongPixel = metaCapi({ pixelId: 1234567890123456 })
   // @ts-expect-error a tag id is a string of digits, not a number
-  return [wrongValue, wrongKey, pinterestTag({ tagId: 2612345678901 })]
+  return [wrongValue, wrongKey, wrongPixel, pinterestTag({ tagId: 2612345678901 })]
 }
 
 const tw: TagwardenApp = await createTagwarden(options)
@@ -106,15 +113,15 @@ describe('npm pack → a fresh TypeScript consumer', () => {
     expect(ownErrors(tsc), tsc).toEqual([])
     const thirdParty = tsc.split('\n').filter((l) => /error TS\d+/.test(l)).length
     console.log(`[pack] tsc (NodeNext, strict, skipLibCheck false): 0 errors in tagwarden's d.ts and the consumer, ${thirdParty} in other packages' own d.ts`)
-    // The three @ts-expect-error lines hold: take the types away and each one becomes an error (TS2578).
+    // The four @ts-expect-error lines hold: take the types away and each one becomes an error (TS2578).
     await writeFile(join(app, 'loose.ts'), CONSUMER.replace("from 'tagwarden'", "from './loose-types.js'"))
-    await writeFile(join(app, 'loose-types.ts'), 'export const createTagwarden: any = 0; export const pinterestTag: any = 0; export type TagwardenOptions = any; export type TagwardenApp = any\n')
+    await writeFile(join(app, 'loose-types.ts'), 'export const createTagwarden: any = 0; export const pinterestTag: any = 0; export const metaCapi: any = 0; export const tiktokEvents: any = 0; export type TagwardenOptions = any; export type TagwardenApp = any; export type MetaCapiOptions = any; export type TikTokEventsOptions = any\n')
     await writeFile(join(app, 'tsconfig.loose.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: true }, include: ['loose.ts'] }))
     const loose = await run('npx', ['tsc', '-p', 'tsconfig.loose.json'], { cwd: app }).then(
       (r) => r.stdout,
       (e: { stdout?: string }) => e.stdout ?? '',
     )
-    expect(loose.match(/TS2578/g), loose).toHaveLength(3)
+    expect(loose.match(/TS2578/g), loose).toHaveLength(4)
 
     const { stdout } = await run('node', ['out/index.js'], { cwd: app, timeout: 30_000 })
     const served = JSON.parse(stdout.trim().split('\n').at(-1)!)
