@@ -1,4 +1,5 @@
 import { parseListen } from '../config'
+import { applyHeapGrowth } from '../heap-growth'
 import { startServer } from '../serve'
 import { loadConfig } from './load-config'
 
@@ -7,6 +8,8 @@ const SHUTDOWN_DEADLINE_MS = 10_000
 
 /** `tagwarden serve` — run the proxy until SIGTERM/SIGINT. */
 export async function serveCommand(): Promise<void> {
+  // Before the server allocates anything: the heap's growth bound applies from the first GC.
+  applyHeapGrowth(process.env, process.execArgv)
   const config = await loadConfig()
   const running = await startServer(config, {}, parseListen(process.env))
   const log = running.tw.runtime.log
