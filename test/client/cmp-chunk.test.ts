@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
 // The CMP adapters live in `{p}/cmp.js`, which the loader requests only on pages with a CMP
 // (client/cmp-load.ts): never on a page without one; once at most; as soon as a CMP appears, at any
-// moment; while it loads a CMP is deciding (no tag, events held, at most 4 × `w`); a decision made
-// while it loads is not lost.
+// moment; while it loads a CMP is deciding (no tag, events held, at most 4 × `w` and at most 50 of
+// them, all sent to /e when the page is hidden); a decision made while it loads is not lost.
 import { afterEach, describe, expect, it } from 'vitest'
-import { closePages, openPage, settle, type Page } from './harness'
+import { closePages, openPage, settle, sleep, type Page } from './harness'
 
 afterEach(closePages)
 
@@ -14,6 +14,12 @@ const CALL = `pintrk('track', 'addtocart', { event_id: 'e1' })`
 const ONETRUST_NO = `window.OnetrustActiveGroups = ',C0001,'`
 const ONETRUST_YES = `window.OnetrustActiveGroups = ',C0001,C0004,'`
 const domReady = `document.dispatchEvent(new Event('DOMContentLoaded'))`
+/** The event ids that reached the /e fallback, in order. */
+const fallbackIds = (page: Page): string[] => page.posts('/e').map((e) => e.ed.event_id)
+/** Wait until `ok` holds (the loader's timers and promise callbacks run meanwhile). */
+async function until(what: string, ok: () => boolean, timeoutMs = 5_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !ok(); await sleep(10)) if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`)
+}
 
 describe('the CMP chunk', () => {
   it('a page without any CMP never requests it: not at start, not at DOMContentLoaded, not when the wait is over', async () => {
@@ -126,5 +132,44 @@ describe('the CMP chunk', () => {
     await settle()
     expect(page.scripts()).toEqual([])
     expect(page.serverConsent()).toMatchObject({ ad_storage: 'denied', source: 'onetrust' })
+  })
+
+  // A CMP on the page whose chunk has not arrived, and a wait `w` of a minute: nothing decides
+  // during these tests but the bound and the page hide (client/pintrk.ts `route`, client/loader.ts).
+  const UNDECIDED = { before: ONETRUST_YES, cmp: 'later', config: { w: 60_000 } } as const
+  const track = (from: number, to: number) => `for (let i = ${from}; i < ${to}; i++) pintrk('track', 'addtocart', { event_id: 'e' + i })`
+
+  it('while a CMP decides, at most 50 events are held: the 51st onward go to /e at once (the server applies its decision), none is dropped', async () => {
+    const page = openPage(UNDECIDED)
+    page.run(track(0, 60))
+    await until('the events past the bound reached /e', () => fallbackIds(page).length >= 10)
+    expect(fallbackIds(page)).toEqual(Array.from({ length: 10 }, (_, i) => `e${50 + i}`))
+    expect(page.cmpRequests()).toBe(1)
+    expect(page.scripts()).toEqual([])
+    // Still undecided: one more event is not held either (the 50 held stay where they are).
+    page.run(track(60, 61))
+    await until('the 61st event reached /e', () => fallbackIds(page).length >= 11)
+    expect(fallbackIds(page).slice(10)).toEqual(['e60'])
+    // The page hides: the 50 held go too, each once.
+    page.run(`dispatchEvent(new Event('pagehide'))`)
+    await until('every event reached /e', () => fallbackIds(page).length >= 61)
+    expect(fallbackIds(page).slice(11)).toEqual(Array.from({ length: 50 }, (_, i) => `e${i}`))
+    expect(page.scripts()).toEqual([])
+  })
+
+  it('a page hide while a CMP decides sends the held events through /e (fetch keepalive): the tag never loads', async () => {
+    const page = openPage(UNDECIDED)
+    page.run(track(0, 3))
+    // The loader's first context post has been answered: only the held events are left.
+    await until('the first /ctx answer', () => page.answers().length >= 1)
+    expect(page.posts('/e')).toEqual([])
+    page.run(`dispatchEvent(new Event('pagehide'))`)
+    await until('the held events reached /e', () => fallbackIds(page).length >= 3)
+    expect(fallbackIds(page)).toEqual(['e0', 'e1', 'e2'])
+    const urls = page.requests.map((r) => `${r.via} ${r.url}`)
+    expect(urls.filter((u) => u === 'fetch /tw/e')).toHaveLength(3)
+    // After the page's context post (its answer set the cookie they need).
+    expect(urls.lastIndexOf('fetch /tw/ctx')).toBeLessThan(urls.indexOf('fetch /tw/e'))
+    expect(page.scripts()).toEqual([])
   })
 })
