@@ -70,8 +70,8 @@ export function createCartContextStore(storage: Storage, now: () => number = Dat
  */
 export function joinContext(event: CanonicalEvent, ctx: CartContext): CanonicalEvent {
   const user = { ...event.user }
-  if (!user.ids?.['pinterest.epik'] && ctx.epik) user.ids = { ...user.ids, 'pinterest.epik': ctx.epik }
-  if (ctx.ids) user.ids = { ...ctx.ids, ...user.ids }
+  // Stored ids fill the ones the event lacks; the event's own win.
+  if (ctx.epik || ctx.ids) user.ids = { ...(ctx.epik ? { 'pinterest.epik': ctx.epik } : {}), ...ctx.ids, ...user.ids }
   if (!user.client_ip_address && ctx.ip) user.client_ip_address = ctx.ip
   if (!user.client_user_agent && ctx.ua) user.client_user_agent = ctx.ua
   if (!user.em && ctx.em) user.em = [ctx.em]
