@@ -3,7 +3,8 @@ import { cartTokenList } from '../context/claims'
 import { ownClickIdCookies } from '../context/click-id-cookies'
 import { CONTEXT_REFRESH_S } from '../context/cookie'
 import { CTX_BODY_LIMIT, ctxBodySchema } from '../context/ctx-body'
-import { createLatestContexts } from '../context/latest'
+import { createLatestContexts, LATEST_KEEP_MS } from '../context/latest'
+import { createRedisContexts } from '../context/redis-contexts'
 import { fbcFor, newFbp, ownMetaCookies } from '../context/meta-cookies'
 import { mergeContext, sameContext } from '../context/merge'
 import { META_PIXEL } from '../destinations/meta-capi'
@@ -22,9 +23,9 @@ const CLICK_ID_CLAIMS = ['epik', 'epik_at', 'epik_src', 'fbc', 'fbp', 'ttclid', 
  * text/plain JSON: validated (unknown keys dropped; the email hashed by the schema before anything
  * else sees it, so only its SHA-256 reaches the cookie and the cart store); a per-source consent
  * list combined into one snapshot by the consent policy; merged into the shopper's newest context
- * (posts of one visitor run one at a time, each against what the one before wrote:
- * context/latest.ts), re-signed when something changed or the cookie is due a refresh, and stored by
- * cart/checkout token for order webhooks. The click id cookies follow the decision
+ * (posts of one visitor run one at a time, each against what the one before wrote, across
+ * instances too when they share Redis: context/latest.ts), re-signed when something changed or the
+ * cookie is due a refresh, and stored by cart/checkout token for order webhooks. The click id cookies follow the decision
  * (context/click-id-cookies.ts); where Meta's pixel may run, `_fbc`/`_fbp` are kept first-party
  * (context/meta-cookies.ts). Answers 200 with the policy's decision for each browser tag
  * (`{ decisions: { 'pinterest-tag': { action, rule }, 'meta-pixel': …, 'tiktok-pixel': … } }`): the
@@ -32,7 +33,9 @@ const CLICK_ID_CLAIMS = ['epik', 'epik_at', 'epik_src', 'fbc', 'fbp', 'ttclid', 
  * which tags run) is the policy's (`rt.policy.browser`, consent/browser.ts).
  */
 export function ctxRoutes(app: H3, rt: Runtime): void {
-  const latest = createLatestContexts(rt.now)
+  // On Redis every instance takes the visitor's turn there; a failure there does not fail the post.
+  const shared = rt.store.redis && createRedisContexts(rt.store.redis, { keepMs: LATEST_KEEP_MS })
+  const latest = createLatestContexts(rt.now, { shared, failed: (error) => rt.storeHealth.failed(error) })
   const usesMeta = rt.destinations.some((d) => d.platform.toLowerCase() === 'meta')
   app.post('/ctx', async (event) => {
     assertNotCrossSite(event)
