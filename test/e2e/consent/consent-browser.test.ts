@@ -88,7 +88,16 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       })
       const log = await v.until('the checkout to reach /tw/e', (l) => fallbackIds(l).includes('b-co'))
       const no = at(log, 'cmp')
-      expect(at(log, 'tag', (c) => c[0] === 'setconsent' && c[1] === false)).toBeGreaterThan(no)
+      const core = at(log, 'script', (s) => s === '/tw/pin/core.js')
+      if (core >= 0 && core < no) {
+        // The tag was allowed before the "no" (the default): it gets setconsent(false) after the no
+        // (a tag that came up late reads it from its queue when it does).
+        if (!tagLate(log)) expect(at(log, 'tag', (c) => c[0] === 'setconsent' && c[1] === false), timeline(log)).toBeGreaterThan(no)
+      } else {
+        // On a busy machine the CMP chunk or the first answer can come after the "no": then the tag never loads at all.
+        expect(core, timeline(log)).toBe(-1)
+        expect(calls(log)).toEqual([])
+      }
       expect(tagEventIds(log)).not.toContain('b-co')
       // The TC string reached the server right after the CMP spoke, before the checkout.
       expect(at(log, 'ctx', (b) => JSON.stringify(b).includes(TC_NO))).toBeGreaterThan(no)
@@ -108,7 +117,11 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       const ldp = calls(log).filter((c) => c[0] === 'set' && (c[1] as { opt_out_type?: string }).opt_out_type === 'LDP')
       expect(ldp).toHaveLength(1)
       expect(at(log, 'tag', (c) => c[0] === 'set' && c[1].opt_out_type === 'LDP')).toBeGreaterThan(at(log, 'cmp'))
-      expect(at(log, 'tag', (c) => c[0] === 'set' && c[1].opt_out_type === 'LDP')).toBeLessThan(at(log, 'tag', (c) => c[0] === 'track'))
+      // Through the tag, the checkout comes after the LDP `set`; a tag that did not come up within the
+      // loader's wait (a busy machine) rightly left it to /tw/e, where the server applies LDP itself.
+      if (leftBy(log, 'c-co') === 'tag')
+        expect(at(log, 'tag', (c) => c[0] === 'set' && c[1].opt_out_type === 'LDP')).toBeLessThan(at(log, 'tag', (c) => c[0] === 'track'))
+      else expect(tagLate(log), timeline(log)).toBe(true)
       expect(posted(log)).toEqual([{ source: 'gpp', gpp: GPP.usnatOptOut, gpp_sid: [7], sale_opt_out: true, at: expect.any(Number) }])
       expect(answered(log)).toEqual(['allow', 'restricted'])
       const entry = await decided('granted', 'c-co')
@@ -250,7 +263,7 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       // A tag that came up late reads the setconsent(false) from its queue when it does.
       if (!tagLate(log)) expect(at(log, 'tag', (c) => c[0] === 'setconsent' && c[1] === false)).toBeGreaterThan(revoke)
       expect(at(log, 'ctx', (b) => JSON.stringify(b).includes(TC_NO))).toBeGreaterThan(revoke)
-      expect(at(log, 'ctx', (b) => JSON.stringify(b).includes(TC_NO))).toBeLessThan(at(log, 'e'))
+      expect(at(log, 'ctx', (b) => JSON.stringify(b).includes(TC_NO))).toBeLessThan(at(log, 'e', (b) => JSON.stringify(b).includes('h-co')))
       expect(posted(log).map((e) => e.tcf)).toEqual([TC_YES, TC_NO])
       expect(answered(log)).toEqual(['suppress', 'allow', 'suppress'])
       expect((await decided('denied', 'h-atc')).destinations['pinterest-capi'].action).toBe('allow')
