@@ -34,7 +34,7 @@ let decided: unknown
 let failed: unknown
 /** Last `setconsent` given to a loaded tag; starts true so that only a denial can be the first. */
 let told: unknown = 1
-/** The LDP `set` went to the tag (once: a `set` per change). */
+/** What the last LDP `set` gave the tag: `LDP`, or `''` (cleared); a `set` only per change. */
 let ldpSet: unknown
 
 const toTag = (a: Call) => (real ? real(...a) : stub.queue.push(a))
@@ -138,7 +138,8 @@ export function gate(a: unknown, go: unknown, ldp: unknown): void {
     afterCtx(() => D.head.append(s))
     setTimeout(fail, C.w)
   }
-  if (a && ldp && !ldpSet) toTag(['set', { opt_out_type: (ldpSet = 'LDP') }])
+  // LDP on, or off again with an empty value when the decision no longer asks for it (docs/pinterest-tag.md "LDP").
+  if (a && !ldp != !ldpSet) toTag(['set', { opt_out_type: (ldpSet = ldp ? 'LDP' : '') }])
   if ((real || script) && a != null && a != told) real ? real('setconsent', (told = a)) : stub.queue.unshift(['setconsent', (told = a)])
   held.splice(0).forEach(route)
 }

@@ -214,6 +214,32 @@ describe('adapter details', () => {
     expect(calls.findIndex((c) => c[0] === 'set')).toBeLessThan(calls.findIndex((c) => c[0] === 'page'))
   })
 
+  it('gpp: the shopper lifts the opt-out mid-visit: the tag gets LDP cleared once (an empty value), before the next event', async () => {
+    const ready = (optOut: 1 | 2, gpp: string) => `__gppcb({ eventName: 'signalStatus', data: 'ready', pingData: { signalStatus: 'ready', gppString: '${gpp}', applicableSections: [7],
+      parsedSections: { usnat: [{ Version: 1, SaleOptOutNotice: 1, SaleOptOut: ${optOut}, SharingOptOut: 2 }] } } }, true)`
+    const page = openPage({
+      config: { d: 'granted' },
+      before: `window.__gpp = function (cmd, cb) { if (cmd !== 'addEventListener') return; window.__gppcb = cb;
+        cb({ eventName: 'listenerRegistered', pingData: { signalStatus: 'not ready', gppString: 'old', applicableSections: [-1] } }, true) }`,
+    })
+    page.run(ready(1, 'DBABLA~BVQqAAAAAgA.QA'))
+    await settle()
+    expect(page.answers().at(-1)).toBe('restricted')
+    page.run(tagComesUp())
+    page.run(`pintrk('page', { event_id: 'p1' })`)
+    page.run(ready(2, 'DBABLA~BVQqAAAAAkA.QA'))
+    await settle()
+    expect(page.answers().at(-1)).toBe('allow')
+    page.run(`pintrk('page', { event_id: 'p2' })`)
+    // A later change that keeps the decision sends no further set.
+    page.run(`pintrk('track', 'addtocart', { event_id: 'p3' })`)
+    const calls = page.tagCalls()
+    expect(calls.filter((c) => c[0] === 'set')).toEqual([['set', { opt_out_type: 'LDP' }], ['set', { opt_out_type: '' }]])
+    const cleared = calls.findIndex((c) => c[0] === 'set' && (c[1] as { opt_out_type: string }).opt_out_type === '')
+    expect(cleared).toBeGreaterThan(calls.findIndex((c) => c[0] === 'page'))
+    expect(cleared).toBeLessThan(calls.findIndex((c) => c[0] === 'page' && (c[1] as { event_id: string }).event_id === 'p2'))
+  })
+
   it('gpp: usnat "did not opt out" is no opt-out', async () => {
     const page = openPage({
       before: `window.__gpp = function (cmd, cb) { cb({ pingData: { signalStatus: 'ready', gppString: 'DBABLA~x', applicableSections: [7], parsedSections: { usnat: [{ SaleOptOut: 2, SaleOptOutNotice: 1 }] } } }, true) }`,
