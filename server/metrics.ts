@@ -54,6 +54,8 @@ export interface Metrics {
   refused(dest: string, count: number): void
   /** Server-side copies not taken: `too_old` (older than TAGWARDEN_MAX_EVENT_AGE_DAYS), `storage` (store unreachable; the beacon itself was still forwarded). */
   dropped(source: EventSource, reason: DropReason, count: number): void
+  /** A cart/checkout context `/tw/ctx` could not store (storage unreachable): that cart's order webhook goes without this browser's ids. */
+  cartContextLost(): void
   /** One Pinterest script request answered from the cache (tag path, `/pin/*`). */
   scriptCache(state: ScriptCacheState): void
   /** A tag beacon judged for `pinterest-tag`: its consent action, and whether Pinterest took the forward. */
@@ -79,6 +81,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const acceptedTotal = registry.counter('tagwarden_events_accepted_total', 'Events queued for a destination, by the path they arrived on.', ['source', 'destination'])
   const sent = registry.counter('tagwarden_events_sent_total', 'Events the destination platform processed.', ['destination'])
   const failed = registry.counter('tagwarden_events_failed_total', 'Events not delivered, per event and failed attempt, by reason.', ['destination', 'reason'])
+  const cartsLost = registry.counter('tagwarden_cart_contexts_lost_total', "Cart/checkout contexts /tw/ctx could not store because storage failed (the post still answered its consent decision; that cart's order webhook goes without the browser's ids).", [])
   const dead = registry.counter('tagwarden_events_dead_lettered_total', 'Events moved to the dead-letter store.', ['destination'])
   const consent = registry.counter('tagwarden_consent_actions_total', 'Consent decisions per event and destination (allow, strip, restricted, suppress).', ['destination', 'action'])
   const refused = registry.counter('tagwarden_events_refused_total', 'Events not taken because the outbox was full (TAGWARDEN_MAX_QUEUE).', ['destination'])
@@ -159,6 +162,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       latency.labels().observe(Math.max(0, now() - acceptedAt) / 1000)
     },
     deadLettered: (dest, count = 1) => dead.labels(dest).inc(count),
+    cartContextLost: () => cartsLost.labels().inc(),
     waitStarted: (dest, reason) => waits.labels(dest, reason).inc(),
     refused: (dest, count) => refused.labels(dest).inc(count),
     dropped: (source, reason, count) => dropped.labels(source, reason).inc(count),

@@ -75,6 +75,12 @@ export function ctxRoutes(app: H3, rt: Runtime): void {
           em: next.em,
           consent: signals,
           at: now,
+        }).catch((error: unknown) => {
+          // Storage down: the consent decision still reaches the browser (it needs no storage); only
+          // this cart's join to its order webhook is lost, counted and logged (README "Order webhooks").
+          if (!rt.storeHealth.failed(error)) throw error
+          rt.metrics.cartContextLost()
+          rt.log.warn('[tagwarden] storage failed: a cart context from /tw/ctx was not stored', { reason: (error as Error).message })
         })
       }
       ownClickIdCookies(event, next, decided.runs(TAG_DESTINATION), denied)

@@ -1,6 +1,7 @@
 // Redis stopped mid-run (a real redis-server, killed and started again on the same port and data
 // dir): /v1/events and the order webhooks answer 503 with Retry-After and store nothing, health says
-// storage is down, beacons are still forwarded with their lost server copies counted — and once Redis
+// storage is down, beacons are still forwarded with their lost server copies counted, /tw/ctx still
+// answers its consent decision — and once Redis
 // is back, the retried events and those accepted before the outage are each delivered exactly once.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -64,6 +65,14 @@ describe.skipIf(mode === 'skip')('storage outage on a real Redis', () => {
     const hook = await postShopify(tw, shopifyOrder())
     expect(hook.status).toBe(503)
     expect(hook.headers.get('retry-after')).toBe(String(STORE_RETRY_AFTER_S))
+
+    // /tw/ctx still answers the shopper's consent decision (and sets the cookie); only the cart's
+    // join to its order webhook is lost, counted.
+    const ctx = await tw.fetch(new Request('http://shop.test/tw/ctx', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ cart: { token: 'cart-during-outage' } }) }))
+    expect(ctx.status).toBe(200)
+    expect((await ctx.json()).decisions['pinterest-tag']).toEqual({ action: 'allow', rule: 'allow' })
+    expect(ctx.headers.get('set-cookie')).toMatch(/tw_ctx=/)
+    expect(await metric(/^tagwarden_cart_contexts_lost_total (\d+)$/m)).toBe(1)
 
     const started = Date.now()
     const b = await call(tw, `/tw/pin/ct/v3/?${beaconQuery('lead', { event_id: 'beacon-during' })}`)
