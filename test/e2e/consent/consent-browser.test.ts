@@ -352,6 +352,7 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       expect(claims.em).toMatch(/^[0-9a-f]{64}$/)
       await eventually(world, () => expect(capiCopies('k-atc')).toHaveLength(1))
       expect(capiCopies('k-atc')[0].user_data).toMatchObject({ click_id: EPIK, em: [claims.em] })
+      expect((await decided('denied', 'k-atc')).destinations['pinterest-capi']).toMatchObject({ action: 'allow', consent: 'hook' })
       await v.close()
     })
 
@@ -374,6 +375,14 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       expect(claims.cart).toMatchObject({ token: expect.stringMatching(/^c[0-3]$/), checkout_token: expect.stringMatching(/^k[0-3]$/) })
       expect(claims.pin_unauth).toMatch(/^pu-[0-3]$/)
       expect(claims.consent).toMatchObject({ ad_storage: 'granted', ad_user_data: 'granted', source: 'hook' })
+      // An event after the race is decided on the merged cookie: the hook's consent, its click id and email.
+      const sent = await v.page.evaluate(() =>
+        fetch('/tw/e', { method: 'POST', body: JSON.stringify({ event: 'checkout', ed: { event_id: 's-co', value: 24, currency: 'USD' }, pd: {}, ad: { loc: location.href, ref: '' } }) }).then((r) => r.status),
+      )
+      expect(sent).toBeLessThan(300)
+      expect((await decided('granted', 's-co')).destinations['pinterest-capi']).toMatchObject({ action: 'allow', consent: 'hook' })
+      await eventually(world, () => expect(capiCopies('s-co')).toHaveLength(1))
+      expect(capiCopies('s-co')[0].user_data).toMatchObject({ click_id: claims.epik, em: [claims.em] })
       await v.close()
     })
 
@@ -388,6 +397,9 @@ describe.skipIf(skip)('consent in Chromium: real CMPs, late CMPs, GTM pages, rac
       const head = calls(log).map((c) => (c[0] === 'set' ? `set:${Object.keys(c[1] as object).join(',')}` : String(c[0])))
       // A tag that came up late got no events (they went to /tw/e), but the same configuration calls.
       expect(head).toEqual(['load', 'set:em', 'set:opt_out_type', ...(tagLate(log) ? [] : ['page', 'track'])])
+      expect((await decided('granted', 'l-atc')).destinations['pinterest-capi']).toMatchObject({ action: 'restricted', consent: 'hook' })
+      await eventually(world, () => expect(capiCopies('l-atc')).toHaveLength(1))
+      expect(capiCopies('l-atc')[0].custom_data.opt_out_type).toBe('LDP')
       await v.close()
     })
   })
