@@ -75,8 +75,12 @@ export function sync(now?: unknown, final?: unknown): void {
 /** Set what runs after every answer. */
 export const onAnswer = (f: () => unknown): unknown => (answered = f)
 
-/** Run `f` once no ctx post is in flight or waiting, so the request it makes carries the updated cookie. */
-export const afterCtx = (f: () => unknown): unknown => (busy ? busy.finally(() => afterCtx(f)) : f())
+/**
+ * Run `f` once no ctx post is in flight or waiting, so the request it makes carries the updated
+ * cookie: what changed and is not posted yet (a click id read this moment, its post still to come
+ * in this re-decision) is posted first.
+ */
+export const afterCtx = (f: () => unknown): unknown => (sync(1), busy ? busy.finally(() => afterCtx(f)) : f())
 
 /** Drop the fingerprints (consent withdrawn): the next post sends everything again. */
 export const forget = (): unknown => store((mine = {}))

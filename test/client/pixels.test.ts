@@ -101,6 +101,17 @@ describe('Meta and TikTok pixels', () => {
     expect(ids.fbc).toBeUndefined()
   })
 
+  it('a pixel call made while the first /ctx post is in flight goes to /e only after the post carrying the click ids', async () => {
+    // The first answer is slow; meanwhile the pixel chunk reads fbclid and fbq tracks. Its mirror must
+    // not leave with the old cookie (the server copy would lack fbc).
+    const page = openPage({ url: 'https://shop.example/p?fbclid=IwAR2F4-Zk_9', ctxDelay: 40, before: `${SNIPPET}; ${PIXEL_STUBS}; ${consent(GRANTED)} fbq('init', '1234567890'); fbq('track', 'AddToCart', { value: 5, currency: 'USD' })` })
+    await settle(200)
+    const order = page.requests.map((r) => (r.url === '/tw/ctx' && String(r.body).includes('fbclid') ? 'ids' : r.url))
+    expect(order).toContain('ids')
+    expect(order.indexOf('/tw/e')).toBeGreaterThan(order.indexOf('ids'))
+    expect(mirrored(page)).toEqual([expect.stringMatching(/^meta:AddToCart:/)])
+  })
+
   it('the email given to fbq init or ttq.identify goes to the context (the server hashes it)', async () => {
     const page = openPage({ before: `${SNIPPET}; ${PIXEL_STUBS}; ${consent(GRANTED)} fbq('init', '1', { em: 'Jane@Example.com' })` })
     await settle(50)
