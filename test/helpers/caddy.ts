@@ -56,14 +56,20 @@ ${site}
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
   const log = () => `${out}\n--- Caddyfile ---\n${caddyfile}`
-  // Caddy logs this once its listeners are up; until then a connection could reach whatever else has the port.
-  const end = Date.now() + 10_000
-  while (!out.includes('serving initial configuration')) {
-    if (child.exitCode !== null) throw new Error(`caddy exited with ${child.exitCode}: ${log()}`)
-    if (Date.now() > end) throw new Error(`caddy did not start: ${log()}`)
-    await new Promise((r) => setTimeout(r, 50))
+  try {
+    // Caddy logs this once its listeners are up; until then a connection could reach whatever else has the port.
+    const end = Date.now() + 10_000
+    while (!out.includes('serving initial configuration')) {
+      if (child.exitCode !== null) throw new Error(`caddy exited with ${child.exitCode}: ${log()}`)
+      if (Date.now() > end) throw new Error(`caddy did not start: ${log()}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    await acceptsConnections(port, child, 'caddy', log)
+  } catch (e) {
+    if (child.exitCode === null) child.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+    throw e
   }
-  await acceptsConnections(port, child, 'caddy', log)
   return {
     url: `http://127.0.0.1:${port}`,
     port,
