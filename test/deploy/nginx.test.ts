@@ -3,46 +3,28 @@
 // neither the recorded client address nor the rate-limit key, and the address nginx saw is the one
 // in the Conversions API payload. Visitors connect from their own loopback addresses (127.0.0.x),
 // so "the address nginx saw" differs from nginx's own 127.0.0.1.
-import { readFileSync } from 'node:fs'
-import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../server/config'
 import { createLogger } from '../../server/log'
 import { startServer, type Running } from '../../server/serve'
 import { createStore } from '../../server/storage/create-store'
-import { packageFile } from '../../server/package-file'
 import { startFakeBeacon, type FakeBeacon } from '../fakes/fake-beacon'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { ADMIN_TOKEN } from '../helpers/build-app'
 import { nginxAvailability, startNginx, type Nginx } from '../helpers/nginx'
+import { readmeRecipe, visit as visitVia, type Visit } from '../helpers/reverse-proxy'
 import { beaconQuery, liveCapiEnv, TEST_SECRET } from '../tag/build'
 
 const mode = nginxAvailability()
 
 /** The nginx block and the environment the README's "Reverse-proxy recipes" give, exactly as written. */
 export function readmeNginxRecipe(): { location: string; env: Record<string, string> } {
-  const readme = readFileSync(packageFile('README.md'), 'utf8')
-  const at = readme.indexOf('**nginx** on the same machine')
-  const m = /```nginx\n([\s\S]*?)```\s*```sh\n([\s\S]*?)```/.exec(readme.slice(at))
-  if (at < 0 || !m) throw new Error('README.md: the nginx recipe (an ```nginx block followed by its ```sh settings) was not found')
-  const env = Object.fromEntries(m[2].trim().split('\n').map((l) => l.trim().split(/=(.*)/s).slice(0, 2) as [string, string]))
-  return { location: m[1], env }
+  const { block, env } = readmeRecipe('**nginx** on the same machine', 'nginx')
+  return { location: block, env }
 }
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
 /** One request to nginx from a given loopback address (the visitor's own). */
-function visit(nginx: Nginx, from: string, path: string, o: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: nginx.port, path, method: o.method ?? 'GET', localAddress: from, agent: false, headers: { host: 'shop.test', 'user-agent': 'Mozilla/5.0 (nginx test)', ...o.headers } }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-    })
-    req.on('error', reject)
-    req.end(o.body)
-  })
-}
+const visit = (nginx: Nginx, from: string, path: string, o: Visit = {}) => visitVia(nginx, from, path, { ...o, userAgent: 'Mozilla/5.0 (nginx test)' })
 
 describe.skipIf(mode === 'skip')('behind the README nginx recipe (real nginx)', () => {
   let capi: FakeCapi
