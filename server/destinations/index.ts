@@ -36,6 +36,14 @@ export function browserTagNames(configured: readonly AnyDestination[] = []): str
   return [...new Set([...registered, ...configured.filter((d) => d.kind === 'tag').map((d) => d.name)])]
 }
 
+/**
+ * Every registered driver's platform key, once each, in registration order (`pinterest`, `meta`,
+ * `tiktok`): the values the neutral body's `platforms` and `pixel_names` take.
+ */
+export function platformKeys(): [string, ...string[]] {
+  return [...new Set(drivers.map((d) => d.platform))] as [string, ...string[]]
+}
+
 /** The batch destinations (server APIs) among the configured ones, in dispatch order. */
 export function batchDestinations(config: { destinations: readonly AnyDestination[] }): Destination<any>[] {
   return config.destinations.filter((d): d is Destination<any> => d.kind === 'batch')

@@ -107,6 +107,9 @@ export const pinterestCapi = defineDestination({
   options,
   env: { adAccountId: 'PINTEREST_AD_ACCOUNT_ID', accessToken: 'PINTEREST_ACCESS_TOKEN', apiUrl: 'PINTEREST_API_URL', testEvents: ['PINTEREST_TEST_EVENTS', 'boolean'] },
   onByDefault: true,
+  platform: 'pinterest',
+  // Pinterest's `?test=true`: validated, never recorded (docs/pinterest-capi.md "Limits").
+  testMode: { set: { testEvents: 'true' }, credentials: ['adAccountId', 'accessToken'] },
   create: (o): Destination<CapiEvent> => ({
   name: 'pinterest-capi',
   kind: 'batch',
