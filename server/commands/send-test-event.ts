@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { AD_MEASUREMENT } from '../consent/declared-rules'
 import { batchDestinations, drivers } from '../destinations'
 import { createRuntime } from '../runtime'
 import { createStore } from '../storage/create-store'
@@ -67,6 +68,9 @@ export async function sendTestEventCommand(args: string[] = []): Promise<void> {
   const out: Record<string, unknown> = { event_id }
   let failed = false
   for (const dest of ready) {
+    // Consent granted for exactly what the destination declares it needs (its shipped rules then allow it).
+    const needs = dest.consent ?? AD_MEASUREMENT
+    const granted = Object.fromEntries([...needs.storage, ...(needs.userData ? [needs.userData] : [])].map((f) => [f, 'granted']))
     const answers: { status: number; body: string }[] = []
     const recordingFetch: typeof fetch = async (input, init) => {
       const res = await fetch(input, init)
@@ -85,7 +89,7 @@ export async function sendTestEventCommand(args: string[] = []): Promise<void> {
         url: 'https://tagwarden.test/send-test-event',
         user: { client_ip_address: '203.0.113.7', client_user_agent: 'tagwarden send-test-event' },
         custom: {},
-        consent: { ad_storage: 'granted', ad_user_data: 'granted', source: 'send-test-event' },
+        consent: { ...granted, source: 'send-test-event' },
       },
     ])
     await rt.dispatcher.flush()

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { CLICK_ID_KEY, NETWORK_FIELDS, PERSONAL_FIELDS } from '../event'
+import type { ConsentSubject } from './declared-rules'
 import type { ConsentFlag, FieldSelector } from './types'
 
 const FLAG_VALUES = ['granted', 'denied', 'unset'] as const
@@ -111,10 +112,17 @@ export const consentConfigSchema = z.strictObject(
 
 export type ConsentConfig = z.output<typeof consentConfigSchema>
 /**
- * What `createConsentPolicy` takes: the parsed config section plus TAGWARDEN_DEFAULT_CONSENT, and
- * the browser tags the loader may load (destinations/index.ts `browserTagNames`; none by default).
+ * The consent settings of one instance: the config file's section, plus what configured
+ * destinations that no registered driver makes declare they need (destinations/index.ts
+ * `consentSubjects`), so their shipped rules are theirs.
  */
-export type ConsentOptions = ConsentConfig & { defaultConsent: 'granted' | 'denied'; browserTags?: readonly string[] }
+export type ConsentSettings = ConsentConfig & { declared?: readonly ConsentSubject[] }
+
+/**
+ * What `createConsentPolicy` takes: the consent settings plus TAGWARDEN_DEFAULT_CONSENT, and the
+ * browser tags the loader may load (destinations/index.ts `browserTagNames`; none by default).
+ */
+export type ConsentOptions = ConsentSettings & { defaultConsent: 'granted' | 'denied'; browserTags?: readonly string[] }
 
 const formatPath = (path: readonly PropertyKey[]) =>
   path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : `${out}.${String(key)}`), 'consent')

@@ -4,7 +4,7 @@ import { browserDecisions } from './browser'
 import { combineSources } from './combine'
 import type { ConsentOptions, ConsentRule } from './config'
 import { normalizeConsent } from './normalize'
-import { DEFAULT_RULES, evaluateRules, FALLBACK_DESTINATION } from './rules'
+import { declaredRuleLists, DEFAULT_RULES, evaluateRules, FALLBACK_DESTINATION } from './rules'
 import type { ConsentPolicy, ConsentState, Decision } from './types'
 
 /** Distinct plain Consent Mode states remembered (a handful in practice; the table is emptied when full). */
@@ -19,14 +19,15 @@ export const DEFAULT_REGIONS = { EEA: 'denied', US: 'granted' } as const
 
 /**
  * Build the consent policy from the parsed `consent` config section and TAGWARDEN_DEFAULT_CONSENT.
- * Configured rule lists replace the shipped list of the same destination; a destination with no
- * list of its own uses `rules["*"]` (configured, else shipped); `browserTags` are the tags `browser`
- * answers for. Pure: no I/O.
+ * Shipped lists come from what each registered driver declares (rules.ts `DEFAULT_RULES`) and from
+ * `declared` (configured destinations no registered driver makes); configured rule lists replace
+ * the shipped list of the same destination; a destination with no list of its own uses
+ * `rules["*"]` (configured, else shipped); `browserTags` are the tags `browser` answers for. Pure: no I/O.
  * @example createConsentPolicy({ defaultConsent: 'denied' }).decide('pinterest-capi', state)
  */
 export function createConsentPolicy(options: ConsentOptions): ConsentPolicy {
   const regions = options.regions ?? DEFAULT_REGIONS
-  const rules: Record<string, readonly ConsentRule[]> = { ...DEFAULT_RULES, ...options.rules }
+  const rules: Record<string, readonly ConsentRule[]> = { ...DEFAULT_RULES, ...declaredRuleLists(options.declared ?? []), ...options.rules }
   const normalizeOptions = { regions, defaultConsent: options.defaultConsent }
   // Decoding is pure, so results are shared: signals carrying consent strings (TC, GPP, US
   // Privacy) are decoded once per signals object; plain Consent Mode flags — the common case, one

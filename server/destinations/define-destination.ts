@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { AD_MEASUREMENT, type ConsentNeeds, type ConsentSubject } from '../consent/declared-rules'
 import type { ConsentTarget } from '../consent/types'
 import type { CanonicalEvent } from '../event'
 import type { ProductionWarning } from '../production-warnings'
@@ -99,6 +100,10 @@ export interface DestinationDriver<S extends z.ZodType, D extends AnyDestination
   readonly platform: string
   /** The platform's pixel the loader may add to the page (client/px/), judged by consent rules under this name. */
   readonly pixel?: string
+  /** What it needs consent for (its shipped rules are made from this): its own declaration, else advertising measurement. */
+  readonly consent: ConsentNeeds
+  /** Every name the consent policy judges for this driver, with what each needs: the destination, and its page pixel. */
+  readonly subjects: readonly ConsentSubject[]
   /** How `tagwarden send-test-event` sends it a test event, in environment variables; absent = it has no test mode (never sent one). */
   readonly testMode?: TestMode
   /**
@@ -135,9 +140,16 @@ export interface DriverDefinition<S extends z.ZodType, D extends AnyDestination>
   /**
    * The name of the platform's own browser pixel, where the loader gates one (client/px/): `/ctx`
    * answers a decision for it whether or not this destination is configured (a page may carry the
-   * pixel without the server copy).
+   * pixel without the server copy). Judged as a browser tag, needing what `consent` says unless it
+   * declares its own.
    */
-  pixel?: string
+  pixel?: string | { name: string; consent: ConsentNeeds }
+  /**
+   * The consent purposes it needs: Consent Mode flags and TCF purposes (consent/declared-rules.ts).
+   * Its shipped rules are made from this; default: advertising measurement (`ad_storage`,
+   * `ad_user_data`, TCF 1 and 7), what Pinterest, Meta and TikTok need.
+   */
+  consent?: ConsentNeeds
   /** Build the destination from validated options. */
   create(options: z.output<S>): D
 }
@@ -191,11 +203,16 @@ export function defineDestination<S extends z.ZodType, D extends AnyDestination>
     return source === undefined ? option : typeof source === 'string' ? source : source[0]
   }
   const platform = def.platform ?? def.name.split('-')[0]
+  const consent = def.consent ?? AD_MEASUREMENT
+  const pixel = typeof def.pixel === 'string' ? { name: def.pixel, consent } : def.pixel
+  const subjects: ConsentSubject[] = [{ name: def.name, kind: def.kind, needs: consent }, ...(pixel ? [{ name: pixel.name, kind: 'tag' as const, needs: pixel.consent }] : [])]
   const build = (options: z.output<S>): D => {
     const made = def.create(options)
     if (made.kind === 'batch' && made.platform.toLowerCase() !== platform) {
       throw new Error(`[tagwarden] [${def.name}] platform "${made.platform}" does not lowercase to its platform key "${platform}"`)
     }
+    // The destination carries its declaration, so a configured one that is not registered is judged by it too (config.ts).
+    made.consent ??= consent
     return made
   }
   const driver = (options: z.input<S> = {} as z.input<S>): D => {
@@ -223,5 +240,5 @@ export function defineDestination<S extends z.ZodType, D extends AnyDestination>
     needs: def.testMode.needs && envName(def.testMode.needs),
     credentials: def.testMode.credentials.map(envName),
   }
-  return Object.assign(driver, { destinationName: def.name, kind: def.kind, schema: def.options, env: def.env, onByDefault: def.onByDefault ?? false, platform, pixel: def.pixel, testMode, fromEnv })
+  return Object.assign(driver, { destinationName: def.name, kind: def.kind, schema: def.options, env: def.env, onByDefault: def.onByDefault ?? false, platform, pixel: pixel?.name, consent, subjects, testMode, fromEnv })
 }
