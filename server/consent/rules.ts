@@ -1,6 +1,7 @@
 import { consentSubjects } from '../destinations'
 import { ruleSchema, type ConsentRule, type RuleWhen } from './config'
 import { AD_MEASUREMENT, declaredRules, ownRuleInput, type ConsentSubject } from './declared-rules'
+import { flagsDecided } from './normalize'
 import { countryMatches } from './regions'
 import { CONSENT_FLAGS, type ConsentState, type Decision } from './types'
 
@@ -28,12 +29,16 @@ export const DEFAULT_RULES: Readonly<Record<string, readonly ConsentRule[]>> = p
 /** The shipped lists of destinations no registered driver makes (an embedder's own), from their declarations. */
 export const declaredRuleLists = (subjects: readonly ConsentSubject[]): Record<string, readonly ConsentRule[]> => parseLists(ownRuleInput(subjects))
 
-/** True when every key of `when` matches the state (README "The when language"). */
-export function matchesWhen(when: RuleWhen, state: ConsentState): boolean {
+/**
+ * True when every key of `when` matches the state (README "Writing rules"). `decided`: whether the
+ * state's flags are a decision (normalize.ts `flagsDecided`; the policy knows it for each state it made).
+ */
+export function matchesWhen(when: RuleWhen, state: ConsentState, decided = flagsDecided(undefined, state)): boolean {
   for (const flag of CONSENT_FLAGS) {
     const allowed = when[flag]
     if (allowed && !allowed.includes(state[flag])) return false
   }
+  if (when.decided !== undefined && when.decided !== decided) return false
   if (when.sale_opt_out !== undefined && when.sale_opt_out !== state.sale_opt_out) return false
   if (when.gpc !== undefined && when.gpc !== state.gpc) return false
   if (when.gdpr_applies !== undefined && when.gdpr_applies !== state.gdpr_applies) return false
@@ -51,9 +56,9 @@ export function matchesWhen(when: RuleWhen, state: ConsentState): boolean {
  * The one place consent is decided: the first rule whose `when` matches names the action.
  * A rule without an id is named `#<position>` (1-based); no match → suppress.
  */
-export function evaluateRules(rules: readonly ConsentRule[], state: ConsentState): Decision {
+export function evaluateRules(rules: readonly ConsentRule[], state: ConsentState, decided = flagsDecided(undefined, state)): Decision {
   for (const [i, rule] of rules.entries()) {
-    if (!matchesWhen(rule.when, state)) continue
+    if (!matchesWhen(rule.when, state, decided)) continue
     const decision: Decision = { action: rule.action, rule: rule.id ?? `#${i + 1}` }
     if (rule.fields) decision.fields = [...rule.fields]
     return decision
