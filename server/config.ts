@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import { parseConsentConfig, type ConsentConfig } from './consent/config'
+import { parseConsentConfig, type ConsentConfig, type ConsentSettings } from './consent/config'
 import { parseTrustedProxies, type TrustedProxies } from './proxy/trusted-proxies'
-import { destinationsFromEnv, drivers, type AnyDestination } from './destinations'
+import { consentSubjects, destinationsFromEnv, drivers, type AnyDestination } from './destinations'
 
 /** Thrown when configuration is invalid; `problems` lists every issue, one per line. */
 export class ConfigError extends Error {
@@ -220,8 +220,8 @@ export interface Config {
   }
   /** The Shopify custom pixel's route (docs/shopify-web-pixels.md): public keys (first printed; empty = derived from TAGWARDEN_SECRET) and its per-IP limit (undefined = off). */
   shopifyPixel: { keys: string[]; rateLimit?: { max: number; windowMs: number } }
-  /** The `consent` section of the config file (regions, rules), validated. */
-  consent: ConsentConfig
+  /** The `consent` section of the config file (regions, rules), validated; `declared`: what configured destinations of no registered driver need. */
+  consent: ConsentSettings
   /** Extra sections from the optional JSON config file (validated by their owners). */
   file: Record<string, unknown>
 }
@@ -337,6 +337,8 @@ function resolve(input: Record<string, unknown>, source: 'options' | 'env', extr
   if (problems.length) throw new ConfigError([...new Set(problems)])
   const destinations = o.destinations ?? drivers.filter((d) => d.onByDefault).map((d) => d())
   const dryRun = !destinations.some((d) => d.kind === 'batch' && d.live)
+  // An embedder's own destination brings its consent declaration with it (registered ones are known).
+  const declared = consentSubjects(destinations)
   return {
     production: o.production,
     prefix: o.prefix,
@@ -361,7 +363,7 @@ function resolve(input: Record<string, unknown>, source: 'options' | 'env', extr
     dryRun,
     webhooks: o.webhooks,
     shopifyPixel: { keys: o.shopifyPixel.keys, rateLimit: o.shopifyPixel.rateLimit === 'off' ? undefined : o.shopifyPixel.rateLimit },
-    consent,
+    consent: declared.length ? { ...consent, declared } : consent,
     file: o.file,
   }
 }

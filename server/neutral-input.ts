@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { platformKeys } from './destinations'
 import { CLICK_ID_KEY, consentSignalsSchema, EVENT_NAMES, PERSONAL_FIELDS, type CanonicalEvent, type ClickIdKey, type EventData, type Identity, type PersonalField } from './event'
 import { normalizeValues } from './identity/normalize'
 import { parseAmount } from './money'
@@ -12,6 +13,9 @@ import { toCapiEventName } from './pinterest/event-names'
 // as numbers or decimal strings (the value rules of the Pinterest shape, pinterest/api-input.ts). Unknown keys are refused.
 
 const text = z.string().max(1024)
+
+/** The registered drivers' platform keys (`pinterest`, `meta`, `tiktok`): each driver declares its own. */
+const PLATFORMS = platformKeys()
 
 const userInput = z
   .object({
@@ -54,9 +58,9 @@ export const neutralEventSchema = z
     ids: idsInput.optional(),
     data: dataInput.optional(),
     /** The page pixel's own spelling, by platform (`{ "tiktok": "CompletePayment" }`), so the server copy deduplicates. */
-    pixel_names: z.partialRecord(z.enum(['pinterest', 'meta', 'tiktok']), z.string().regex(/^[\p{L}\p{N} _.:-]{1,50}$/u)).optional(),
+    pixel_names: z.partialRecord(z.enum(PLATFORMS), z.string().regex(/^[\p{L}\p{N} _.:-]{1,50}$/u)).optional(),
     /** Send only to these platforms' destinations (a mirror of one pixel's call); unset = every destination. */
-    platforms: z.array(z.enum(['pinterest', 'meta', 'tiktok'])).min(1).max(3).optional(),
+    platforms: z.array(z.enum(PLATFORMS)).min(1).max(PLATFORMS.length).optional(),
     consent: consentSignalsSchema.optional(),
     context: z.string().min(1).max(512).optional(),
   })

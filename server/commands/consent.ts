@@ -1,5 +1,4 @@
 import { createConsentPolicy, explainConsent, parseExplainArgs } from '../consent'
-import { browserTagNames, drivers } from '../destinations'
 import { loadConfig } from './load-config'
 import { COMMAND_USAGE } from './usage'
 
@@ -13,7 +12,6 @@ export async function consentCommand(args: string[]): Promise<void> {
   if (sub !== 'explain') throw new Error(`[tagwarden] [consent] ${sub ? `unknown action "${sub}"` : 'missing action'}: the one action is explain\n\n${COMMAND_USAGE.consent}`)
   const config = await loadConfig()
   const policy = createConsentPolicy({ ...config.consent, defaultConsent: config.defaultConsent })
-  // Every destination tagwarden knows (configured or not), so one run shows the whole decision.
-  const names = [...new Set([...drivers.map((d) => d.destinationName), ...browserTagNames()])]
-  process.stdout.write(`${JSON.stringify(explainConsent(policy, parseExplainArgs(rest), names), null, 2)}\n`)
+  // Every destination tagwarden knows (configured or not): explain.ts EXPLAIN_DESTINATIONS.
+  process.stdout.write(`${JSON.stringify(explainConsent(policy, parseExplainArgs(rest)), null, 2)}\n`)
 }

@@ -1,20 +1,22 @@
 import { randomUUID } from 'node:crypto'
-import { batchDestinations } from '../destinations'
+import { AD_MEASUREMENT } from '../consent/declared-rules'
+import { batchDestinations, drivers } from '../destinations'
 import { createRuntime } from '../runtime'
 import { createStore } from '../storage/create-store'
 import { loadConfig } from './load-config'
 
 /**
- * How each platform takes a test event (validated and shown, never counted): Pinterest's `test=true`
- * switch, Meta's and TikTok's Test Events code from Events Manager (which only the shop can copy).
+ * How each platform takes a test event (validated and shown, never counted), as its driver declares
+ * it (`testMode`): Pinterest's `test=true` switch, Meta's and TikTok's Test Events code from Events
+ * Manager (which only the shop can copy). A destination whose driver declares none is never sent one.
  */
-const TEST_MODE: Record<string, { env?: Record<string, string>; needs?: string }> = {
-  'pinterest-capi': { env: { PINTEREST_TEST_EVENTS: 'true' } },
-  'meta-capi': { needs: 'META_TEST_EVENT_CODE' },
-  'tiktok-events': { needs: 'TIKTOK_TEST_EVENT_CODE' },
-}
+const TEST_MODE = new Map(drivers.flatMap((d) => (d.testMode ? [[d.destinationName, d.testMode] as const] : [])))
 
-const CREDENTIALS = 'PINTEREST_AD_ACCOUNT_ID and PINTEREST_ACCESS_TOKEN, META_PIXEL_ID and META_ACCESS_TOKEN, or TIKTOK_PIXEL_CODE and TIKTOK_ACCESS_TOKEN'
+/** "A and B, C and D, or E and F": the variables that make each destination with a test mode live. */
+function credentialsList(): string {
+  const each = [...TEST_MODE.values()].map((m) => m.credentials.join(' and '))
+  return each.length > 1 ? `${each.slice(0, -1).join(', ')}${each.length > 2 ? ',' : ''} or ${each.at(-1)}` : (each[0] ?? 'none')
+}
 
 /** `--dest <name>` (repeatable, or comma-separated); nothing = every destination with credentials. */
 function parseArgs(args: string[]): string[] {
@@ -36,7 +38,7 @@ function parseArgs(args: string[]): string[] {
 export async function sendTestEventCommand(args: string[] = []): Promise<void> {
   const asked = parseArgs(args)
   const env: Record<string, string | undefined> = { ...process.env }
-  for (const mode of Object.values(TEST_MODE)) Object.assign(env, mode.env)
+  for (const mode of TEST_MODE.values()) Object.assign(env, mode.env)
   const base = await loadConfig(env)
   const all = batchDestinations(base)
   for (const name of asked) {
@@ -45,10 +47,15 @@ export async function sendTestEventCommand(args: string[] = []): Promise<void> {
   const chosen = all.filter((d) => d.live && (!asked.length || asked.includes(d.name)))
   const notLive = all.filter((d) => !d.live && asked.includes(d.name)).map((d) => d.name)
   if (notLive.length) throw new Error(`[tagwarden] [send-test-event] ${notLive.join(', ')} has no credentials (dry-run): nothing would be sent`)
-  if (!chosen.length) throw new Error(`[tagwarden] send-test-event needs a destination with credentials: ${CREDENTIALS}`)
+  if (!chosen.length) throw new Error(`[tagwarden] send-test-event needs a destination with credentials: ${credentialsList()}`)
   const skipped: Record<string, string> = {}
   const ready = chosen.filter((d) => {
-    const needs = TEST_MODE[d.name]?.needs
+    const mode = TEST_MODE.get(d.name)
+    if (!mode) {
+      skipped[d.name] = 'its driver declares no test mode, so a test event would count as a real one'
+      return false
+    }
+    const needs = mode.needs
     if (!needs || env[needs]) return true
     skipped[d.name] = `set ${needs} (Events Manager → Test Events) so ${d.platform} shows the test event without counting it`
     return false
@@ -61,6 +68,9 @@ export async function sendTestEventCommand(args: string[] = []): Promise<void> {
   const out: Record<string, unknown> = { event_id }
   let failed = false
   for (const dest of ready) {
+    // Consent granted for exactly what the destination declares it needs (its shipped rules then allow it).
+    const needs = dest.consent ?? AD_MEASUREMENT
+    const granted = Object.fromEntries([...needs.storage, ...(needs.userData ? [needs.userData] : [])].map((f) => [f, 'granted']))
     const answers: { status: number; body: string }[] = []
     const recordingFetch: typeof fetch = async (input, init) => {
       const res = await fetch(input, init)
@@ -79,7 +89,7 @@ export async function sendTestEventCommand(args: string[] = []): Promise<void> {
         url: 'https://tagwarden.test/send-test-event',
         user: { client_ip_address: '203.0.113.7', client_user_agent: 'tagwarden send-test-event' },
         custom: {},
-        consent: { ad_storage: 'granted', ad_user_data: 'granted', source: 'send-test-event' },
+        consent: { ...granted, source: 'send-test-event' },
       },
     ])
     await rt.dispatcher.flush()

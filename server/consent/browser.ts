@@ -32,6 +32,6 @@ export function browserDecisions(policy: Pick<ConsentPolicy, 'normalize' | 'deci
     const { action, rule } = policy.decide(tag, state)
     decisions[tag] = { action, rule }
   }
-  const keeps = keepsClickIds(signals, state)
+  const keeps = keepsClickIds(policy, state)
   return { decisions, keepsClickIds: keeps, runs: (tag) => keeps && decisions[tag] !== undefined && decisions[tag].action !== 'suppress' }
 }

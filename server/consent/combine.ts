@@ -122,6 +122,3 @@ export function combineSources(sources: readonly SourceSignals[], options: Combi
   if (source) out.source = source
   return out
 }
-
-/** True when the snapshot's `ad_storage` denial is the shopper's (or a CMP's) decision, not a page default. */
-export const explicitlyDenied = (s: ConsentSignals | undefined): boolean => s?.ad_storage === 'denied' && s.source !== GCM_DEFAULT

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { CLICK_ID_KEY, NETWORK_FIELDS, PERSONAL_FIELDS } from '../event'
+import type { ConsentSubject } from './declared-rules'
 import type { ConsentFlag, FieldSelector } from './types'
 
 const FLAG_VALUES = ['granted', 'denied', 'unset'] as const
@@ -7,7 +8,7 @@ const ACTIONS = ['allow', 'strip', 'restricted', 'suppress'] as const
 const COUNTRY_OR_GROUP = /^([A-Z]{2}|EEA)$/
 const DESTINATION_NAME = /^(\*|[a-z0-9][a-z0-9._-]{0,63})$/
 
-const WHEN_KEYS = 'ad_storage, ad_user_data, ad_personalization, analytics_storage, sale_opt_out, gpc, gdpr_applies, tcf_valid, tcf_purposes_missing, country, source'
+const WHEN_KEYS = 'ad_storage, ad_user_data, ad_personalization, analytics_storage, decided, sale_opt_out, gpc, gdpr_applies, tcf_valid, tcf_purposes_missing, country, source'
 
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value])
 
@@ -25,7 +26,8 @@ const countryCode = z
 
 /**
  * The `when` of a rule: every key given must match the normalized state; `{}` always matches.
- * Flag keys take `granted | denied | unset | not_granted` or a list; `tcf_purposes_missing`
+ * Flag keys take `granted | denied | unset | not_granted` or a list; `decided` whether the flags
+ * are a decision, not a default (normalize.ts `flagsDecided`); `tcf_purposes_missing`
  * matches when any listed purpose lacks consent in a valid TC string (no valid string = all missing).
  */
 export const whenSchema = z.strictObject(
@@ -34,6 +36,7 @@ export const whenSchema = z.strictObject(
     ad_user_data: flagMatch.optional(),
     ad_personalization: flagMatch.optional(),
     analytics_storage: flagMatch.optional(),
+    decided: z.boolean().optional(),
     sale_opt_out: z.boolean().optional(),
     gpc: z.boolean().optional(),
     gdpr_applies: z.boolean().nullable().optional(),
@@ -111,10 +114,17 @@ export const consentConfigSchema = z.strictObject(
 
 export type ConsentConfig = z.output<typeof consentConfigSchema>
 /**
- * What `createConsentPolicy` takes: the parsed config section plus TAGWARDEN_DEFAULT_CONSENT, and
- * the browser tags the loader may load (destinations/index.ts `browserTagNames`; none by default).
+ * The consent settings of one instance: the config file's section, plus what configured
+ * destinations that no registered driver makes declare they need (destinations/index.ts
+ * `consentSubjects`), so their shipped rules are theirs.
  */
-export type ConsentOptions = ConsentConfig & { defaultConsent: 'granted' | 'denied'; browserTags?: readonly string[] }
+export type ConsentSettings = ConsentConfig & { declared?: readonly ConsentSubject[] }
+
+/**
+ * What `createConsentPolicy` takes: the consent settings plus TAGWARDEN_DEFAULT_CONSENT, and the
+ * browser tags the loader may load (destinations/index.ts `browserTagNames`; none by default).
+ */
+export type ConsentOptions = ConsentSettings & { defaultConsent: 'granted' | 'denied'; browserTags?: readonly string[] }
 
 const formatPath = (path: readonly PropertyKey[]) =>
   path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : `${out}.${String(key)}`), 'consent')

@@ -1,8 +1,13 @@
+import { drivers } from '../destinations'
 import { consentSignalsSchema, type ConsentSignals } from '../event'
 import type { ConsentPolicy, ConsentState, Decision } from './types'
 
-/** Destinations `tagwarden consent explain` reports by default. */
-export const EXPLAIN_DESTINATIONS = ['pinterest-tag', 'pinterest-capi'] as const
+/**
+ * Destinations `tagwarden consent explain` reports by default: every registered driver's
+ * destination, then each one's page pixel (`pinterest-capi`, `pinterest-tag`, `meta-capi`,
+ * `tiktok-events`, `meta-pixel`, `tiktok-pixel`), so one run shows the whole decision.
+ */
+export const EXPLAIN_DESTINATIONS: readonly string[] = [...new Set([...drivers.map((d) => d.destinationName), ...drivers.flatMap((d) => (d.pixel ? [d.pixel] : []))])]
 
 export interface ConsentExplanation {
   consent: ConsentState

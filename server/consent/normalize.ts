@@ -1,4 +1,5 @@
 import type { ConsentSignals } from '../event'
+import { GCM_DEFAULT } from './combine'
 import { decodeGpp, uspAnswered, uspOptOut } from './gpp'
 import { normalizeCountry, regionDefault } from './regions'
 import { decodeTcf, tcfToFlags, type TcfInfo } from './tcf'
@@ -87,4 +88,17 @@ export function normalizeConsent(signals: ConsentSignals | undefined, options: N
   if (gpp) state.gpp = gpp.state
   if (country) state.country = country
   return state
+}
+
+/**
+ * Whether the state's Consent Mode flags are a decision — a TC string (or GDPR without one), or a
+ * CMP's or the hook's Consent Mode values — rather than a default (the page's Consent Mode default,
+ * the US opt-out regime's, a region default, TAGWARDEN_DEFAULT_CONSENT). The `decided` key of a
+ * rule's `when` (README "Writing rules"). Without the signals, only a TC string is known to be one.
+ * @example flagsDecided({ ad_storage: 'denied', source: 'gcm-default' }, state) // false
+ */
+export function flagsDecided(signals: ConsentSignals | undefined, state: ConsentState): boolean {
+  if (state.tcf) return true
+  // Consent Mode values are read before the US regime and the defaults (normalizeConsent, rule 2).
+  return !!signals && signals.source !== GCM_DEFAULT && CONSENT_FLAGS.some((f) => signals[f] !== undefined)
 }

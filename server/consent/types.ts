@@ -1,6 +1,7 @@
 import type { CanonicalEvent, ClickIdKey, ConsentSignals, Identity, NetworkField, PersonalField } from '../event'
 import type { BrowserDecision } from './browser'
 import type { SourceSignals } from './combine'
+import type { ConsentNeeds } from './declared-rules'
 
 /** One Consent Mode v2 flag. `unset` is not `granted` (docs/design.md "Consent model"). */
 export type ConsentFlag = 'granted' | 'denied' | 'unset'
@@ -65,6 +66,8 @@ export interface ConsentTarget {
   accepts?(user: Identity): boolean
   /** What `accepts` asks for, in words (for error messages). */
   requires?: string
+  /** The consent purposes it needs (its shipped rules are made from them; `defineDestination` sets its driver's). */
+  consent?: ConsentNeeds
 }
 
 export interface ConsentPolicy {

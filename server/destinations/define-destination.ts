@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { AD_MEASUREMENT, type ConsentNeeds, type ConsentSubject } from '../consent/declared-rules'
 import type { ConsentTarget } from '../consent/types'
 import type { CanonicalEvent } from '../event'
 import type { ProductionWarning } from '../production-warnings'
@@ -95,8 +96,16 @@ export interface DestinationDriver<S extends z.ZodType, D extends AnyDestination
   readonly env: Readonly<Record<string, EnvSource>>
   /** With no environment variable of its own set, is the destination still on? (Pinterest: yes, in dry-run.) */
   readonly onByDefault: boolean
+  /** The platform's key (`pinterest`, `meta`, `tiktok`): the neutral body's `platforms` and `pixel_names` name it so. */
+  readonly platform: string
   /** The platform's pixel the loader may add to the page (client/px/), judged by consent rules under this name. */
   readonly pixel?: string
+  /** What it needs consent for (its shipped rules are made from this): its own declaration, else advertising measurement. */
+  readonly consent: ConsentNeeds
+  /** Every name the consent policy judges for this driver, with what each needs: the destination, and its page pixel. */
+  readonly subjects: readonly ConsentSubject[]
+  /** How `tagwarden send-test-event` sends it a test event, in environment variables; absent = it has no test mode (never sent one). */
+  readonly testMode?: TestMode
   /**
    * Build from environment variables. Problems are named by variable and pushed to `problems`;
    * undefined when the destination is off (none of its variables set and not on by default).
@@ -115,13 +124,47 @@ export interface DriverDefinition<S extends z.ZodType, D extends AnyDestination>
   env: Record<string, EnvSource>
   onByDefault?: boolean
   /**
+   * The platform's key, lowercase (`pinterest`, `meta`): what the neutral body's `platforms` and
+   * `pixel_names` accept (server/neutral-input.ts) and what click ids are keyed by (`meta.fbc`). A
+   * batch destination's `platform` name lowercases to it (the pipeline routes `platforms` so).
+   * Default: the name up to its first `-` (`acme-api` → `acme`).
+   */
+  platform?: string
+  /**
+   * How `tagwarden send-test-event` puts it in the platform's test mode (validated and shown, never
+   * counted), by option name: `set` = options to set (as their environment variable would read),
+   * `needs` = an option only the shop can set (Meta's Test Events code), `credentials` = the
+   * options that make it live. Absent: `send-test-event` never sends it one.
+   */
+  testMode?: { set?: Partial<Record<OptionName<S>, string>>; needs?: OptionName<S>; credentials: readonly OptionName<S>[] }
+  /**
    * The name of the platform's own browser pixel, where the loader gates one (client/px/): `/ctx`
    * answers a decision for it whether or not this destination is configured (a page may carry the
-   * pixel without the server copy).
+   * pixel without the server copy). Judged as a browser tag, needing what `consent` says unless it
+   * declares its own.
    */
-  pixel?: string
+  pixel?: string | { name: string; consent: ConsentNeeds }
+  /**
+   * The consent purposes it needs: Consent Mode flags and TCF purposes (consent/declared-rules.ts).
+   * Its shipped rules are made from this; default: advertising measurement (`ad_storage`,
+   * `ad_user_data`, TCF 1 and 7), what Pinterest, Meta and TikTok need.
+   */
+  consent?: ConsentNeeds
   /** Build the destination from validated options. */
   create(options: z.output<S>): D
+}
+
+/** An option of a driver's schema, by name. */
+type OptionName<S extends z.ZodType> = keyof z.input<S> & string
+
+/** A driver's test mode in environment variables (`DriverDefinition.testMode` with each option named by its variable). */
+export interface TestMode {
+  /** Variables `send-test-event` sets (`PINTEREST_TEST_EVENTS=true`). */
+  env: Readonly<Record<string, string>>
+  /** A variable the shop must set first, or undefined. */
+  needs?: string
+  /** The variables that make it live (`PINTEREST_AD_ACCOUNT_ID`, `PINTEREST_ACCESS_TOKEN`). */
+  credentials: readonly string[]
 }
 
 const TRUE = new Set(['true', '1', 'yes'])
@@ -159,10 +202,23 @@ export function defineDestination<S extends z.ZodType, D extends AnyDestination>
     const source = def.env[option]
     return source === undefined ? option : typeof source === 'string' ? source : source[0]
   }
+  const platform = def.platform ?? def.name.split('-')[0]
+  const consent = def.consent ?? AD_MEASUREMENT
+  const pixel = typeof def.pixel === 'string' ? { name: def.pixel, consent } : def.pixel
+  const subjects: ConsentSubject[] = [{ name: def.name, kind: def.kind, needs: consent }, ...(pixel ? [{ name: pixel.name, kind: 'tag' as const, needs: pixel.consent }] : [])]
+  const build = (options: z.output<S>): D => {
+    const made = def.create(options)
+    if (made.kind === 'batch' && made.platform.toLowerCase() !== platform) {
+      throw new Error(`[tagwarden] [${def.name}] platform "${made.platform}" does not lowercase to its platform key "${platform}"`)
+    }
+    // The destination carries its declaration, so a configured one that is not registered is judged by it too (config.ts).
+    made.consent ??= consent
+    return made
+  }
   const driver = (options: z.input<S> = {} as z.input<S>): D => {
     const parsed = def.options.safeParse(options)
     if (!parsed.success) throw new DestinationOptionsError(def.name, describeIssues(parsed.error.issues, (o) => `${def.name}.${o}`))
-    return def.create(parsed.data)
+    return build(parsed.data)
   }
   const fromEnv = (env: Record<string, string | undefined>, problems: string[]): D | undefined => {
     const input: Record<string, unknown> = {}
@@ -177,7 +233,12 @@ export function defineDestination<S extends z.ZodType, D extends AnyDestination>
       problems.push(...describeIssues(parsed.error.issues, envName))
       return undefined
     }
-    return def.create(parsed.data)
+    return build(parsed.data)
   }
-  return Object.assign(driver, { destinationName: def.name, kind: def.kind, schema: def.options, env: def.env, onByDefault: def.onByDefault ?? false, pixel: def.pixel, fromEnv })
+  const testMode: TestMode | undefined = def.testMode && {
+    env: Object.fromEntries(Object.entries(def.testMode.set ?? {}).map(([option, value]) => [envName(option), value as string])),
+    needs: def.testMode.needs && envName(def.testMode.needs),
+    credentials: def.testMode.credentials.map(envName),
+  }
+  return Object.assign(driver, { destinationName: def.name, kind: def.kind, schema: def.options, env: def.env, onByDefault: def.onByDefault ?? false, platform, pixel: pixel?.name, consent, subjects, testMode, fromEnv })
 }

@@ -1,3 +1,4 @@
+import { AD_MEASUREMENT, type ConsentSubject } from '../consent/declared-rules'
 import type { AnyDestination, BrowserTag, Destination, DestinationDriver } from './define-destination'
 import { metaCapi } from './meta-capi'
 import { pinterestCapi } from './pinterest-capi'
@@ -34,6 +35,27 @@ export function browserTag(config: { destinations: readonly AnyDestination[] }):
 export function browserTagNames(configured: readonly AnyDestination[] = []): string[] {
   const registered = drivers.flatMap((d) => (d.kind === 'tag' ? [d.destinationName] : d.pixel ? [d.pixel] : []))
   return [...new Set([...registered, ...configured.filter((d) => d.kind === 'tag').map((d) => d.name)])]
+}
+
+/**
+ * What each name the consent policy judges declares it needs (consent/declared-rules.ts): every
+ * registered driver's destination and page pixel, or — given configured destinations — those of
+ * them that no registered driver makes (an embedder's own), by their own declaration.
+ * @example consentSubjects().find((s) => s.name === 'meta-pixel') // { name: 'meta-pixel', kind: 'tag', needs: AD_MEASUREMENT }
+ */
+export function consentSubjects(configured?: readonly AnyDestination[]): ConsentSubject[] {
+  const registered = drivers.flatMap((d) => d.subjects)
+  if (!configured) return registered
+  const known = new Set(registered.map((s) => s.name))
+  return configured.filter((d) => !known.has(d.name)).map((d) => ({ name: d.name, kind: d.kind, needs: d.consent ?? AD_MEASUREMENT }))
+}
+
+/**
+ * Every registered driver's platform key, once each, in registration order (`pinterest`, `meta`,
+ * `tiktok`): the values the neutral body's `platforms` and `pixel_names` take.
+ */
+export function platformKeys(): [string, ...string[]] {
+  return [...new Set(drivers.map((d) => d.platform))] as [string, ...string[]]
 }
 
 /** The batch destinations (server APIs) among the configured ones, in dispatch order. */

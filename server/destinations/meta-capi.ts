@@ -238,6 +238,9 @@ export const metaCapi = defineDestination({
   pixel: META_PIXEL,
   env: { pixelId: 'META_PIXEL_ID', accessToken: 'META_ACCESS_TOKEN', apiUrl: 'META_API_URL', testEventCode: 'META_TEST_EVENT_CODE', eventSourceUrl: 'META_EVENT_SOURCE_URL' },
   onByDefault: false,
+  platform: 'meta',
+  // Test Events code from Events Manager, which only the shop can copy (docs/meta-capi.md §2).
+  testMode: { needs: 'testEventCode', credentials: ['pixelId', 'accessToken'] },
   create: (o): Destination<MetaEvent> => ({
     name: 'meta-capi',
     kind: 'batch',

@@ -1,7 +1,7 @@
 import type { CanonicalEvent, Content, EventData, Identity } from '../event'
 import { hashValue } from '../identity/normalize'
 import { toMoneyString } from '../money'
-import { capiEventSchema, capiResponseSchema, type CapiEvent } from '../pinterest/capi-schema'
+import { capiEventSchema, capiResponseSchema, hasMatchKey, MATCH_KEYS, type CapiEvent } from '../pinterest/capi-schema'
 import { LDP } from '../pinterest/ldp'
 import { z } from 'zod'
 import { defineDestination, type BatchOutcome, type Destination } from './define-destination'
@@ -107,6 +107,9 @@ export const pinterestCapi = defineDestination({
   options,
   env: { adAccountId: 'PINTEREST_AD_ACCOUNT_ID', accessToken: 'PINTEREST_ACCESS_TOKEN', apiUrl: 'PINTEREST_API_URL', testEvents: ['PINTEREST_TEST_EVENTS', 'boolean'] },
   onByDefault: true,
+  platform: 'pinterest',
+  // Pinterest's `?test=true`: validated, never recorded (docs/pinterest-capi.md "Limits").
+  testMode: { set: { testEvents: 'true' }, credentials: ['adAccountId', 'accessToken'] },
   create: (o): Destination<CapiEvent> => ({
   name: 'pinterest-capi',
   kind: 'batch',
@@ -133,9 +136,9 @@ export const pinterestCapi = defineDestination({
   },
   // LDP: `opt_out_type: "LDP"` with the hashed state and country (docs/pinterest-capi.md "LDP").
   restricted: { keeps: ['st', 'country'] },
-  // user_data is anyOf: em, or hashed_maids, or client_ip_address + client_user_agent (docs/pinterest-capi.md "user_data").
-  accepts: (u) => !!u.em?.length || !!u.maid?.length || (!!u.client_ip_address && !!u.client_user_agent),
-  requires: 'a valid em, hashed_maids, or client_ip_address + client_user_agent',
+  // The same rule as the wire schema's, on the identity the payload is built from (`maid` becomes `hashed_maids`).
+  accepts: (u) => hasMatchKey({ em: u.em, hashed_maids: u.maid, client_ip_address: u.client_ip_address, client_user_agent: u.client_user_agent }),
+  requires: `a valid ${MATCH_KEYS}`,
 
   toPayload: (e: CanonicalEvent): CapiEvent => {
     // The neutral names are Pinterest's, so every event has its counterpart. Optional keys are

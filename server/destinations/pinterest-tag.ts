@@ -48,6 +48,7 @@ export const pinterestTag = defineDestination({
   options,
   env: { tagId: 'PINTEREST_TAG_ID', scriptOrigin: 'PINTEREST_SCRIPT_ORIGIN', beaconOrigin: 'PINTEREST_BEACON_ORIGIN' },
   onByDefault: true,
+  platform: 'pinterest',
   create: (o): BrowserTag => ({ ...consentView, kind: 'tag', tagId: o.tagId, scriptOrigin: o.scriptOrigin, beaconOrigin: o.beaconOrigin, describe: () => ({ ...o }) }),
 })
 

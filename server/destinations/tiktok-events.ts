@@ -195,6 +195,9 @@ export const tiktokEvents = defineDestination({
   pixel: 'tiktok-pixel',
   env: { pixelCode: 'TIKTOK_PIXEL_CODE', accessToken: 'TIKTOK_ACCESS_TOKEN', apiUrl: 'TIKTOK_API_URL', testEventCode: 'TIKTOK_TEST_EVENT_CODE', pageViews: ['TIKTOK_PAGE_VIEWS', 'boolean'] },
   onByDefault: false,
+  platform: 'tiktok',
+  // Test event code from TikTok Events Manager, which only the shop can copy (docs/tiktok-events.md §2).
+  testMode: { needs: 'testEventCode', credentials: ['pixelCode', 'accessToken'] },
   create: (o): Destination<TikTokEvent> => ({
     name: 'tiktok-events',
     kind: 'batch',

@@ -11,9 +11,21 @@ const sha256List = z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be lowercase
 export const HASHED_USER_FIELDS = ['em', 'ph', 'fn', 'ln', 'ge', 'db', 'ct', 'st', 'zp', 'country', 'external_id', 'hashed_maids'] as const
 type HashedUserField = (typeof HASHED_USER_FIELDS)[number]
 
+/** The least `user_data` Pinterest takes, in words (validation messages and the destination's `requires`). */
+export const MATCH_KEYS = 'em, hashed_maids, or client_ip_address + client_user_agent'
+
+/**
+ * Pinterest's one rule on `user_data`: "It is required at least one of 1) em, 2) hashed_maids or 3)
+ * pair client_ip_address + client_user_agent" (docs/pinterest-capi.md "user_data"). Checked on the
+ * wire object (the schema below) and on the canonical identity before it is built (`accepts`).
+ * @example hasMatchKey({ client_ip_address: '203.0.113.7', client_user_agent: 'Mozilla/5.0' }) // true
+ */
+export function hasMatchKey(u: { em?: readonly string[]; hashed_maids?: readonly string[]; client_ip_address?: string; client_user_agent?: string }): boolean {
+  return !!u.em?.length || !!u.hashed_maids?.length || (!!u.client_ip_address && !!u.client_user_agent)
+}
+
 // user_data: hashed fields are arrays of SHA-256; no additionalProperties:false in the spec, but
-// we only ever send spec keys. "It is required at least one of 1) em, 2) hashed_maids or 3) pair
-// client_ip_address + client_user_agent."
+// we only ever send spec keys.
 const userData = z
   .object({
     ...(Object.fromEntries(HASHED_USER_FIELDS.map((k) => [k, sha256List.optional()])) as Record<HashedUserField, z.ZodOptional<typeof sha256List>>),
@@ -23,9 +35,7 @@ const userData = z
     partner_id: z.string().nullable().optional(),
   })
   .strict()
-  .refine((u) => u.em || u.hashed_maids || (u.client_ip_address && u.client_user_agent), {
-    message: 'needs em, hashed_maids, or client_ip_address + client_user_agent',
-  })
+  .refine(hasMatchKey, { message: `needs ${MATCH_KEYS}` })
 
 // custom_data: additionalProperties:false; value/item_price "Accepted as a string".
 const customData = z

@@ -36,7 +36,7 @@ describe('parseExplainArgs', () => {
 })
 
 describe('explainConsent', () => {
-  it('prints the normalized state and a decision per Pinterest destination', () => {
+  it('prints the normalized state and a decision per registered destination and page pixel', () => {
     const out = explainConsent(policy, parseExplainArgs(['--tcf', TCF.allPurposes, '--gdpr-applies', '--gpc', '--country', 'DE']))
     expect(out).toEqual({
       consent: {
@@ -45,8 +45,12 @@ describe('explainConsent', () => {
         tcf: { valid: true, version: 2, cmpId: 31, purposes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], legitimateInterests: [2, 3, 4, 5, 6, 7, 8, 9, 10] },
       },
       decisions: {
-        'pinterest-tag': { action: 'restricted', rule: 'sale-opt-out' },
         'pinterest-capi': { action: 'restricted', rule: 'sale-opt-out' },
+        'pinterest-tag': { action: 'restricted', rule: 'sale-opt-out' },
+        'meta-capi': { action: 'restricted', rule: 'sale-opt-out' },
+        'tiktok-events': { action: 'restricted', rule: 'sale-opt-out' },
+        'meta-pixel': { action: 'restricted', rule: 'sale-opt-out' },
+        'tiktok-pixel': { action: 'restricted', rule: 'sale-opt-out' },
       },
     })
     expect(JSON.parse(JSON.stringify(out))).toEqual(out)

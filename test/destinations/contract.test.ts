@@ -2,6 +2,7 @@
 // fake over real HTTP: options from the environment, dry-run without credentials, a payload its
 // platform accepts, 401 → pause, 429/5xx → retry, a refused event → dead letter (alone), declared
 // identifiers stripped when ad_user_data is denied, and the platform's restricted mode.
+// Browser tags keep their own contract: tag-contract.test.ts.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { drivers } from '../../server/destinations'
