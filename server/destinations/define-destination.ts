@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import type { BrowserId } from '../context/browser-ids'
 import type { ConsentTarget } from '../consent/types'
 import type { CanonicalEvent } from '../event'
 import type { ProductionWarning } from '../production-warnings'
@@ -22,6 +23,8 @@ interface DestinationBase extends ConsentTarget {
   warnings?(): ProductionWarning[]
   /** The options with secrets replaced by `<set>` (for `tagwarden check`). */
   describe(): Record<string, unknown>
+  /** Its driver's click and browser ids (`DriverDefinition.browserIds`), set by `defineDestination`. */
+  browserIds?: readonly BrowserId[]
 }
 
 /**
@@ -97,6 +100,8 @@ export interface DestinationDriver<S extends z.ZodType, D extends AnyDestination
   readonly onByDefault: boolean
   /** The platform's pixel the loader may add to the page (client/px/), judged by consent rules under this name. */
   readonly pixel?: string
+  /** The click and browser ids it reads in the shopper's browser (`DriverDefinition.browserIds`). */
+  readonly browserIds?: readonly BrowserId[]
   /**
    * Build from environment variables. Problems are named by variable and pushed to `problems`;
    * undefined when the destination is off (none of its variables set and not on by default).
@@ -120,6 +125,12 @@ export interface DriverDefinition<S extends z.ZodType, D extends AnyDestination>
    * pixel without the server copy).
    */
   pixel?: string
+  /**
+   * The click and browser ids the platform reads in the shopper's browser (context/browser-ids.ts):
+   * `/ctx`, the tw_ctx cookie and the cart store keep them under these declarations, and every
+   * destination it builds finds them in `user.ids`, whether or not the driver is registered.
+   */
+  browserIds?: readonly BrowserId[]
   /** Build the destination from validated options. */
   create(options: z.output<S>): D
 }
@@ -159,10 +170,12 @@ export function defineDestination<S extends z.ZodType, D extends AnyDestination>
     const source = def.env[option]
     return source === undefined ? option : typeof source === 'string' ? source : source[0]
   }
+  // Each destination carries its driver's browser ids, so a configured one of an embedder's own is known to /ctx.
+  const create = (options: z.output<S>): D => (def.browserIds ? Object.assign(def.create(options), { browserIds: def.browserIds }) : def.create(options))
   const driver = (options: z.input<S> = {} as z.input<S>): D => {
     const parsed = def.options.safeParse(options)
     if (!parsed.success) throw new DestinationOptionsError(def.name, describeIssues(parsed.error.issues, (o) => `${def.name}.${o}`))
-    return def.create(parsed.data)
+    return create(parsed.data)
   }
   const fromEnv = (env: Record<string, string | undefined>, problems: string[]): D | undefined => {
     const input: Record<string, unknown> = {}
@@ -177,7 +190,7 @@ export function defineDestination<S extends z.ZodType, D extends AnyDestination>
       problems.push(...describeIssues(parsed.error.issues, envName))
       return undefined
     }
-    return def.create(parsed.data)
+    return create(parsed.data)
   }
-  return Object.assign(driver, { destinationName: def.name, kind: def.kind, schema: def.options, env: def.env, onByDefault: def.onByDefault ?? false, pixel: def.pixel, fromEnv })
+  return Object.assign(driver, { destinationName: def.name, kind: def.kind, schema: def.options, env: def.env, onByDefault: def.onByDefault ?? false, pixel: def.pixel, browserIds: def.browserIds, fromEnv })
 }
