@@ -17,7 +17,8 @@ export interface BrowserId {
   key: ClickIdKey
   /**
    * Its name in the `/ctx` body and in the tw_ctx cookie (`fbc`): short (it rides on every
-   * request), and never renamed once shipped — cookies and loaders cached in browsers carry it.
+   * request), and never renamed once shipped — cookies and loaders cached in browsers carry it
+   * (docs/design.md "The context cookie").
    */
   claim: string
   /** What a valid value looks like, its length included; anything else is dropped, never refused. */
