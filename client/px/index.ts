@@ -11,8 +11,8 @@ let seen: unknown
 /**
  * The Meta and TikTok pixels on the page, run on every re-decision and poll of the loader: the
  * first time, their click and browser ids go into the context (`fbclid`, `_fbc`, `_fbp`,
- * `ttclid`, `_ttp`; the URL beats the cookie on the server, which also keeps `_fbc`/`_fbp`
- * first-party: docs/meta-capi.md §7); every time, `fbq`/`ttq` are taken over where they appeared,
+ * `ttclid`, `_ttp`, under the names Meta's and TikTok's drivers declare in `browserIds`: the server
+ * ranks the URL over the cookie and keeps `_fbc`/`_fbp` first-party, docs/meta-capi.md §7); every time, `fbq`/`ttq` are taken over where they appeared,
  * each platform's script follows the server's decision for it, and waiting calls leave when they may.
  */
 export function pixels(io: Io, config: LoaderConfig): void {

@@ -6,7 +6,7 @@ import { hashUserValue } from '../identity/normalize'
 export interface CartContext {
   /** Pinterest click id (`epik`): the click id `pinterest.epik`, sent unhashed. */
   epik?: string
-  /** Meta's and TikTok's click and browser ids (`meta.fbc`, `meta.fbp`, `tiktok.ttclid`, `tiktok.ttp`), each sent only to its own platform. */
+  /** The declared click and browser ids (`meta.fbc`, `tiktok.ttp`, …: context/browser-ids.ts), each sent only to its own platform's destinations. */
   ids?: Partial<Record<ClickIdKey, string>>
   ip?: string
   ua?: string

@@ -3,7 +3,6 @@ import { sourceSignalsSchema } from '../consent/combine'
 import { consentSignalsSchema } from '../event'
 import { hashUserValue } from '../identity/normalize'
 import { EPIK_SOURCES, opaqueId } from './claims'
-import { FB_COOKIE } from './meta-cookies'
 
 /** `POST {prefix}/ctx` bodies are small; anything bigger is refused before it is read. */
 export const CTX_BODY_LIMIT = 16 * 1024
@@ -47,7 +46,9 @@ const consentBody = z.unknown().transform((value, ctx): z.output<typeof consentS
  * size budget). The country is not taken from the browser: it comes from the trusted country
  * header only, so a `consent.country` is dropped too. `consent` is a snapshot or a list of
  * per-source signals (at most 24: one per CMP adapter, the hook, GPC and the page's Consent Mode
- * defaults).
+ * defaults). The click and browser ids destinations declare (Meta's `fbclid`, `fbc`, `fbp`,
+ * TikTok's `ttclid`, `ttp`) are read from the same body by their own schema
+ * (`browserIdFields`, context/browser-ids.ts).
  */
 export const ctxBodySchema = z.object({
   epik: opaqueId(1024).min(1).optional(),
@@ -65,12 +66,5 @@ export const ctxBodySchema = z.object({
     .optional(),
   consent: consentBody.optional(),
   em: emailToHash.optional(),
-  // Meta's and TikTok's ids as the loader read them from the landing URL and the cookies (client/px/):
-  // a malformed one is dropped, not refused — a cookie another script wrote must not cost the shopper's consent update.
-  fbclid: opaqueId(512).min(1).optional().catch(undefined),
-  fbc: z.string().regex(FB_COOKIE).optional().catch(undefined),
-  fbp: z.string().regex(FB_COOKIE).optional().catch(undefined),
-  ttclid: opaqueId(512).min(1).optional().catch(undefined),
-  ttp: opaqueId(256).min(1).optional().catch(undefined),
 })
 export type CtxBody = z.output<typeof ctxBodySchema>

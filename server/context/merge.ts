@@ -3,8 +3,12 @@ import type { ContextClaims } from './claims'
 import type { ConsentSignals } from '../event'
 import type { CtxBody } from './ctx-body'
 
-/** A loader update with its consent already one snapshot (per-source lists are combined by the consent policy first). */
-export type CtxUpdate = Omit<CtxBody, 'consent' | 'fbclid'> & { consent?: ConsentSignals }
+/**
+ * A loader update with its consent already one snapshot (per-source lists are combined by the
+ * consent policy first) and its declared browser ids resolved by claim name (`postedIds`:
+ * context/browser-ids.ts).
+ */
+export type CtxUpdate = Omit<CtxBody, 'consent'> & { consent?: ConsentSignals; ids?: Record<string, string> }
 
 /** A new random visitor id: 128 bits, base64url. */
 export const newVisitorId = (): string => randomBytes(16).toString('base64url')
@@ -15,7 +19,7 @@ export const newVisitorId = (): string => randomBytes(16).toString('base64url')
  * - the newest epik wins and its capture time is recorded — except that an epik Pinterest only
  *   derived (`_derived_epik`) never replaces one taken from an ad click (URL or `_epik` cookie);
  * - consent is a full snapshot from the CMP, so a new one replaces the old;
- * - a cart update replaces the tokens; `pin_unauth`, the hashed email and Meta's/TikTok's ids replace when given.
+ * - a cart update replaces the tokens; `pin_unauth`, the hashed email and each declared browser id replace when given.
  * @example mergeContext(undefined, { epik: 'abc', epik_src: 'url' }, Date.now())
  */
 export function mergeContext(existing: ContextClaims | undefined, body: CtxUpdate, nowMs: number, visitorId: () => string = newVisitorId): ContextClaims {
@@ -30,11 +34,8 @@ export function mergeContext(existing: ContextClaims | undefined, body: CtxUpdat
     }
   }
   if (body.pin_unauth) next.pin_unauth = body.pin_unauth
-  // Meta's and TikTok's ids replace when given (the route turns a landing fbclid into `fbc` first: meta-cookies.ts).
-  if (body.fbc) next.fbc = body.fbc
-  if (body.fbp) next.fbp = body.fbp
-  if (body.ttclid) next.ttclid = body.ttclid
-  if (body.ttp) next.ttp = body.ttp
+  // Declared browser ids replace when given (the route ranks URL, cookie and stored value first).
+  for (const claim in body.ids) next[claim] = body.ids[claim]
   if (body.consent) next.consent = { ...body.consent }
   if (body.em) next.em = body.em
   if (body.cart) {

@@ -1,6 +1,4 @@
 import { randomInt } from 'node:crypto'
-import { getCookie, setCookie, type H3Event } from 'h3'
-import type { ContextClaims } from './claims'
 
 /**
  * Meta's first-party cookie values, `fb.<subdomain index>.<creation ms>.<payload>[.<appendix>]`
@@ -32,17 +30,3 @@ export function fbcFor(fbclid: string | undefined, current: string | undefined, 
 
 /** A new `_fbp` browser id: `fb.<index>.<ms>.<random 0…2³¹−2>` (docs/meta-capi.md §7). */
 export const newFbp = (host: string, nowMs: number): string => `fb.${subdomainIndex(host)}.${Math.floor(nowMs)}.${randomInt(0, 2 ** 31 - 1)}`
-
-/**
- * Keep `_fbc` and `_fbp` first-party from the server, so they outlive the 7-day cap browsers put on
- * cookies a script sets (docs/meta-capi.md §7 "Server-set first-party cookies"). Only where the
- * `meta-pixel` decision lets Meta's pixel run; set when the context holds a value the browser does
- * not. Not HttpOnly: Meta's pixel reads them. (Meta's `capi-param-builder-nodejs` does this too; it is
- * not used: its licence is Meta's Platform License, not an open-source one, and it appends its own
- * version segment to the values.)
- */
-export function ownMetaCookies(event: H3Event, claims: ContextClaims): void {
-  const attrs = { path: '/', sameSite: 'lax' as const, secure: true, maxAge: META_COOKIE_MAX_AGE_S, encode: (v: string) => v }
-  if (claims.fbc && getCookie(event, '_fbc') !== claims.fbc) setCookie(event, '_fbc', claims.fbc, attrs)
-  if (claims.fbp && getCookie(event, '_fbp') !== claims.fbp) setCookie(event, '_fbp', claims.fbp, attrs)
-}

@@ -1,6 +1,7 @@
 import { getCookie, type H3Event } from 'h3'
 import type { ContextClaims } from './claims'
-import { FB_COOKIE } from './meta-cookies'
+import { browserIdsOf } from './browser-ids'
+import { declaredBrowserIds } from './declared-browser-ids'
 import type { ConsentSignals } from '../event'
 import type { Shopper } from '../pinterest/beacon-event'
 import type { Runtime } from '../runtime'
@@ -43,28 +44,9 @@ export function requestConsent(event: H3Event, rt: Runtime, claims: ContextClaim
 }
 
 /**
- * Meta's and TikTok's ids for their pixels' server copies: a valid `_fbc`/`_fbp`/`_ttp` cookie on the
- * request (what the pixel itself sees now) wins over the copy in tw_ctx; `ttclid` only comes from the
- * context (docs/meta-capi.md §7, docs/tiktok-events.md §9).
- */
-export function pixelIds(event: H3Event, claims: ContextClaims | undefined): Shopper['ids'] {
-  const cookie = (name: string, valid: RegExp) => {
-    const v = getCookie(event, name)
-    return v && valid.test(v) ? v : undefined
-  }
-  const found: Shopper['ids'] = {
-    'meta.fbc': cookie('_fbc', FB_COOKIE) ?? claims?.fbc,
-    'meta.fbp': cookie('_fbp', FB_COOKIE) ?? claims?.fbp,
-    'tiktok.ttclid': claims?.ttclid,
-    'tiktok.ttp': cookie('_ttp', OPAQUE) ?? claims?.ttp,
-  }
-  for (const k in found) if (found[k as keyof typeof found] === undefined) delete found[k as keyof typeof found]
-  return Object.keys(found).length ? found : undefined
-}
-
-/**
  * Everything the server knows about the shopper behind a request: IP, user agent, language,
- * the verified tw_ctx (epik, hashed email, visitor id), Pinterest's `_pin_unauth` cookie and Meta's/TikTok's ids.
+ * the verified tw_ctx (epik, hashed email, visitor id), Pinterest's `_pin_unauth` cookie and every
+ * declared click and browser id (a valid cookie on the request beats the context's copy: context/browser-ids.ts).
  * @example const { shopper, claims } = await readShopper(event, rt)
  */
 export async function readShopper(event: H3Event, rt: Runtime): Promise<{ shopper: Shopper; claims?: ContextClaims }> {
@@ -80,7 +62,7 @@ export async function readShopper(event: H3Event, rt: Runtime): Promise<{ shoppe
     visitorId: claims?.vid,
     consent: requestConsent(event, rt, claims),
   }
-  const ids = pixelIds(event, claims)
+  const ids = browserIdsOf(event, claims, declaredBrowserIds(rt).ids)
   if (ids) shopper.ids = ids
   return { shopper, claims }
 }

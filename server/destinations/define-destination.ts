@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import { AD_MEASUREMENT, type ConsentNeeds, type ConsentSubject } from '../consent/declared-rules'
+import type { BrowserId } from '../context/browser-ids'
 import type { ConsentTarget } from '../consent/types'
 import type { CanonicalEvent } from '../event'
 import type { ProductionWarning } from '../production-warnings'
@@ -23,6 +24,8 @@ interface DestinationBase extends ConsentTarget {
   warnings?(): ProductionWarning[]
   /** The options with secrets replaced by `<set>` (for `tagwarden check`). */
   describe(): Record<string, unknown>
+  /** Its driver's click and browser ids (`DriverDefinition.browserIds`), set by `defineDestination`. */
+  browserIds?: readonly BrowserId[]
 }
 
 /**
@@ -106,6 +109,8 @@ export interface DestinationDriver<S extends z.ZodType, D extends AnyDestination
   readonly subjects: readonly ConsentSubject[]
   /** How `tagwarden send-test-event` sends it a test event, in environment variables; absent = it has no test mode (never sent one). */
   readonly testMode?: TestMode
+  /** The click and browser ids it reads in the shopper's browser (`DriverDefinition.browserIds`). */
+  readonly browserIds?: readonly BrowserId[]
   /**
    * Build from environment variables. Problems are named by variable and pushed to `problems`;
    * undefined when the destination is off (none of its variables set and not on by default).
@@ -150,6 +155,12 @@ export interface DriverDefinition<S extends z.ZodType, D extends AnyDestination>
    * `ad_user_data`, TCF 1 and 7), what Pinterest, Meta and TikTok need.
    */
   consent?: ConsentNeeds
+  /**
+   * The click and browser ids the platform reads in the shopper's browser (context/browser-ids.ts):
+   * `/ctx`, the tw_ctx cookie and the cart store keep them under these declarations, and every
+   * destination it builds finds them in `user.ids`, whether or not the driver is registered.
+   */
+  browserIds?: readonly BrowserId[]
   /** Build the destination from validated options. */
   create(options: z.output<S>): D
 }
@@ -213,6 +224,8 @@ export function defineDestination<S extends z.ZodType, D extends AnyDestination>
     }
     // The destination carries its declaration, so a configured one that is not registered is judged by it too (config.ts).
     made.consent ??= consent
+    // Each destination carries its driver's browser ids, so a configured one of an embedder's own is known to /ctx.
+    if (def.browserIds) Object.assign(made, { browserIds: def.browserIds })
     return made
   }
   const driver = (options: z.input<S> = {} as z.input<S>): D => {
@@ -240,5 +253,5 @@ export function defineDestination<S extends z.ZodType, D extends AnyDestination>
     needs: def.testMode.needs && envName(def.testMode.needs),
     credentials: def.testMode.credentials.map(envName),
   }
-  return Object.assign(driver, { destinationName: def.name, kind: def.kind, schema: def.options, env: def.env, onByDefault: def.onByDefault ?? false, platform, pixel: pixel?.name, consent, subjects, testMode, fromEnv })
+  return Object.assign(driver, { destinationName: def.name, kind: def.kind, schema: def.options, env: def.env, onByDefault: def.onByDefault ?? false, platform, pixel: pixel?.name, consent, subjects, testMode, browserIds: def.browserIds, fromEnv })
 }

@@ -5,7 +5,7 @@ import { defineDestination, type BatchOutcome, type Destination } from './define
 import { retryAfter } from './pinterest-capi'
 import { describeProblems, moneyNumber, platformEventName, sha256List } from './wire'
 // `fbc`/`fbp` values (docs/meta-capi.md §7); a malformed value is left out rather than failing the batch.
-import { FB_COOKIE } from '../context/meta-cookies'
+import { FB_COOKIE, fbcFor, META_COOKIE_MAX_AGE_S, newFbp } from '../context/meta-cookies'
 
 /**
  * Neutral name → Meta `event_name` (standard events: docs/meta-capi.md §3; `watch_video` has no
@@ -236,6 +236,14 @@ export const metaCapi = defineDestination({
   kind: 'batch',
   options,
   pixel: META_PIXEL,
+  // Meta's ids in the shopper's browser (docs/meta-capi.md §7): a landing `fbclid` becomes `fbc`
+  // (kept when `_fbc` already carries that click); `_fbc` and `_fbp` are kept first-party where
+  // Meta's pixel may run, and where the shop sends to the Conversions API a shopper without `_fbp`
+  // gets one from the server.
+  browserIds: [
+    { key: 'meta.fbc', claim: 'fbc', param: 'fbclid', cookie: '_fbc', pattern: FB_COOKIE, fromUrl: (fbclid, current, at) => fbcFor(fbclid, current, at.host, at.nowMs), keep: { under: META_PIXEL, maxAgeS: META_COOKIE_MAX_AGE_S } },
+    { key: 'meta.fbp', claim: 'fbp', cookie: '_fbp', pattern: FB_COOKIE, keep: { under: META_PIXEL, maxAgeS: META_COOKIE_MAX_AGE_S, create: (at) => newFbp(at.host, at.nowMs) } },
+  ],
   env: { pixelId: 'META_PIXEL_ID', accessToken: 'META_ACCESS_TOKEN', apiUrl: 'META_API_URL', testEventCode: 'META_TEST_EVENT_CODE', eventSourceUrl: 'META_EVENT_SOURCE_URL' },
   onByDefault: false,
   platform: 'meta',

@@ -193,6 +193,12 @@ export const tiktokEvents = defineDestination({
   options,
   // TikTok's pixel on the page (client/px/tiktok.ts), judged by consent under this name.
   pixel: 'tiktok-pixel',
+  // TikTok's ids in the shopper's browser (docs/tiktok-events.md §9): `ttclid` from a landing URL,
+  // the `_ttp` cookie its pixel sets. Opaque to us: printable, bounded.
+  browserIds: [
+    { key: 'tiktok.ttclid', claim: 'ttclid', param: 'ttclid', pattern: /^[\x21-\x7e]{1,512}$/ },
+    { key: 'tiktok.ttp', claim: 'ttp', cookie: '_ttp', pattern: /^[\x21-\x7e]{1,256}$/ },
+  ],
   env: { pixelCode: 'TIKTOK_PIXEL_CODE', accessToken: 'TIKTOK_ACCESS_TOKEN', apiUrl: 'TIKTOK_API_URL', testEventCode: 'TIKTOK_TEST_EVENT_CODE', pageViews: ['TIKTOK_PAGE_VIEWS', 'boolean'] },
   onByDefault: false,
   platform: 'tiktok',

@@ -1,0 +1,118 @@
+// A new platform's browser id is one declaration in its driver (context/browser-ids.ts), nothing
+// else: /ctx takes it from the landing URL or its cookie, tw_ctx keeps it, a later page's cart
+// stores it, and the platform's server copy gets it from an order webhook and from /v1/events.
+import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import type { TagwardenApp } from '../../server/app'
+import { collectBrowserIds } from '../../server/context/browser-ids'
+import { defineDestination, type Destination } from '../../server/destinations/define-destination'
+import type { CanonicalEvent } from '../../server/event'
+import { API_KEY, postEvents } from '../helpers/build-app'
+import { buildTagApp, call, claimsOf, setCtx } from '../tag/build'
+import { NOW_MS, SHOPIFY_SECRET, postShopify, shopifyOrder } from '../webhooks/helpers'
+
+interface AcmeEvent { id: string; acid?: string }
+
+/** `AC.<ms>.<click>`: what Acme's made-up pixel keeps in `_acid`. */
+const ACID = /^AC\.\d{13}\.[A-Za-z0-9_-]{4,64}$/
+
+/** A made-up platform, not registered in destinations/index.ts: its browser id is declared here only. */
+const acme = defineDestination({
+  name: 'acme-capi',
+  kind: 'batch',
+  options: z.object({}).strict(),
+  env: {},
+  browserIds: [
+    {
+      key: 'acme.acid',
+      claim: 'acid',
+      param: 'acclid',
+      cookie: '_acid',
+      pattern: ACID,
+      fromUrl: (clid, current, at) => (current?.endsWith(`.${clid}`) ? current : `AC.${at.nowMs}.${clid}`),
+    },
+  ],
+  create: (): Destination<AcmeEvent> => ({
+    name: 'acme-capi',
+    kind: 'batch',
+    platform: 'Acme',
+    maxBatch: 10,
+    live: false,
+    rateLimitKey: 'acme',
+    credentialsKey: '',
+    credentials: { settings: 'ACME_TOKEN' },
+    describe: () => ({}),
+    identifiers: { personal: [], ids: ['acme.acid'], network: ['client_ip_address', 'client_user_agent'] },
+    toPayload: (e: CanonicalEvent) => ({ id: e.event_id, acid: e.user.ids?.['acme.acid'] }),
+    validate: () => undefined,
+    toRequest: () => ({ url: 'http://127.0.0.1:9/', method: 'POST', headers: {}, body: '' }),
+    fromResponse: () => ({ kind: 'rejected', reason: 'never sent' }),
+  }),
+})
+
+const GRANTED = { ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted', analytics_storage: 'granted', source: 'hook' }
+const CART = '68778783ad298f1c80c3bafcddeea02f' // the fixture order's cart_token
+const FROM_URL = `AC.${NOW_MS}.click-2001`
+
+let tw: TagwardenApp | undefined
+afterEach(async () => {
+  await tw?.close()
+  tw = undefined
+})
+const app = async () =>
+  (tw = await buildTagApp({ SHOPIFY_WEBHOOK_SECRET: SHOPIFY_SECRET, TAGWARDEN_API_KEYS: API_KEY }, { destinations: [acme()], now: () => NOW_MS }))
+const ctx = (body: object, c: { cookie?: string; headers?: Record<string, string> } = {}) => call(tw!, '/tw/ctx', { body, ...c })
+const payload = (id: string) => tw!.runtime.journal.recent().find((e) => e.event_id === id)?.destinations['acme-capi']?.payload as AcmeEvent | undefined
+
+describe('a browser id declared by a driver that is not registered', () => {
+  it('from the landing URL: /ctx → tw_ctx → a later page\'s cart → the order webhook and /v1/events', async () => {
+    await app()
+    const landing = setCtx(await ctx({ consent: [GRANTED], acclid: 'click-2001' }))!
+    expect(claimsOf(landing).acid).toBe(FROM_URL)
+    // The next page has no parameter: the cart is joined to the id the cookie carries.
+    const cart = await ctx({ cart: { token: CART } }, { cookie: landing })
+    expect(cart.status).toBe(200)
+    expect((await tw!.runtime.carts.get(CART))?.ids).toEqual({ 'acme.acid': FROM_URL })
+
+    expect((await postShopify(tw!, shopifyOrder())).status).toBe(200)
+    const api = await postEvents(tw!, { data: [{ event_name: 'checkout', event_id: 'api-acme-1', context: CART, consent: GRANTED, user_data: { em: 'jane@example.com' } }] })
+    expect(api.status).toBeLessThan(300)
+    await tw!.runtime.dispatcher.flush()
+    expect(payload('ord_450789469')).toEqual({ id: 'ord_450789469', acid: FROM_URL })
+    expect(payload('api-acme-1')).toEqual({ id: 'api-acme-1', acid: FROM_URL })
+  })
+
+  it('its cookie as the page posts it is kept; a landing click it already carries keeps it; an invalid one is dropped, the post still lands', async () => {
+    await app()
+    const mine = 'AC.1767000000000.click-1999'
+    const first = setCtx(await ctx({ consent: [GRANTED], acid: mine }, { headers: { cookie: `_acid=${mine}` } }))!
+    expect(claimsOf(first).acid).toBe(mine)
+    const same = await ctx({ acclid: 'click-1999', acid: mine }, { cookie: first, headers: { cookie: `_acid=${mine}` } })
+    expect(setCtx(same)).toBeUndefined()
+    const bad = await ctx({ consent: [GRANTED], acid: 'not an acme id', acclid: 'has space' })
+    expect(bad.status).toBe(200)
+    expect(claimsOf(setCtx(bad)!).acid).toBeUndefined()
+  })
+
+  it('an explicit no to ad storage keeps none and deletes its cookie', async () => {
+    await app()
+    const denied = { ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', source: 'hook' }
+    const res = await ctx({ consent: [denied], acclid: 'click-2001', cart: { token: CART } }, { headers: { cookie: '_acid=AC.1767000000000.click-1999' } })
+    expect(claimsOf(setCtx(res)!).acid).toBeUndefined()
+    expect(res.headers.getSetCookie()).toContain('_acid=; Max-Age=0; Path=/; Secure; SameSite=Lax')
+    expect((await tw!.runtime.carts.get(CART))?.ids).toBeUndefined()
+  })
+})
+
+describe('collectBrowserIds', () => {
+  const id = { key: 'acme.acid' as const, claim: 'acid', pattern: ACID }
+  it('refuses a name the context uses or another id already has, naming the driver', () => {
+    expect(() => collectBrowserIds([{ name: 'acme-capi', browserIds: [{ ...id, claim: 'epik' }] }], ['epik'])).toThrow('[tagwarden] [browser-ids] acme-capi: "epik" (acme.acid) is already used by the context itself')
+    expect(() => collectBrowserIds([{ name: 'a', browserIds: [id] }, { name: 'b', browserIds: [{ ...id, key: 'b.acid' }] }], [])).toThrow('b: "acid" (b.acid) is already used by acme.acid')
+    expect(() => collectBrowserIds([{ name: 'a', browserIds: [{ ...id, fromUrl: (v) => v }] }], [])).toThrow('needs a param other than its claim')
+  })
+
+  it('keeps the first declaration of a key (a configured destination of a registered driver repeats it)', () => {
+    expect(collectBrowserIds([{ name: 'a', browserIds: [id] }, { name: 'a', browserIds: [{ ...id, claim: 'other' }] }], []).map((d) => d.claim)).toEqual(['acid'])
+  })
+})
