@@ -1,13 +1,17 @@
 import { drivers } from '../destinations'
 import { consentSignalsSchema, type ConsentSignals } from '../event'
+import { CONTEXT_COOKIE } from './click-ids'
 import type { ConsentPolicy, ConsentState, Decision } from './types'
 
 /**
  * Destinations `tagwarden consent explain` reports by default: every registered driver's
  * destination, then each one's page pixel (`pinterest-capi`, `pinterest-tag`, `meta-capi`,
- * `tiktok-events`, `meta-pixel`, `tiktok-pixel`), so one run shows the whole decision.
+ * `tiktok-events`, `meta-pixel`, `tiktok-pixel`), then whether the context cookie keeps click ids
+ * (`context-cookie`), so one run shows the whole decision.
  */
-export const EXPLAIN_DESTINATIONS: readonly string[] = [...new Set([...drivers.map((d) => d.destinationName), ...drivers.flatMap((d) => (d.pixel ? [d.pixel] : []))])]
+export const EXPLAIN_DESTINATIONS: readonly string[] = [
+  ...new Set([...drivers.map((d) => d.destinationName), ...drivers.flatMap((d) => (d.pixel ? [d.pixel] : [])), CONTEXT_COOKIE]),
+]
 
 export interface ConsentExplanation {
   consent: ConsentState

@@ -51,6 +51,7 @@ describe('explainConsent', () => {
         'tiktok-events': { action: 'restricted', rule: 'sale-opt-out' },
         'meta-pixel': { action: 'restricted', rule: 'sale-opt-out' },
         'tiktok-pixel': { action: 'restricted', rule: 'sale-opt-out' },
+        'context-cookie': { action: 'allow', rule: 'allow' },
       },
     })
     expect(JSON.parse(JSON.stringify(out))).toEqual(out)
