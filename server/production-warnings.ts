@@ -1,12 +1,6 @@
+import type { ProductionWarning } from './destinations/define-destination'
 import type { Config } from './config'
 
-/** One unsafe or surprising production setting, with what to do about it. */
-export interface ProductionWarning {
-  /** The setting (env var) it is about. */
-  setting: string
-  problem: string
-  fix: string
-}
 
 /** Keys, tokens and secrets shorter than this are guessable enough to warn about (the hard minimums are lower). */
 export const STRONG_KEY_LENGTH = 32

@@ -1,22 +1,7 @@
 import type { ConsentSignals } from '../event'
 import { keepsClickIds } from './click-ids'
-import type { ConsentPolicy, Decision } from './types'
+import type { BrowserDecision, BrowserDecisions, ConsentPolicy } from './types'
 
-/** What `POST /tw/ctx` answers: per browser tag, the action (`allow`, `restricted`, `suppress`, …) and the rule that made it. */
-export interface BrowserDecisions {
-  decisions: Record<string, Pick<Decision, 'action' | 'rule'>>
-}
-
-/** The policy's whole word on one shopper's browser (`ConsentPolicy.browser`): the `/ctx` answer, and what the cookies may keep. */
-export interface BrowserDecision extends BrowserDecisions {
-  /** The context cookie and the cart store may keep click and browser ids (consent/click-ids.ts). */
-  keepsClickIds: boolean
-  /**
-   * A browser tag may run with its ids kept first-party (its cookies, for Meta's pixel a server-made
-   * `_fbp`): the ids are kept and the tag's decision is not `suppress`.
-   */
-  runs(tag: string): boolean
-}
 
 /**
  * The policy's decision per browser tag (the destinations whose script the loader may load) for

@@ -1,25 +1,12 @@
-import { z } from 'zod'
-import { consentSignalsSchema, type ConsentSignals } from '../event'
+import type { ConsentSignals } from '../event'
 import { regionDefault } from './regions'
 import { decodeTcf, tcfToFlags } from './tcf'
+import type { SourceSignals } from './source-signals'
 import { CONSENT_FLAGS, type ConsentFlagName } from './types'
 
 /** The source name of a Google Consent Mode `default` command (the loader's gcm adapter); every other source is explicit. */
 export const GCM_DEFAULT = 'gcm-default'
 
-/**
- * One source's signals as the loader reads them (client/consent.ts): a CMP adapter, the
- * `tagwarden.consent` hook, GPC, or one Consent Mode `default` command with its `region` list
- * (ISO 3166-2 codes: `DE`, `US-CA`; docs/consent-signals.md §3).
- */
-export const sourceSignalsSchema = consentSignalsSchema
-  .omit({ country: true })
-  .extend({
-    source: z.string().min(1).max(64),
-    region: z.array(z.string().max(16)).max(400).optional(),
-  })
-  .strip()
-export type SourceSignals = z.output<typeof sourceSignalsSchema>
 
 type Grant = 'granted' | 'denied'
 type Flags = Partial<Record<ConsentFlagName, Grant>>

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { CLICK_ID_KEY, NETWORK_FIELDS, PERSONAL_FIELDS } from '../event'
-import type { ConsentSubject } from './declared-rules'
+import type { ConsentSubject } from './types'
 import type { ConsentFlag, FieldSelector } from './types'
 
 const FLAG_VALUES = ['granted', 'denied', 'unset'] as const

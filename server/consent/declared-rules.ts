@@ -1,22 +1,5 @@
-import type { ConsentFlagName } from './types'
+import type { ConsentNeeds, ConsentSubject } from './types'
 
-/**
- * What a destination (or a page pixel) needs consent for, in Consent Mode flags and IAB TCF
- * purposes (docs/consent-signals.md §3, §7). Its shipped rules are made from this (`declaredRules`);
- * `consent.rules["<name>"]` in the config file still replaces them.
- */
-export interface ConsentNeeds {
-  /**
-   * The Consent Mode flags for storage on the shopper's device (the platform's cookies and click
-   * ids). A browser tag runs only with each one granted; a server copy is suppressed when none of
-   * these nor `userData` is granted.
-   */
-  storage: readonly [ConsentFlagName, ...ConsentFlagName[]]
-  /** The flag for sending personal identifiers (Google's `ad_user_data`): a server copy without it goes with its identifiers stripped. Absent: none needed. */
-  userData?: ConsentFlagName
-  /** TCF purposes that need consent where GDPR applies (consent bits only: docs/consent-signals.md §7). */
-  tcfPurposes: readonly number[]
-}
 
 /**
  * Advertising measurement, what Pinterest, Meta and TikTok need and every driver gets unless it
@@ -25,13 +8,6 @@ export interface ConsentNeeds {
  */
 export const AD_MEASUREMENT: ConsentNeeds = { storage: ['ad_storage'], userData: 'ad_user_data', tcfPurposes: [1, 7] }
 
-/** One name the policy judges, with what it declares: a destination, or a page pixel (`kind: 'tag'`). */
-export interface ConsentSubject {
-  name: string
-  /** `tag`: a script on the page (loaded or not, beacons forwarded or dropped); `batch`: a server copy. */
-  kind: 'tag' | 'batch'
-  needs: ConsentNeeds
-}
 
 /** A rule in the config file's own syntax (consent/config.ts `ruleSchema` parses it). */
 export interface RuleInput {

@@ -1,6 +1,7 @@
 import { consentSubjects } from '../destinations'
 import { ruleSchema, type ConsentRule, type RuleWhen } from './config'
-import { AD_MEASUREMENT, declaredRules, ownRuleInput, type ConsentSubject } from './declared-rules'
+import { AD_MEASUREMENT, declaredRules, ownRuleInput } from './declared-rules'
+import type { ConsentSubject } from './types'
 import { flagsDecided } from './normalize'
 import { countryMatches } from './regions'
 import { CONSENT_FLAGS, type ConsentState, type Decision } from './types'

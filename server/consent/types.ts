@@ -1,7 +1,5 @@
 import type { CanonicalEvent, ClickIdKey, ConsentSignals, Identity, NetworkField, PersonalField } from '../event'
-import type { BrowserDecision } from './browser'
-import type { SourceSignals } from './combine'
-import type { ConsentNeeds } from './declared-rules'
+import type { SourceSignals } from './source-signals'
 
 /** One Consent Mode v2 flag. `unset` is not `granted` (docs/design.md "Consent model"). */
 export type ConsentFlag = 'granted' | 'denied' | 'unset'
@@ -89,4 +87,46 @@ export interface ConsentPolicy {
    * cookie may keep click and browser ids, and whether a tag may run with its ids kept first-party.
    */
   browser(signals: ConsentSignals | undefined): BrowserDecision
+}
+
+/** What `POST /tw/ctx` answers: per browser tag, the action (`allow`, `restricted`, `suppress`, …) and the rule that made it. */
+export interface BrowserDecisions {
+  decisions: Record<string, Pick<Decision, 'action' | 'rule'>>
+}
+
+/** The policy's whole word on one shopper's browser (`ConsentPolicy.browser`): the `/ctx` answer, and what the cookies may keep. */
+export interface BrowserDecision extends BrowserDecisions {
+  /** The context cookie and the cart store may keep click and browser ids (consent/click-ids.ts). */
+  keepsClickIds: boolean
+  /**
+   * A browser tag may run with its ids kept first-party (its cookies, for Meta's pixel a server-made
+   * `_fbp`): the ids are kept and the tag's decision is not `suppress`.
+   */
+  runs(tag: string): boolean
+}
+
+/**
+ * What a destination (or a page pixel) needs consent for, in Consent Mode flags and IAB TCF
+ * purposes (docs/consent-signals.md §3, §7). Its shipped rules are made from this (`declaredRules`);
+ * `consent.rules["<name>"]` in the config file still replaces them.
+ */
+export interface ConsentNeeds {
+  /**
+   * The Consent Mode flags for storage on the shopper's device (the platform's cookies and click
+   * ids). A browser tag runs only with each one granted; a server copy is suppressed when none of
+   * these nor `userData` is granted.
+   */
+  storage: readonly [ConsentFlagName, ...ConsentFlagName[]]
+  /** The flag for sending personal identifiers (Google's `ad_user_data`): a server copy without it goes with its identifiers stripped. Absent: none needed. */
+  userData?: ConsentFlagName
+  /** TCF purposes that need consent where GDPR applies (consent bits only: docs/consent-signals.md §7). */
+  tcfPurposes: readonly number[]
+}
+
+/** One name the policy judges, with what it declares: a destination, or a page pixel (`kind: 'tag'`). */
+export interface ConsentSubject {
+  name: string
+  /** `tag`: a script on the page (loaded or not, beacons forwarded or dropped); `batch`: a server copy. */
+  kind: 'tag' | 'batch'
+  needs: ConsentNeeds
 }

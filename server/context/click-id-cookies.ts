@@ -1,5 +1,5 @@
 import { getCookie, setCookie, type H3Event } from 'h3'
-import type { BrowserDecision } from '../consent/browser'
+import type { BrowserDecision } from '../consent/types'
 import { TAG_DESTINATION } from '../destinations/pinterest-tag'
 import type { ContextClaims } from './claims'
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { sourceSignalsSchema } from '../consent/combine'
+import { sourceSignalsSchema } from '../consent/source-signals'
 import { consentSignalsSchema } from '../event'
 import { hashUserValue } from '../identity/normalize'
 import { EPIK_SOURCES, opaqueId } from './claims'

@@ -1,9 +1,17 @@
 import type { z } from 'zod'
-import { AD_MEASUREMENT, type ConsentNeeds, type ConsentSubject } from '../consent/declared-rules'
+import { AD_MEASUREMENT } from '../consent/declared-rules'
+import type { ConsentNeeds, ConsentSubject } from '../consent/types'
 import type { BrowserId } from '../context/browser-ids'
 import type { ConsentTarget } from '../consent/types'
 import type { CanonicalEvent } from '../event'
-import type { ProductionWarning } from '../production-warnings'
+
+/** One unsafe or surprising production setting, with what to do about it. */
+export interface ProductionWarning {
+  /** The setting (env var) it is about. */
+  setting: string
+  problem: string
+  fix: string
+}
 
 /** Per-event result, in request order. */
 export interface EventResult { status: 'processed' | 'failed'; error?: string; warning?: string }

@@ -1,4 +1,5 @@
-import { AD_MEASUREMENT, type ConsentSubject } from '../consent/declared-rules'
+import { AD_MEASUREMENT } from '../consent/declared-rules'
+import type { ConsentSubject } from '../consent/types'
 import type { AnyDestination, BrowserTag, Destination, DestinationDriver } from './define-destination'
 import { metaCapi } from './meta-capi'
 import { pinterestCapi } from './pinterest-capi'

@@ -1,7 +1,8 @@
 // The one rule that combines several consent sources (server/consent/combine.ts; README "Consent",
 // precedence table): every row of the table, then what the policy makes of the result.
 import { describe, expect, it } from 'vitest'
-import { combineSources, type SourceSignals } from '../../server/consent/combine'
+import { combineSources } from '../../server/consent/combine'
+import type { SourceSignals } from '../../server/consent/source-signals'
 import { createConsentPolicy } from '../../server/consent/policy'
 import { makeTcString } from '../fixtures/consent/strings'
 
