@@ -34,7 +34,11 @@ export interface Deps {
   delivery?: Partial<DeliveryOptions>
 }
 
-/** Everything a route needs, built once per app. */
+/**
+ * The services the routes share, built once per app by `createRuntime` (the one place that builds
+ * them). A route group takes only the members it reads, `Pick<Runtime, …>` in its signature, so its
+ * dependencies show there. Internal: not exported by the package (see `TagwardenApp.runtime`).
+ */
 export interface Runtime {
   config: Config
   store: Store
