@@ -1,5 +1,5 @@
 import type { H3 } from 'h3'
-import { PROMETHEUS_CONTENT_TYPE } from '../metrics'
+import { PROMETHEUS_CONTENT_TYPE } from '../metrics-registry'
 import type { Runtime } from '../runtime'
 import { assertAdmin } from './admin'
 
