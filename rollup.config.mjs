@@ -26,11 +26,12 @@ const builds = [
   },
   // The public types in one file (package.json "types"/"exports"): one file needs no relative
   // imports, so it resolves the same under every moduleResolution a consumer may use.
+  // Members marked @internal (TagwardenApp.runtime: the services behind the routes) are left out.
   {
     input: 'server/index.ts',
     output: { file: 'dist/index.d.ts', format: 'es' },
     external: isExternal,
-    plugins: [dts({ tsconfig: './tsconfig.json' })],
+    plugins: [dts({ tsconfig: './tsconfig.json', compilerOptions: { stripInternal: true } })],
   },
 ]
 

@@ -43,6 +43,10 @@ export interface TagwardenApp {
    * prefix (`app.use('/tw', tw.nodeHandler)`, the host strips it) or not (`app.use(tw.nodeHandler)`).
    */
   nodeHandler: NodeHandler
+  /**
+   * @internal The services the routes share (the CLI and the tests read them). Not part of the
+   * package's API: left out of dist/index.d.ts, and free to change in any release.
+   */
   runtime: Runtime
   /** Start background delivery (and, on fs/memory storage, the hourly sweep of expired cart contexts and webhook records). */
   start(): void

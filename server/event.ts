@@ -35,9 +35,6 @@ export type NetworkField = (typeof NETWORK_FIELDS)[number]
 export const CLICK_ID_KEY = /^[a-z][a-z0-9-]{0,31}\.[a-z][a-z0-9_]{0,31}$/
 export type ClickIdKey = `${string}.${string}`
 
-/** Any identifier name a consent rule or a destination declaration may use. */
-export type IdentifierName = PersonalField | NetworkField | ClickIdKey
-
 /** Who the event is about: personal identifiers (lists), network identity, click and browser ids. */
 export type Identity = { [K in PersonalField]?: string[] } & { [K in NetworkField]?: string } & { ids?: Partial<Record<ClickIdKey, string>> }
 

@@ -63,7 +63,7 @@ export function healthStatus(rt: Pick<Runtime, 'storeHealth' | 'dispatcher'> & P
  * (skipped while storage is down: reading them would wait for it), delivery states, and alerts
  * naming each dependency that is down.
  */
-export async function healthDetails(rt: Runtime): Promise<Record<string, unknown>> {
+export async function healthDetails(rt: Pick<Runtime, 'config' | 'store' | 'storeHealth' | 'dispatcher' | 'destinations' | 'outbox' | 'silence'>): Promise<Record<string, unknown>> {
   const store = rt.storeHealth.state()
   const delivery: Record<string, Record<string, unknown>> = {}
   for (const [name, s] of Object.entries(rt.dispatcher.status())) delivery[name] = renderDelivery(s as unknown as Record<string, unknown>)

@@ -3,8 +3,6 @@ import type { EventSource } from './event'
 import type { DestinationRecord } from './journal'
 import { createRegistry, type Registry } from './metrics-registry'
 
-export { PROMETHEUS_CONTENT_TYPE } from './metrics-registry'
-
 /** Why a delivery failed, as a bounded label set (free-text reasons stay in the journal and logs). */
 export type FailureReason = 'rejected' | 'invalid' | 'network' | 'rate_limited' | 'server_error' | 'auth' | 'bad_request' | 'other'
 

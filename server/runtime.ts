@@ -4,6 +4,7 @@ import { createConsentPolicy, type ConsentPolicy } from './consent'
 import { batchDestinations, browserTag, browserTagNames, type BrowserTag, type Destination } from './destinations'
 import { createDispatcher, type DeliveryOptions, type Dispatcher } from './delivery/dispatcher'
 import { createOutbox, OutboxFullError, type Outbox } from './delivery/outbox'
+import { assertNoLegacyOutbox } from './delivery/legacy-outbox'
 import { createJournal, type Journal } from './journal'
 import { createLogger, type Logger } from './log'
 import { createMetrics, type Metrics } from './metrics'
@@ -34,7 +35,11 @@ export interface Deps {
   delivery?: Partial<DeliveryOptions>
 }
 
-/** Everything a route needs, built once per app. */
+/**
+ * The services the routes share, built once per app by `createRuntime` (the one place that builds
+ * them). A route group takes only the members it reads, `Pick<Runtime, …>` in its signature, so its
+ * dependencies show there. Internal: not exported by the package (see `TagwardenApp.runtime`).
+ */
 export interface Runtime {
   config: Config
   store: Store
@@ -82,6 +87,8 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
   const destinations = deps.destinations ?? batchDestinations(config)
   const tag = browserTag(config)
   const keys = await resolveSecrets(config, store.storage, log)
+  // Queued events an older version wrote in a layout this one does not read: stop rather than leave them unsent.
+  if (store.dir) await assertNoLegacyOutbox(store.storage, store.dir, log)
   const policy = createConsentPolicy({ ...config.consent, defaultConsent: config.defaultConsent, browserTags: browserTagNames(config.destinations) })
   const outbox = createOutbox(store.storage, {
     now,

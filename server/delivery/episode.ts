@@ -68,4 +68,3 @@ export function createEpisodes(backoff: BackoffOptions, now: () => number) {
   }
 }
 
-export type Episodes = ReturnType<typeof createEpisodes>

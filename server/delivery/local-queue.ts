@@ -44,7 +44,7 @@ export function createLocalQueue(storage: Storage, now: () => number = Date.now,
   // On fs, done pieces written as keys by an older version are still read (and expire) at start.
   const keyDone = createDoneLog(storage, now, SENT_TTL_MS, !passive)
   const done: DoneLog = dir ? createDoneFileLog(dir, { now, ttlMs: SENT_TTL_MS, passive }) : keyDone
-  const log: SegmentLog = dir ? createFileLog(dir, storage, { passive, now, maxAgeMs: segmentMaxAgeMs }) : createKeyLog(storage, { passive, now })
+  const log: SegmentLog = dir ? createFileLog(dir, { passive, now, maxAgeMs: segmentMaxAgeMs }) : createKeyLog(storage, { passive, now })
   const segs = new Map<string, Map<string, Seg>>()
   /** Items waiting per destination (kept up to date so depth() is O(1) on the accept path). */
   const counts = new Map<string, number>()

@@ -40,15 +40,15 @@ export interface SegmentLogOptions {
   maxAgeMs?: number
 }
 
-/** The legacy layout (and the one on `memory:`): one unstorage key per group commit, removed when finished. */
+/** The layout on `memory:` (and on `fs:` before the segment files): one unstorage key per group commit, removed when finished. */
 export const segmentKey = (dest: string, at: number, seq: number) =>
   `outbox:${dest}:${Math.floor(at).toString(36).padStart(9, '0')}${(seq % 1296).toString(36).padStart(2, '0')}${randomUUID().slice(0, 8)}`
 const segmentTime = (key: string) => parseInt(key.slice(key.lastIndexOf(':') + 1, key.lastIndexOf(':') + 10), 36)
 
 /**
  * One unstorage key per group commit (never rewritten in place, so a kill -9 cannot truncate an
- * acknowledged commit). Works on any driver; used for `memory:`, and read once at start on `fs:` to
- * pick up commits written by an older version.
+ * acknowledged commit). Works on any driver; used for `memory:`. (`fs:` stores written in this layout
+ * by an older version stop the start: delivery/legacy-outbox.ts.)
  */
 export function createKeyLog(storage: Storage, { passive = false, now = Date.now }: SegmentLogOptions = {}): SegmentLog {
   /** Keys this log has written or read: a rescan skips them (also while their write is in progress). */
@@ -117,9 +117,8 @@ const lineKey = (name: string, line: number, offset: number, length: number) => 
  * server's file: each of its commits is a new segment written to a temporary name and renamed into
  * place, so a reader never sees it half-written.
  */
-export function createFileLog(dir: string, storage: Storage, { passive = false, now = Date.now, maxAgeMs = SEGMENT_MAX_AGE_MS }: SegmentLogOptions = {}): SegmentLog {
+export function createFileLog(dir: string, { passive = false, now = Date.now, maxAgeMs = SEGMENT_MAX_AGE_MS }: SegmentLogOptions = {}): SegmentLog {
   const root = join(dir, OUTBOX_LOG_DIR)
-  const legacy = createKeyLog(storage, { passive, now })
   /** Per destination: segment name → live commits (known to this process). */
   const files = new Map<string, Map<string, SegFile>>()
   const open_ = new Map<string, OpenSeg>()
@@ -127,7 +126,6 @@ export function createFileLog(dir: string, storage: Storage, { passive = false, 
   const chains = new Map<string, Promise<unknown>>()
   const made = new Set<string>()
   let seq = 0
-  let legacyRead = false
 
   const filesOf = (dest: string) => files.get(dest) ?? files.set(dest, new Map()).get(dest)!
   const destDir = (dest: string) => join(root, encodeURIComponent(dest))
@@ -218,10 +216,6 @@ export function createFileLog(dir: string, storage: Storage, { passive = false, 
 
   async function scan(): Promise<Chunk[]> {
     const out: Chunk[] = []
-    if (!legacyRead) {
-      legacyRead = true
-      out.push(...(await legacy.scan()))
-    }
     const dests = await readdir(root).catch(() => [] as string[])
     for (const d of dests.sort()) {
       const dest = decodeURIComponent(d)
@@ -256,7 +250,6 @@ export function createFileLog(dir: string, storage: Storage, { passive = false, 
 
   /** Read one commit's line back (synchronously: a page-cache read of one line costs less than a thread-pool round trip). */
   async function read(dest: string, key: string): Promise<OutboxItem[]> {
-    if (key.startsWith('outbox:')) return legacy.read(dest, key)
     const m = /^([^#]+)#\d+@(\d+)\+(\d+)$/.exec(key)
     if (!m) throw new Error(`[tagwarden] [outbox] not a segment key: ${key}`)
     const buf = Buffer.allocUnsafe(Number(m[3]))
@@ -274,7 +267,6 @@ export function createFileLog(dir: string, storage: Storage, { passive = false, 
   }
 
   async function release(dest: string, key: string): Promise<void> {
-    if (key.startsWith('outbox:')) return legacy.release(dest, key)
     const name = key.slice(0, key.indexOf('#'))
     const f = filesOf(dest).get(name)
     if (!f) return

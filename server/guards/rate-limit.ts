@@ -68,7 +68,7 @@ export function rateLimitKey(ip: string | undefined): string {
  * cannot spread itself over made-up X-Forwarded-For addresses.
  * https://www.rfc-editor.org/rfc/rfc6585#section-4 (429), https://httpwg.org/specs/rfc9110.html#field.retry-after
  */
-export function rateLimitRoutes(app: H3, rt: Runtime): void {
+export function rateLimitRoutes(app: H3, rt: Pick<Runtime, 'config' | 'now' | 'client'>): void {
   const limit = rt.config.rateLimit
   if (!limit) return
   const limiter = createIpRateLimiter({ ...limit, now: rt.now })

@@ -41,7 +41,7 @@ const originOf = (url: string): string | undefined => {
  *    standard), so such a request comes from a non-browser client, which no check can stop.
  * https://fetch.spec.whatwg.org/#origin-header
  */
-export function originProblem(event: H3Event, rt: Runtime): string | undefined {
+export function originProblem(event: H3Event, rt: Pick<Runtime, 'config' | 'client'>): string | undefined {
   const headers = event.req.headers
   const site = headers.get('sec-fetch-site')
   if (site === 'cross-site') return 'cross-site request (Sec-Fetch-Site: cross-site)'
@@ -66,7 +66,7 @@ export function originProblem(event: H3Event, rt: Runtime): string | undefined {
  * The origin check on the browser POSTs, `/ctx` and `/e`, before the body is read: 403 naming the
  * problem. Beacons (`/pin/ct/*`) are not checked: any page can already send those as an image GET.
  */
-export function sameOriginRoutes(app: H3, rt: Runtime): void {
+export function sameOriginRoutes(app: H3, rt: Pick<Runtime, 'config' | 'client'>): void {
   // Paths inside the mount: h3 strips the prefix before a mounted app's middleware runs.
   const paths = new Set(['/ctx', '/ctx/', '/e', '/e/'])
   app.use(

@@ -4,7 +4,7 @@ import type { Runtime } from '../runtime'
 /** What a sender is told to wait when storage is down: long enough for Redis to come back from a restart. */
 export const STORE_RETRY_AFTER_S = 30
 
-const unavailable = (rt: Runtime, why: string) =>
+const unavailable = (rt: Pick<Runtime, 'store'>, why: string) =>
   new HTTPError({
     status: 503,
     message: `storage (${rt.store.kind}) ${why}: nothing was stored; retry later`,
@@ -18,7 +18,7 @@ const unavailable = (rt: Runtime, why: string) =>
  * store is known to be down, else when a storage operation fails during the request.
  * https://httpwg.org/specs/rfc9110.html#status.503
  */
-export function storeGuardRoutes(app: H3, rt: Runtime): void {
+export function storeGuardRoutes(app: H3, rt: Pick<Runtime, 'store' | 'storeHealth' | 'log'>): void {
   // Paths inside the mount: h3 strips the prefix before a mounted app's middleware runs.
   const guarded = (event: H3Event) => event.req.method === 'POST' && (event.url.pathname === '/v1/events' || event.url.pathname.startsWith('/webhooks/'))
 

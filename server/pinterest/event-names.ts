@@ -36,14 +36,3 @@ export function toCapiEventName(name: string): EventName | undefined {
   // Own keys only: `constructor` would otherwise find Object.prototype's.
   return Object.hasOwn(TAG_TO_CAPI, key) ? TAG_TO_CAPI[key] : undefined
 }
-
-const CAPI_TO_TAG: Record<string, string> = Object.fromEntries(
-  Object.entries(TAG_TO_CAPI).filter(([tag, capi]) => tag !== capi && !tag.includes('_') && tag === capi.replace(/_/g, '')),
-)
-/**
- * The tag's spelling of a CAPI event name (`add_to_cart` → `addtocart`).
- * @example toTagEventName('page_visit') // 'pagevisit'
- */
-export function toTagEventName(name: EventName): string {
-  return CAPI_TO_TAG[name] ?? name.replace(/_/g, '')
-}

@@ -6,7 +6,7 @@ import { bearerToken, matchesSecret } from '../http/request'
 export type AdminScope = 'admin' | 'metrics'
 
 /** The tokens that open a scope: the admin token always; TAGWARDEN_METRICS_TOKEN for metrics too. */
-const tokensFor = (rt: Runtime, scope: AdminScope): string[] =>
+const tokensFor = (rt: Pick<Runtime, 'config'>, scope: AdminScope): string[] =>
   [rt.config.adminToken, scope === 'metrics' ? rt.config.metricsToken : undefined].filter((t): t is string => !!t)
 
 const presentedToken = (event: H3Event) => bearerToken(event) ?? event.url.searchParams.get('token') ?? undefined
@@ -17,7 +17,7 @@ const presentedToken = (event: H3Event) => bearerToken(event) ?? event.url.searc
  * (decided by `rt.client`, so a visitor behind a local reverse proxy is not "local").
  * @example if (isAdmin(event, rt)) body.details = …
  */
-export function isAdmin(event: H3Event, rt: Runtime, scope: AdminScope = 'admin'): boolean {
+export function isAdmin(event: H3Event, rt: Pick<Runtime, 'config' | 'client'>, scope: AdminScope = 'admin'): boolean {
   const tokens = tokensFor(rt, scope)
   if (tokens.length) return matchesSecret(presentedToken(event), tokens)
   return !rt.config.production && rt.client(event).local
@@ -28,7 +28,7 @@ export function isAdmin(event: H3Event, rt: Runtime, scope: AdminScope = 'admin'
  * TAGWARDEN_ADMIN_TOKEN (metrics: or TAGWARDEN_METRICS_TOKEN) and are off (404) without one; in
  * development without a token they answer only to requests from this machine.
  */
-export function assertAdmin(event: H3Event, rt: Runtime, scope: AdminScope = 'admin'): void {
+export function assertAdmin(event: H3Event, rt: Pick<Runtime, 'config' | 'client'>, scope: AdminScope = 'admin'): void {
   if (isAdmin(event, rt, scope)) return
   if (tokensFor(rt, scope).length) throw new HTTPError({ status: 401, message: 'admin token required', headers: { 'www-authenticate': 'Bearer' } })
   if (rt.config.production) {
@@ -38,7 +38,7 @@ export function assertAdmin(event: H3Event, rt: Runtime, scope: AdminScope = 'ad
 }
 
 /** `GET {prefix}/_/events` — the recent events with per-destination decisions and delivery state (the dry-run record). */
-export function adminRoutes(app: H3, rt: Runtime): void {
+export function adminRoutes(app: H3, rt: Pick<Runtime, 'config' | 'client' | 'journal'>): void {
   app.get('/_/events', (event) => {
     assertAdmin(event, rt)
     const url = new URL(event.req.url)

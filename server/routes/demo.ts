@@ -20,7 +20,7 @@ export const DEMO_TAG_ID = '2612345678901'
  * banner), served when TAGWARDEN_DEMO is on (default: in dry-run). `%TW_PREFIX%` and `%TW_DEMO%`
  * in its files are filled in from the config.
  */
-export function demoRoutes(app: H3, rt: Runtime, dir = packageFile('demo')): void {
+export function demoRoutes(app: H3, rt: Pick<Runtime, 'config' | 'tag'>, dir = packageFile('demo')): void {
   if (!rt.config.demo) return
   const { prefix, dryRun } = rt.config
   const tagId = rt.tag?.tagId

@@ -38,7 +38,7 @@ export function outboxFullTo503(error: unknown): never {
  * every destination) or Pinterest-shaped (`{ data }`): hashed per destination, consent-checked,
  * deduplicated per destination and queued. 202 with per-event acceptance.
  */
-export function eventsRoutes(app: H3, rt: Runtime): void {
+export function eventsRoutes(app: H3, rt: Pick<Runtime, 'config' | 'client' | 'now' | 'destinations' | 'ingest'>): void {
   const { config } = rt
   app.post('/v1/events', async (event) => {
     if (!config.apiKeys.length) {

@@ -74,7 +74,7 @@ export const fallbackBodySchema = z.unknown().transform((value, ctx): z.output<t
  * with the verified tw_ctx and the request's IP/UA. Idempotency by event_id makes a call that also
  * reached Pinterest as a beacon count once. Answers 202 with each event's fate.
  */
-export function fallbackRoutes(app: H3, rt: Runtime): void {
+export function fallbackRoutes(app: H3, rt: Pick<Runtime, 'now' | 'log' | 'metrics' | 'storeHealth' | 'ingest'> & Parameters<typeof readShopper>[1]): void {
   app.post('/e', async (event) => {
     assertNotCrossSite(event)
     const calls = validate(fallbackBodySchema, parseJson(await readBodyText(event, FALLBACK_BODY_LIMIT)))

@@ -11,7 +11,7 @@ import { isAdmin } from './admin'
  * answer adds storage state, events waiting, each destination's delivery state and alerts, with
  * reasons classified (`auth`, `rate-limited`, `upstream-5xx`, …), never an upstream's own words.
  */
-export function healthRoutes(app: H3, rt: Runtime): void {
+export function healthRoutes(app: H3, rt: Pick<Runtime, 'config' | 'client' | 'store' | 'storeHealth' | 'dispatcher' | 'destinations' | 'outbox' | 'silence'>): void {
   app.get('/_/health', async (event) => {
     event.res.headers.set('cache-control', 'no-store')
     return isAdmin(event, rt) ? healthDetails(rt) : { status: healthStatus(rt) }

@@ -52,7 +52,7 @@ const view = (e: JournalEntry) => ({
  * `GET {prefix}/_/inspect/data?event_id=&name=&limit=` — recent events + summary cards as JSON,
  * with an ETag so the page's 2-second poll costs a 304 when nothing changed.
  */
-export function inspectRoutes(app: H3, rt: Runtime): void {
+export function inspectRoutes(app: H3, rt: Pick<Runtime, 'config' | 'client' | 'journal' | 'destinations' | 'metrics' | 'outbox'>): void {
   const base = '/_/inspect'
   const html = inspectorHtml(rt.config.prefix)
   const js = asset(INSPECTOR_JS, 'text/javascript; charset=utf-8')

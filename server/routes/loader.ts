@@ -71,7 +71,7 @@ export const configLiteral = (config: Record<string, string | number>): string =
  * five minutes of browser cache, 304 on `If-None-Match`; 503 until `npm run build` has produced
  * the file. `file`, `cmpFile` and `pxFile` override where the builds are read from (tests).
  */
-export function loaderRoutes(app: H3, rt: Runtime, file = packageFile('dist', 'loader.js'), cmpFile = packageFile('dist', 'cmp.js'), pxFile = packageFile('dist', 'px.js')): void {
+export function loaderRoutes(app: H3, rt: Pick<Runtime, 'config'>, file = packageFile('dist', 'loader.js'), cmpFile = packageFile('dist', 'cmp.js'), pxFile = packageFile('dist', 'px.js')): void {
   const literal = configLiteral(loaderConfig(rt.config))
   const fillConfig = (source: string) => {
     if (!source.includes(CONFIG_SLOT)) {

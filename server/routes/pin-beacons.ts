@@ -25,7 +25,10 @@ export const BEACON_BODY_LIMIT = 64 * 1024
  */
 export const BEACON_QUERY_LIMIT = 16 * 1024
 
-async function handleBeacon(event: H3Event, rt: Runtime): Promise<HTTPResponse> {
+/** What a beacon reads from the runtime (besides what `readShopper` reads). */
+type BeaconDeps = Pick<Runtime, 'config' | 'tag' | 'policy' | 'forward' | 'now' | 'log' | 'metrics' | 'journal' | 'storeHealth' | 'ingest'> & Parameters<typeof readShopper>[1]
+
+async function handleBeacon(event: H3Event, rt: BeaconDeps): Promise<HTTPResponse> {
   const method = event.req.method
   if (method !== 'GET' && method !== 'POST') throw new HTTPError({ status: 405, message: 'beacons are GET or POST', headers: { allow: 'GET, POST' } })
   const path = wildcardRest(event)
@@ -76,7 +79,7 @@ async function handleBeacon(event: H3Event, rt: Runtime): Promise<HTTPResponse> 
  * the page still gets its pixel; ldp → sent with Pinterest's LDP flag), and a conversion event with
  * an event_id is mirrored to the pipeline (CAPI) with the same event_id, persisted before answering.
  */
-export function pinBeaconRoutes(app: H3, rt: Runtime): void {
+export function pinBeaconRoutes(app: H3, rt: BeaconDeps): void {
   if (!rt.tag) return
   app.all('/pin/ct/**:rest', (event) => handleBeacon(event, rt))
 }

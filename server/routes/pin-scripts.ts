@@ -40,7 +40,7 @@ async function serve(event: H3Event, cache: ScriptCache, path: string, prefix: s
  * first-party from PINTEREST_SCRIPT_ORIGIN `/ct/…` (never a URL from the request), with the script
  * and beacon hosts rewritten to first-party paths, cached with stale-while-revalidate.
  */
-export function pinScriptRoutes(app: H3, rt: Runtime): void {
+export function pinScriptRoutes(app: H3, rt: Pick<Runtime, 'config' | 'tag' | 'store' | 'fetch' | 'now' | 'log' | 'metrics'>): void {
   const { prefix } = rt.config
   const pinterest = rt.tag
   if (!pinterest) return

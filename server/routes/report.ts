@@ -9,7 +9,7 @@ import { assertAdmin } from './admin'
  * orders by webhook and by browser matched by event_id, orders recovered, freshness, match-key and
  * dedup coverage (schema and definitions: docs/report.md).
  */
-export function reportRoutes(app: H3, rt: Runtime): void {
+export function reportRoutes(app: H3, rt: Pick<Runtime, 'config' | 'client' | 'now' | 'store' | 'report' | 'destinations'>): void {
   app.get('/_/report', async (event) => {
     assertAdmin(event, rt)
     const url = new URL(event.req.url)

@@ -21,7 +21,7 @@ const CORS = { 'access-control-allow-origin': '*', 'access-control-allow-methods
  * the shop's own pages (a `browser.sendBeacon` that runs in the top frame, §9), or a client without
  * `Origin`. A real foreign origin is refused: only this route, only with the key, accepts `null`.
  */
-function pixelOriginProblem(event: H3Event, rt: Runtime): string | undefined {
+function pixelOriginProblem(event: H3Event, rt: Pick<Runtime, 'config' | 'client'>): string | undefined {
   if (event.req.headers.get('origin') === 'null') return undefined
   return originProblem(event, rt)
 }
@@ -37,7 +37,7 @@ function pixelOriginProblem(event: H3Event, rt: Runtime): string | undefined {
  * path); without it the pixel's purchase is sent itself, and the pipeline records that.
  * Answers 202 with the event's fate.
  */
-export function shopifyPixelRoutes(app: H3, rt: Runtime): void {
+export function shopifyPixelRoutes(app: H3, rt: Pick<Runtime, 'config' | 'keys' | 'client' | 'now' | 'store' | 'carts' | 'recorder' | 'ingest'> & Parameters<typeof requestCountry>[1]): void {
   const { config } = rt
   const path = PIXEL_PATH
   const keys = pixelKeys(config, rt.keys)

@@ -34,7 +34,7 @@ const unauthorized = (headerName: string, envName: string) =>
  * thank-you page's event_id. Each answers once the event is persisted (never calling Pinterest
  * inline); repeats answer 200 and send nothing twice.
  */
-export function webhooksRoutes(app: H3, rt: Runtime): void {
+export function webhooksRoutes(app: H3, rt: Pick<Runtime, 'config' | 'store' | 'now' | 'metrics' | 'carts' | 'ingest' | 'journal' | 'log'>): void {
   const { webhooks } = rt.config
   const ledgers = createWebhookLedgers(rt)
 

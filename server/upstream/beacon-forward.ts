@@ -96,7 +96,7 @@ function edited(req: BeaconRequest): { query: URLSearchParams | string; body: st
  * belong to the shop). When the upstream fails, the browser still gets a 200 (the GIF, or `{}`) so
  * the page is not affected; `ok` says whether Pinterest took it.
  */
-export async function forwardBeacon(rt: Runtime, req: BeaconRequest): Promise<{ response: HTTPResponse; ok: boolean }> {
+export async function forwardBeacon(rt: Pick<Runtime, 'tag' | 'forward' | 'log'>, req: BeaconRequest): Promise<{ response: HTTPResponse; ok: boolean }> {
   const { query, body } = edited(req)
   const search = query.toString()
   const url = `${rt.tag!.beaconOrigin}/${req.path}${search ? `?${search}` : ''}`

@@ -78,7 +78,7 @@ export function createWebhookLedgers(rt: Pick<Runtime, 'store' | 'now'>): Webhoo
  * counted before, join the browser context, persist through `rt.ingest` (consent, idempotency by
  * destination + event_id, outbox) and remember the order. Never calls Pinterest itself.
  */
-export async function ingestOrder(rt: Runtime, ledgers: WebhookLedgers, facts: OrderFacts, platform: Platform): Promise<OrderOutcome> {
+export async function ingestOrder(rt: Pick<Runtime, 'config' | 'now' | 'metrics' | 'carts' | 'ingest' | 'journal' | 'log'>, ledgers: WebhookLedgers, facts: OrderFacts, platform: Platform): Promise<OrderOutcome> {
   const { webhooks, eventIdTemplate } = rt.config
   const built = buildCheckoutEvent(facts, { eventIdTemplate, contentId: webhooks.contentId }, rt.now())
   if (await ledgers.orders.has(built.event_id)) return { event_id: built.event_id, status: 'duplicate' }
@@ -124,7 +124,7 @@ export interface ReversalOutcome {
  * @example await recordReversal(rt, ledgers, '450789469', 'shopify', 'cancelled', 'cancelled at 2026-01-02T10:00:00Z (customer)')
  */
 export async function recordReversal(
-  rt: Runtime,
+  rt: Pick<Runtime, 'config' | 'journal' | 'log'>,
   ledgers: WebhookLedgers,
   orderId: string,
   platform: Platform,

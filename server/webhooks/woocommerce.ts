@@ -69,9 +69,6 @@ export function wooOrderState(order: Pick<WooOrder, 'status' | 'date_paid_gmt'>)
   return PAID_STATUSES.has(status) || !!order.date_paid_gmt ? 'paid' : 'not-paid'
 }
 
-/** True when the order counts as a purchase ({@link wooOrderState} is `paid`). */
-export const isWooOrderPaid = (order: Pick<WooOrder, 'status' | 'date_paid_gmt'>): boolean => wooOrderState(order) === 'paid'
-
 const str = (v: unknown): string | undefined => (typeof v === 'number' ? String(v) : typeof v === 'string' && v.trim() ? v.trim() : undefined)
 const positiveId = (v: number | string | null | undefined): string | undefined => (v && Number(v) > 0 ? String(v) : undefined)
 /**

@@ -118,20 +118,6 @@ describe('fs segment files', () => {
     await third.close()
   })
 
-  it('reads commits an older version stored as one key each, then removes them once delivered', async () => {
-    const dir = tmp()
-    const storage = createStorage({ driver: fsLiteDriver({ base: dir }) })
-    const old = createLocalQueue(storage) // no dir: the key-per-commit layout
-    await old.commit(D, [item('legacy-1'), item('legacy-2')])
-    expect((await storage.getKeys('outbox')).length).toBe(1)
-    const q = open(dir)
-    expect(ids(await q.lease(D, 10, 0))).toEqual(['legacy-1', 'legacy-2'])
-    await sendAll(q)
-    expect(await q.depth(D)).toBe(0)
-    expect((await storage.getKeys('outbox')).filter((k) => k.startsWith('outbox:'))).toEqual([])
-    await q.close()
-  })
-
   it('a replay by a passive process (the dlq CLI) is a complete segment of its own that the server picks up; the CLI deletes nothing', async () => {
     const dir = tmp()
     const server = open(dir)

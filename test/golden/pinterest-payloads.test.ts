@@ -1,13 +1,16 @@
-// The Conversions API payloads tagwarden builds, recorded once and compared on every run: a change
-// to how events are built inside (the destination-neutral core of issue 16) must not change one
-// value Pinterest receives. Inputs cover every path — the events API (plaintext and hashed
-// identifiers, every field), tag beacons (GET, POST, LDP), the loader fallback, /ctx + a webhook
-// joined by cart token, Shopify and WooCommerce orders. `UPDATE_GOLDEN=1` rewrites the file.
+// The Conversions API request bodies tagwarden sends, recorded once and compared on every run: a
+// change to how events are built inside (the destination-neutral core of issue 16) must not change
+// one byte Pinterest receives. The bodies are the strings pinterest-capi's toRequest builds, taken
+// from the request as it leaves for a local fake Conversions API. Inputs cover every path — the
+// events API (plaintext and hashed identifiers, every field), tag beacons (GET, POST, LDP), the
+// loader fallback, /ctx + a webhook joined by cart token, Shopify and WooCommerce orders.
+// `UPDATE_GOLDEN=1` rewrites the file.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { hashUserValue } from '../../server/identity/normalize'
-import { beaconQuery, buildTagApp, call, claimsOf, setCtx } from '../tag/build'
+import { beaconQuery, buildTagApp, call, claimsOf, liveCapiEnv, setCtx } from '../tag/build'
+import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { NOW_MS, postShopify, postWoo, SHOPIFY_SECRET, shopifyOrder, WOO_SECRET, wooOrder } from '../webhooks/helpers'
 
 const FILE = new URL('../fixtures/golden/pinterest-payloads.json', import.meta.url)
@@ -16,35 +19,49 @@ const ADMIN = 'golden-admin-token-0123456789'
 const GRANTED = { ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted', analytics_storage: 'granted' }
 const SEC = NOW_MS / 1000
 
-/** Keys sorted at every level: the comparison is of values, not of the order keys were written in. */
-const sorted = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v as object).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sorted(x)])) : v
-
 let tw: TagwardenApp
+let fake: FakeCapi
 let visitorHash = ''
+/** Every Conversions API request body, as handed to fetch (byte for byte what the fake receives). */
+const bodies: string[] = []
 beforeAll(async () => {
+  fake = await startFakeCapi()
+  const capture: typeof fetch = (input, init) => {
+    if (String(input).startsWith(`${fake.url}/v5/`)) bodies.push(init!.body as string)
+    return fetch(input, init)
+  }
   tw = await buildTagApp(
-    { TAGWARDEN_API_KEYS: API_KEY, TAGWARDEN_ADMIN_TOKEN: ADMIN, SHOPIFY_WEBHOOK_SECRET: SHOPIFY_SECRET, WOOCOMMERCE_WEBHOOK_SECRET: WOO_SECRET, TAGWARDEN_COUNTRY_HEADER: 'cf-ipcountry' },
-    { now: () => NOW_MS },
+    { ...liveCapiEnv(fake.url), TAGWARDEN_API_KEYS: API_KEY, TAGWARDEN_ADMIN_TOKEN: ADMIN, SHOPIFY_WEBHOOK_SECRET: SHOPIFY_SECRET, WOOCOMMERCE_WEBHOOK_SECRET: WOO_SECRET, TAGWARDEN_COUNTRY_HEADER: 'cf-ipcountry' },
+    { now: () => NOW_MS, fetch: capture },
   )
 })
-afterAll(() => tw.close(0))
+afterAll(async () => {
+  await tw.close(0)
+  await fake.close()
+})
 
 const api = (data: unknown[]) => call(tw, '/tw/v1/events', { body: { data }, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' } })
 
-async function payloads(): Promise<Record<string, unknown>> {
+/** The consent decision recorded for each event (the journal, as `/_/events` shows it). */
+async function decisions(): Promise<Record<string, { action: string; rule: string }>> {
   const res = await call(tw, '/tw/_/events?limit=500', { headers: { authorization: `Bearer ${ADMIN}` } })
-  const { events } = (await res.json()) as { events: { event_id: string; destinations: Record<string, { payload?: unknown; action: string; rule: string }> }[] }
-  const out: Record<string, unknown> = {}
-  for (const e of events) {
-    const d = e.destinations['pinterest-capi']
-    out[e.event_id] = { action: d?.action, rule: d?.rule, payload: d?.payload ?? null }
+  const { events } = (await res.json()) as { events: { event_id: string; destinations: Record<string, { action: string; rule: string }> }[] }
+  return Object.fromEntries(events.map((e) => [e.event_id, { action: e.destinations['pinterest-capi']?.action, rule: e.destinations['pinterest-capi']?.rule }]))
+}
+
+/** Each event's own bytes in the request bodies sent, by event_id; every body must be exactly `{"data":[<event>,<event>…]}`. */
+function sentEvents(): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const body of bodies) {
+    const events = (JSON.parse(body) as { data: { event_id: string }[] }).data.map((e) => [e.event_id, JSON.stringify(e)] as const)
+    expect(body).toBe(`{"data":[${events.map(([, bytes]) => bytes).join(',')}]}`)
+    for (const [id, bytes] of events) out[id] = bytes.replaceAll(visitorHash, '<sha256 of the visitor id>')
   }
   return out
 }
 
-describe('Pinterest payloads stay what they were (golden file)', () => {
-  it('every path builds the recorded payloads', async () => {
+describe('Pinterest request bodies stay what they were, byte for byte (golden file)', () => {
+  it('every path sends the recorded bytes', async () => {
     expect((await api([
       {
         event_name: 'checkout', event_id: 'g-api-full', event_time: SEC - 60, event_source_url: 'https://shop.test/thanks', language: 'EN', partner_name: 'ss-shopify',
@@ -74,18 +91,15 @@ describe('Pinterest payloads stay what they were (golden file)', () => {
     expect((await postShopify(tw, { ...shopifyOrder(), id: 7002, admin_graphql_api_id: 'gid://shopify/Order/7002', checkout_token: 'none', cart_token: 'none' })).status).toBe(200)
     expect((await postWoo(tw, { ...wooOrder(), id: 7003 })).status).toBe(200)
 
-    // Dry-run: the dispatcher builds each batch, validates it and records the payloads.
-    tw.start()
-    let got: Record<string, { payload: unknown }> = {}
-    for (let i = 0; i < 200; i++) {
-      got = (await payloads()) as typeof got
-      if (Object.values(got).every((d) => d.payload !== null)) break
-      await new Promise((r) => setTimeout(r, 50))
-    }
-    got = sorted(JSON.parse(JSON.stringify(got).replaceAll(visitorHash, '<sha256 of the visitor id>'))) as typeof got
+    // Everything queued goes out now, to the fake, in as many requests as the batching makes.
+    await tw.runtime.dispatcher.flush()
+    const sent = sentEvents()
+    const decided = await decisions()
+    // Strings compared: the same bytes, key order and number spelling included, not just the same values.
+    const got = Object.fromEntries(Object.keys(decided).sort().map((id) => [id, { ...decided[id], body: sent[id] ?? null }]))
     if (process.env.UPDATE_GOLDEN === '1' || !existsSync(FILE)) writeFileSync(FILE, `${JSON.stringify(got, null, 2)}\n`)
     expect(got).toEqual(JSON.parse(readFileSync(FILE, 'utf8')))
-    // The inputs above reached every path: one recorded payload per event id.
-    expect(Object.keys(got as object).length).toBe(12)
+    // The inputs above reached every path: one payload sent per event id.
+    expect(Object.keys(sent).length).toBe(12)
   })
 })

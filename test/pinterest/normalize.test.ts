@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import { toMoneyString } from '../../server/money'
 import { hashUserValue, hashValue, normalizeValues, NORMALIZERS } from '../../server/identity/normalize'
-import { toCapiEventName, toTagEventName } from '../../server/pinterest/event-names'
+import { toCapiEventName } from '../../server/pinterest/event-names'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 
@@ -105,10 +105,5 @@ describe('event names', () => {
   it('does not mirror init or user-defined events', () => {
     expect(toCapiEventName('init')).toBeUndefined()
     expect(toCapiEventName('my_special_event')).toBeUndefined()
-  })
-
-  it('spells CAPI names the tag way', () => {
-    expect(toTagEventName('add_to_cart')).toBe('addtocart')
-    expect(toTagEventName('page_visit')).toBe('pagevisit')
   })
 })
