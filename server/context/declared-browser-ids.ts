@@ -12,7 +12,7 @@ export interface DeclaredBrowserIds {
   configured: ReadonlySet<string>
 }
 
-const cache = new WeakMap<Runtime, DeclaredBrowserIds>()
+const cache = new WeakMap<object, DeclaredBrowserIds>()
 
 /**
  * The click and browser ids of every registered driver, configured or not (a page may carry a
@@ -20,7 +20,7 @@ const cache = new WeakMap<Runtime, DeclaredBrowserIds>()
  * once per app: a name the context already uses, or two ids under one name, stops the start.
  * @example declaredBrowserIds(rt).ids.map((d) => d.claim) // ['fbc', 'fbp', 'ttclid', 'ttp']
  */
-export function declaredBrowserIds(rt: Runtime): DeclaredBrowserIds {
+export function declaredBrowserIds(rt: Pick<Runtime, 'config' | 'destinations'>): DeclaredBrowserIds {
   const known = cache.get(rt)
   if (known) return known
   const configuredOnes = [...rt.config.destinations, ...rt.destinations]

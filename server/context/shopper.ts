@@ -18,7 +18,7 @@ export function requestLanguage(event: H3Event): string | undefined {
  * The shopper's country from the configured header (`TAGWARDEN_COUNTRY_HEADER`), uppercase; undefined
  * without one. The header is the CDN's word only when a trusted proxy passed the request on.
  */
-export function requestCountry(event: H3Event, rt: Runtime): string | undefined {
+export function requestCountry(event: H3Event, rt: Pick<Runtime, 'config' | 'client'>): string | undefined {
   const header = rt.config.countryHeader
   const raw = header && rt.client(event).viaTrustedProxy ? event.req.headers.get(header)?.trim() : undefined
   return raw && /^[A-Za-z]{2}$/.test(raw) ? raw.toUpperCase() : undefined
@@ -30,7 +30,7 @@ export function requestCountry(event: H3Event, rt: Runtime): string | undefined 
  * when a trusted proxy (TAGWARDEN_TRUSTED_PROXIES) passed the request on.
  * No signal at all → undefined, so TAGWARDEN_DEFAULT_CONSENT applies.
  */
-export function requestConsent(event: H3Event, rt: Runtime, claims: ContextClaims | undefined): ConsentSignals | undefined {
+export function requestConsent(event: H3Event, rt: Pick<Runtime, 'config' | 'client'>, claims: ContextClaims | undefined): ConsentSignals | undefined {
   const gpc = event.req.headers.get('sec-gpc')?.trim() === '1'
   const country = requestCountry(event, rt)
   const saved = claims?.consent
@@ -49,7 +49,7 @@ export function requestConsent(event: H3Event, rt: Runtime, claims: ContextClaim
  * declared click and browser id (a valid cookie on the request beats the context's copy: context/browser-ids.ts).
  * @example const { shopper, claims } = await readShopper(event, rt)
  */
-export async function readShopper(event: H3Event, rt: Runtime): Promise<{ shopper: Shopper; claims?: ContextClaims }> {
+export async function readShopper(event: H3Event, rt: Pick<Runtime, 'config' | 'client' | 'context' | 'destinations'>): Promise<{ shopper: Shopper; claims?: ContextClaims }> {
   const { claims } = await rt.context.read(event)
   const cookiePinUnauth = getCookie(event, '_pin_unauth')
   const shopper: Shopper = {

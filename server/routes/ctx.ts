@@ -29,7 +29,7 @@ import { requestConsent, requestCountry } from '../context/shopper'
  * the loader loads a tag only as that says. Every consent decision here (which ids the cookie
  * keeps, which tags run, which cookies are kept) is the policy's (`rt.policy.browser`, consent/browser.ts).
  */
-export function ctxRoutes(app: H3, rt: Pick<Runtime, 'store' | 'now' | 'storeHealth' | 'destinations' | 'policy' | 'context' | 'carts' | 'client'> & Parameters<typeof requestConsent>[1]): void {
+export function ctxRoutes(app: H3, rt: Pick<Runtime, 'store' | 'now' | 'storeHealth' | 'destinations' | 'policy' | 'context' | 'carts' | 'client' | 'metrics' | 'log'> & Parameters<typeof requestConsent>[1]): void {
   // On Redis every instance takes the visitor's turn there; a failure there does not fail the post.
   const shared = rt.store.redis && createRedisContexts(rt.store.redis, { keepMs: LATEST_KEEP_MS })
   const latest = createLatestContexts(rt.now, { shared, failed: (error) => rt.storeHealth.failed(error) })
