@@ -1,11 +1,11 @@
 // Start a real nginx for a test: the config written to a temp dir, nginx in the foreground on a free
 // port, its pid, logs and temp files inside that dir; killed after the suite.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './redis'
+import { acceptsConnections } from './reverse-proxy'
 
 export const NGINX_INSTALL = 'apt-get install -y nginx'
 
@@ -28,21 +28,6 @@ export function nginxAvailability(): 'run' | 'skip' {
 }
 
 export interface Nginx { url: string; port: number; stop(): Promise<void> }
-
-/** Resolves once something accepts TCP connections on the port. */
-async function listening(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  const end = Date.now() + 10_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${log()}`)
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => (s.end(), resolve(true)))
-      s.on('error', () => resolve(false))
-    })
-    if (ok) return
-    if (Date.now() > end) throw new Error(`nginx did not listen on ${port}: ${log()}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 /**
  * Run nginx with `server` (the body of one `server {}` block; `listen` is added) on a free port.
@@ -78,7 +63,7 @@ ${server}
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
   const log = () => `${out}${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''}`
-  await listening(port, child, log)
+  await acceptsConnections(port, child, 'nginx', log)
   return {
     url: `http://127.0.0.1:${port}`,
     port,
