@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { pixelPlatforms } from './destinations'
 import { META_EVENT_NAMES } from './destinations/meta-capi'
 import { TIKTOK_EVENT_NAMES } from './destinations/tiktok-events'
 import { CUSTOM_EVENT_NAME } from './destinations/wire'
@@ -11,8 +12,8 @@ import type { Shopper } from './pinterest/beacon-event'
 // the page"). The call's data is the platform's own (Meta `custom_data`, TikTok `properties`):
 // the keys the server copy uses are read, the rest is left out.
 
-export const PIXEL_PLATFORMS = ['meta', 'tiktok'] as const
-export type PixelPlatform = (typeof PIXEL_PLATFORMS)[number]
+/** The platforms whose page pixel a registered driver declares (destinations/index.ts `pixelPlatforms`). */
+export const PIXEL_PLATFORMS = pixelPlatforms()
 
 export const pixelCallSchema = z
   .object({
@@ -36,7 +37,7 @@ const reverse = (table: Partial<Record<EventName, string>>, extra: Record<string
   for (const [neutral, name] of Object.entries(table) as [EventName, string][]) out[name] ??= neutral
   return out
 }
-const NEUTRAL: Record<PixelPlatform, Record<string, EventName>> = {
+const NEUTRAL: Record<string, Record<string, EventName>> = {
   meta: reverse(META_EVENT_NAMES),
   tiktok: reverse(TIKTOK_EVENT_NAMES, { CompletePayment: 'checkout', PlaceAnOrder: 'checkout' }),
 }
@@ -66,6 +67,12 @@ function tiktokData(d: Data): Data {
   return out
 }
 
+/**
+ * Each platform's call data → neutral data. A pixel platform without an entry (a driver registered
+ * since) has its call data read as neutral data, and its calls as custom events under their own names.
+ */
+const DATA: Record<string, (d: Data) => Data> = { meta: metaData, tiktok: tiktokData }
+
 const httpUrl = (v: string | undefined) => (v && /^https?:\/\//i.test(v) ? v : undefined)
 
 /**
@@ -76,14 +83,14 @@ const httpUrl = (v: string | undefined) => (v && /^https?:\/\//i.test(v) ? v : u
  * @example pixelCallToEvent({ px: 'meta', name: 'Purchase', id: 'ord_1', data: { value: 9, currency: 'USD' } }, shopper, Date.now())
  */
 export function pixelCallToEvent(call: PixelCall, shopper: Shopper, nowMs: number): { event: CanonicalEvent } | { skip: string } {
-  const neutralName = call.custom ? undefined : NEUTRAL[call.px][call.name]
+  const neutralName = call.custom ? undefined : NEUTRAL[call.px]?.[call.name]
   const input = {
     name: neutralName ?? 'custom',
     ...(neutralName ? {} : { custom_name: call.name }),
     event_id: call.id,
     url: httpUrl(call.loc),
     referrer: httpUrl(call.ref),
-    data: call.px === 'meta' ? metaData(call.data) : tiktokData(call.data),
+    data: DATA[call.px] ? DATA[call.px](call.data) : call.data,
     pixel_names: { [call.px]: call.name },
     platforms: [call.px],
   }

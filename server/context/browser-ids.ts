@@ -146,3 +146,29 @@ export function keepBrowserIdCookies(event: H3Event, claims: Record<string, unkn
     if (v && getCookie(event, d.cookie!) !== v) setCookie(event, d.cookie!, v, { path: '/', sameSite: 'lax', secure: true, maxAge: d.keep.maxAgeS, encode: (s: string) => s })
   }
 }
+
+/**
+ * One id the px chunk reads in the page (client/px/index.ts): the URL parameter's value, else the
+ * cookie's, posted to `/ctx` under `name` (`''`: no parameter).
+ */
+export type PageRead = [name: string, param: string, cookie?: string]
+
+/**
+ * What the px chunk reads for the declared ids, in declaration order, each under the `/ctx` body
+ * field `postedIds` takes it from: a `param` other than the claim under its own name (the server
+ * makes the id from it: `fromUrl`), the cookie under the claim, and a `param` named like the claim
+ * under the claim, before the cookie (the URL beats the cookie). The server inlines the list into
+ * `{prefix}/px.js` (routes/loader.ts `PX_SLOT`), so a declared id needs no client code.
+ * @example pageReads(metaIds) // [['fbclid', 'fbclid'], ['fbc', '', '_fbc'], ['fbp', '', '_fbp']]
+ */
+export function pageReads(declared: readonly BrowserId[]): PageRead[] {
+  const out: PageRead[] = []
+  for (const d of declared) {
+    const own = d.param !== undefined && d.param !== d.claim
+    if (own) out.push([d.param!, d.param!])
+    const param = own ? '' : (d.param ?? '')
+    if (d.cookie) out.push([d.claim, param, d.cookie])
+    else if (param) out.push([d.claim, param])
+  }
+  return out
+}

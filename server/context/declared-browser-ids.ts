@@ -1,4 +1,4 @@
-import { drivers } from '../destinations'
+import { drivers, type DestinationDriver } from '../destinations'
 import type { Runtime } from '../runtime'
 import { collectBrowserIds, type BrowserId } from './browser-ids'
 import { CORE_CLAIMS } from './claims'
@@ -24,10 +24,20 @@ export function declaredBrowserIds(rt: Pick<Runtime, 'config' | 'destinations'>)
   const known = cache.get(rt)
   if (known) return known
   const configuredOnes = [...rt.config.destinations, ...rt.destinations]
-  const owners = [...drivers.map((d) => ({ name: d.destinationName, browserIds: d.browserIds })), ...configuredOnes]
-  const ids = collectBrowserIds(owners, [...CORE_CLAIMS, ...Object.keys(ctxBodySchema.shape)])
+  const ids = browserIdsDeclaredBy(drivers, configuredOnes)
   const configured = new Set(configuredOnes.flatMap((d) => (d.browserIds ?? []).map((b) => b.key)))
   const declared = { ids, configured }
   cache.set(rt, declared)
   return declared
+}
+
+/**
+ * The ids the given drivers declare, then those of the given destinations, checked against the
+ * names the context uses itself (`collectBrowserIds`): what `declaredBrowserIds` knows for an app
+ * with these drivers registered, and what tests give the px chunk (test/client/harness.ts).
+ * @example browserIdsDeclaredBy(drivers).map((d) => d.key) // ['meta.fbc', 'meta.fbp', 'tiktok.ttclid', 'tiktok.ttp']
+ */
+export function browserIdsDeclaredBy(registered: readonly DestinationDriver<any, any>[], configured: readonly { name: string; browserIds?: readonly BrowserId[] }[] = []): BrowserId[] {
+  const owners = [...registered.map((d) => ({ name: d.destinationName, browserIds: d.browserIds })), ...configured]
+  return collectBrowserIds(owners, [...CORE_CLAIMS, ...Object.keys(ctxBodySchema.shape)])
 }

@@ -59,6 +59,15 @@ export function platformKeys(): [string, ...string[]] {
   return [...new Set(drivers.map((d) => d.platform))] as [string, ...string[]]
 }
 
+/**
+ * The platform key of every registered driver that declares a page pixel, once each, in
+ * registration order (`meta`, `tiktok`): the `px` values a pixel call to `{prefix}/e` takes
+ * (pixel-call.ts).
+ */
+export function pixelPlatforms(): [string, ...string[]] {
+  return [...new Set(drivers.filter((d) => d.pixel).map((d) => d.platform))] as [string, ...string[]]
+}
+
 /** The batch destinations (server APIs) among the configured ones, in dispatch order. */
 export function batchDestinations(config: { destinations: readonly AnyDestination[] }): Destination<any>[] {
   return config.destinations.filter((d): d is Destination<any> => d.kind === 'batch')

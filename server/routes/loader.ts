@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { HTTPError, type H3 } from 'h3'
 import type { Config } from '../config'
+import { pageReads, type BrowserId } from '../context/browser-ids'
+import { declaredBrowserIds } from '../context/declared-browser-ids'
 import { browserTag } from '../destinations'
 import type { Runtime } from '../runtime'
 import { notModified } from '../http/etag'
@@ -10,6 +12,8 @@ import { packageFile } from '../package-file'
 
 /** The identifier the built loader names exactly once (client/config.ts); replaced by the public config. */
 export const CONFIG_SLOT = '__TW_CONFIG__'
+/** The identifier the built px chunk names exactly once (client/px/index.ts); replaced by the ids it reads (`pxReadsLiteral`). */
+export const PX_SLOT = '__TW_IDS__'
 /** Milliseconds the loader waits for consent or the tag before falling back to `{prefix}/e`. */
 export const LOADER_WAIT_MS = 2500
 /** How often the built file is checked for a rebuild. */
@@ -63,23 +67,41 @@ export const configLiteral = (config: Record<string, string | number>): string =
   `{${Object.entries(config).map(([k, v]) => `${k}:${JSON.stringify(v)}`).join(',')}}`.replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`)
 
 /**
+ * The click and browser ids the px chunk reads, as a JavaScript array literal: `[name, param,
+ * cookie]` per id (context/browser-ids.ts `pageReads`). Names are short identifiers (checked by
+ * `collectBrowserIds`), so the JSON needs no escaping.
+ * @example pxReadsLiteral(declaredBrowserIds(rt).ids) // '[["fbclid","fbclid"],["fbc","","_fbc"],…]'
+ */
+export const pxReadsLiteral = (declared: readonly BrowserId[]): string => JSON.stringify(pageReads(declared))
+
+/**
+ * What puts a literal into a built browser file: the first occurrence of `slot` is replaced (the
+ * source names it once: test/client/size.test.ts); a build without it is answered 503.
+ * @example fillSlot('dist/loader.js', CONFIG_SLOT, '{p:"/tw"}')(source)
+ */
+export const fillSlot = (file: string, slot: string, literal: string) => (source: string): string => {
+  if (!source.includes(slot)) {
+    throw new HTTPError({ status: 503, message: `${file} has no ${slot} slot: rebuild it with npm run build` })
+  }
+  return source.replace(slot, () => literal)
+}
+
+/**
  * `GET {prefix}/loader.js` — the built browser loader with the public config inlined — and
  * `GET {prefix}/cmp.js`, the CMP adapters the loader requests only on pages with a CMP or a Meta/TikTok
  * pixel, and `GET {prefix}/px.js`, the pixel wrappers that chunk requests only on pages with `fbq` or
- * `ttq` (both read their config from the loader at run time, so they are served as built). Brotli or gzip by
+ * `ttq` (both read their config from the loader at run time; px.js gets the declared click and browser
+ * ids it reads inlined the way the loader gets its config). Brotli or gzip by
  * `Accept-Encoding` (compressed once per build; `Vary: Accept-Encoding`), an ETag per coding,
  * five minutes of browser cache, 304 on `If-None-Match`; 503 until `npm run build` has produced
  * the file. `file`, `cmpFile` and `pxFile` override where the builds are read from (tests).
  */
-export function loaderRoutes(app: H3, rt: Pick<Runtime, 'config'>, file = packageFile('dist', 'loader.js'), cmpFile = packageFile('dist', 'cmp.js'), pxFile = packageFile('dist', 'px.js')): void {
-  const literal = configLiteral(loaderConfig(rt.config))
-  const fillConfig = (source: string) => {
-    if (!source.includes(CONFIG_SLOT)) {
-      throw new HTTPError({ status: 503, message: `${file} has no ${CONFIG_SLOT} slot: rebuild it with npm run build` })
-    }
-    return source.replace(CONFIG_SLOT, () => literal)
+export function loaderRoutes(app: H3, rt: Pick<Runtime, 'config' | 'destinations'>, file = packageFile('dist', 'loader.js'), cmpFile = packageFile('dist', 'cmp.js'), pxFile = packageFile('dist', 'px.js')): void {
+  const files = {
+    'loader.js': builtFile(file, fillSlot(file, CONFIG_SLOT, configLiteral(loaderConfig(rt.config)))),
+    'cmp.js': builtFile(cmpFile),
+    'px.js': builtFile(pxFile, fillSlot(pxFile, PX_SLOT, pxReadsLiteral(declaredBrowserIds(rt).ids))),
   }
-  const files = { 'loader.js': builtFile(file, fillConfig), 'cmp.js': builtFile(cmpFile), 'px.js': builtFile(pxFile) }
 
   for (const [name, load] of Object.entries(files)) {
     app.get(`/${name}`, async (event) => {

@@ -4,13 +4,18 @@
 // consent policy (server/consent), with TAGWARDEN_DEFAULT_CONSENT = config `d`; the shopper's
 // consent carries over to the next page (`from`). When the loader inserts its CMP chunk
 // (`{p}/cmp.js`), the built dist/cmp.js runs in the page, as the server would serve it — at once by
-// default, or when the test says (`cmp: 'later'`, `page.loadCmp()`).
+// default, or when the test says (`cmp: 'later'`, `page.loadCmp()`). When the CMP chunk inserts
+// `{p}/px.js`, dist/px.js runs with its ids slot filled as the server fills it, from the registered
+// drivers' `browserIds` or the drivers a test gives (`drivers`).
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Window } from 'happy-dom'
 import { browserDecisions } from '../../server/consent/browser'
 import { createConsentPolicy } from '../../server/consent/policy'
+import { browserIdsDeclaredBy } from '../../server/context/declared-browser-ids'
+import { drivers, type DestinationDriver } from '../../server/destinations'
 import type { ConsentSignals } from '../../server/event'
+import { fillSlot, PX_SLOT, pxReadsLiteral } from '../../server/routes/loader'
 
 export const LOADER_FILE = join(__dirname, '../../dist/loader.js')
 export const CMP_FILE = join(__dirname, '../../dist/cmp.js')
@@ -39,8 +44,14 @@ const built = (file: string): string => {
 export const loaderSource = (): string => built(LOADER_FILE)
 /** The built CMP chunk the loader requests on pages with a CMP (or fbq/ttq). */
 export const cmpSource = (): string => built(CMP_FILE)
-/** The built pixel wrappers the CMP chunk requests on pages with fbq or ttq. */
-export const pxSource = (): string => built(PX_FILE)
+/** The built pixel wrappers the CMP chunk requests on pages with fbq or ttq, their ids slot unfilled. */
+export const pxBuilt = (): string => built(PX_FILE)
+/**
+ * The pixel wrappers as the server serves them to an app with `registered` as its drivers: the ids
+ * slot filled with what those drivers declare (server/routes/loader.ts).
+ */
+export const pxSource = (registered: readonly DestinationDriver<any, any>[] = drivers): string =>
+  fillSlot(PX_FILE, PX_SLOT, pxReadsLiteral(browserIdsDeclaredBy(registered)))(pxBuilt())
 
 export interface Request {
   via: 'fetch' | 'sendBeacon' | 'xhr'
@@ -92,6 +103,8 @@ export interface PageOptions {
   cmp?: 'now' | 'later' | 'error'
   /** Milliseconds the fake server takes to answer `/ctx` (default: at once). */
   ctxDelay?: number
+  /** The drivers whose declared browser ids the served `{p}/px.js` reads (default: the registered ones). */
+  drivers?: readonly DestinationDriver<any, any>[]
 }
 
 const open: Page[] = []
@@ -126,6 +139,7 @@ export function openPage(opts: PageOptions = {}): Page {
     for (const c of prev.document.cookie.split('; ').filter(Boolean)) w.document.cookie = `${c}; path=/`
   }
   const requests: Request[] = []
+  const px = pxSource(opts.drivers)
   const config: Config = { ...BASE_CONFIG, d: 'denied', ...opts.config }
   const { d, ...loaderConfig } = config
   const policy = createConsentPolicy({ defaultConsent: d })
@@ -169,7 +183,7 @@ export function openPage(opts: PageOptions = {}): Page {
     append(...nodes)
     for (const n of nodes as HTMLScriptElement[]) {
       // The pixel chunk runs at once, as a network answer would.
-      if (n.getAttribute?.('src') === `${config.p}/px.js`) setTimeout(() => w.eval(pxSource()))
+      if (n.getAttribute?.('src') === `${config.p}/px.js`) setTimeout(() => w.eval(px))
       if (n.getAttribute?.('src') !== `${config.p}/cmp.js`) continue
       chunks.push(n)
       if (opts.cmp === 'error') setTimeout(() => n.dispatchEvent(new w.Event('error') as unknown as Event))

@@ -4,6 +4,8 @@
 // `ord_{order_id}`; the platforms' scripts are added only where the server's decision for
 // `meta-pixel` / `tiktok-pixel` allows; the click and browser ids go to `/ctx`.
 import { afterEach, describe, expect, it } from 'vitest'
+import { drivers } from '../../server/destinations'
+import { acme } from '../context/acme-driver'
 import { closePages, DENIED, GRANTED, openPage, PIXEL_STUBS, settle, SNIPPET, type Page } from './harness'
 
 afterEach(closePages)
@@ -119,5 +121,17 @@ describe('Meta and TikTok pixels', () => {
     page.run(`ttq.identify = function () {}; ttq.identify({ email: 'tt@example.com' })`)
     await settle(50)
     expect(page.posts('/ctx').some((b) => b.em === 'tt@example.com')).toBe(true)
+  })
+
+  it('a click id declared by a driver that is not registered goes to /ctx too: the served chunk reads what the drivers declare', async () => {
+    // A made-up platform (test/context/acme-driver.ts): its URL parameter and cookie appear nowhere in client/.
+    const page = openPage({
+      url: 'https://shop.example/p?acclid=click-2001&fbclid=IwAR2F4-Zk_9',
+      drivers: [...drivers, acme],
+      before: `document.cookie = '_acid=AC.1700000000000.old-click; path=/'; ${SNIPPET}; ${PIXEL_STUBS}; ${consent(GRANTED)}`,
+    })
+    await settle(50)
+    const ids = Object.assign({}, ...page.posts('/ctx'))
+    expect(ids).toMatchObject({ acclid: 'click-2001', acid: 'AC.1700000000000.old-click', fbclid: 'IwAR2F4-Zk_9' })
   })
 })

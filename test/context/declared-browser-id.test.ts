@@ -2,53 +2,12 @@
 // else: /ctx takes it from the landing URL or its cookie, tw_ctx keeps it, a later page's cart
 // stores it, and the platform's server copy gets it from an order webhook and from /v1/events.
 import { afterEach, describe, expect, it } from 'vitest'
-import { z } from 'zod'
 import type { TagwardenApp } from '../../server/app'
 import { collectBrowserIds } from '../../server/context/browser-ids'
-import { defineDestination, type Destination } from '../../server/destinations/define-destination'
-import type { CanonicalEvent } from '../../server/event'
 import { API_KEY, postEvents } from '../helpers/build-app'
 import { buildTagApp, call, claimsOf, setCtx } from '../tag/build'
 import { NOW_MS, SHOPIFY_SECRET, postShopify, shopifyOrder } from '../webhooks/helpers'
-
-interface AcmeEvent { id: string; acid?: string }
-
-/** `AC.<ms>.<click>`: what Acme's made-up pixel keeps in `_acid`. */
-const ACID = /^AC\.\d{13}\.[A-Za-z0-9_-]{4,64}$/
-
-/** A made-up platform, not registered in destinations/index.ts: its browser id is declared here only. */
-const acme = defineDestination({
-  name: 'acme-capi',
-  kind: 'batch',
-  options: z.object({}).strict(),
-  env: {},
-  browserIds: [
-    {
-      key: 'acme.acid',
-      claim: 'acid',
-      param: 'acclid',
-      cookie: '_acid',
-      pattern: ACID,
-      fromUrl: (clid, current, at) => (current?.endsWith(`.${clid}`) ? current : `AC.${at.nowMs}.${clid}`),
-    },
-  ],
-  create: (): Destination<AcmeEvent> => ({
-    name: 'acme-capi',
-    kind: 'batch',
-    platform: 'Acme',
-    maxBatch: 10,
-    live: false,
-    rateLimitKey: 'acme',
-    credentialsKey: '',
-    credentials: { settings: 'ACME_TOKEN' },
-    describe: () => ({}),
-    identifiers: { personal: [], ids: ['acme.acid'], network: ['client_ip_address', 'client_user_agent'] },
-    toPayload: (e: CanonicalEvent) => ({ id: e.event_id, acid: e.user.ids?.['acme.acid'] }),
-    validate: () => undefined,
-    toRequest: () => ({ url: 'http://127.0.0.1:9/', method: 'POST', headers: {}, body: '' }),
-    fromResponse: () => ({ kind: 'rejected', reason: 'never sent' }),
-  }),
-})
+import { ACID, acme, type AcmeEvent } from './acme-driver'
 
 const GRANTED = { ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted', analytics_storage: 'granted', source: 'hook' }
 const CART = '68778783ad298f1c80c3bafcddeea02f' // the fixture order's cart_token

@@ -4,6 +4,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { pickCoding } from '../../server/http/encoding'
+import { acme } from '../context/acme-driver'
 import { buildTagApp, call } from './build'
 
 /** Issue #3's budget for the loader, gzip: what every storefront page downloads. */
@@ -74,6 +75,51 @@ describe('GET /tw/loader.js as served', () => {
     expect(brotliDecompressSync(Buffer.from(await br.arrayBuffer())).toString('utf8')).toBe(plain)
     const gz = await get('/tw/cmp.js', 'gzip')
     expect(gunzipSync(Buffer.from(await gz.arrayBuffer())).toString('utf8')).toBe(plain)
+  })
+})
+
+/** Ceiling for the Meta/TikTok pixel wrappers, gzip, as served (test/client/size.test.ts). */
+const PX_CEILING = 1800
+/** What the registered drivers declare, as the px chunk reads it (context/browser-ids.ts `pageReads`). */
+const REGISTERED_READS = '[["fbclid","fbclid"],["fbc","","_fbc"],["fbp","","_fbp"],["ttclid","ttclid"],["ttp","","_ttp"]]'
+
+describe('GET /tw/px.js as served', () => {
+  it(`reads the ids the registered drivers declare, inlined in its slot, and is at most ${PX_CEILING} bytes gzipped`, async () => {
+    const text = await (await get('/tw/px.js')).text()
+    expect(text).toContain(`of ${REGISTERED_READS})`)
+    expect(text).not.toContain('__TW_IDS__')
+    const gz = await get('/tw/px.js', 'gzip')
+    expect(gz.headers.get('content-encoding')).toBe('gzip')
+    const bytes = Buffer.from(await gz.arrayBuffer())
+    expect(gunzipSync(bytes).toString('utf8')).toBe(text)
+    console.log(`[tagwarden] /tw/px.js as served: ${Buffer.byteLength(text)} bytes, ${bytes.length} gzip (ceiling ${PX_CEILING})`)
+    expect(bytes.length).toBeLessThanOrEqual(PX_CEILING)
+  })
+
+  it('is brotli or gzip by Accept-Encoding, with an ETag per coding, 304 on each, and five minutes of cache', async () => {
+    const text = await (await get('/tw/px.js')).text()
+    const br = await get('/tw/px.js', 'gzip, br')
+    expect(br.headers.get('content-encoding')).toBe('br')
+    expect(br.headers.get('vary')).toBe('accept-encoding')
+    expect(br.headers.get('cache-control')).toBe('public, max-age=300')
+    expect(brotliDecompressSync(Buffer.from(await br.arrayBuffer())).toString('utf8')).toBe(text)
+    const etags = new Set<string>()
+    for (const coding of ['br', 'gzip', '']) {
+      const etag = (await get('/tw/px.js', coding)).headers.get('etag')!
+      etags.add(etag)
+      expect((await get('/tw/px.js', coding, { 'if-none-match': etag })).status).toBe(304)
+    }
+    expect(etags.size).toBe(3)
+  })
+
+  it("also reads the ids a configured destination of the embedder's own declares", async () => {
+    const own = await buildTagApp({}, { destinations: [acme()] })
+    try {
+      const text = await (await call(own, '/tw/px.js')).text()
+      expect(text).toContain(`of ${REGISTERED_READS.slice(0, -1)},["acclid","acclid"],["acid","","_acid"]])`)
+    } finally {
+      await own.close()
+    }
   })
 })
 
