@@ -30,6 +30,17 @@ let window: Window | undefined
 let asked: string[] = []
 /** Synchronous requests the page tried (refused: they would block this process, which also runs the server). */
 let syncAsked: string[] = []
+/** The page's fetches not yet settled: a page is closed only once they have, because closing aborts them
+ *  and a fire-and-forget beacon (as Pinterest's main.js sends) would then reject with nobody listening. */
+const inFlight = new Set<Promise<unknown>>()
+
+/** Wait (bounded) until the page's fetches, including any they start meanwhile, have settled. */
+async function settled(): Promise<void> {
+  await vi.waitFor(async () => {
+    await Promise.allSettled([...inFlight])
+    expect(inFlight.size).toBe(0)
+  }, { timeout: 5000 })
+}
 
 beforeAll(async () => {
   capi = await startFakeCapi()
@@ -40,6 +51,7 @@ afterAll(async () => {
   await beacon.close()
 })
 afterEach(async () => {
+  await settled()
   await window?.happyDOM.close()
   await running?.close(0)
   await scripts?.close()
@@ -105,6 +117,14 @@ function openPage(url: string, html: string): Window {
     if (String(name).toLowerCase() === 'script') el.setAttribute('async', '')
     return el
   }) as typeof doc.createElement
+  const pageFetch = window.fetch.bind(window)
+  window.fetch = ((...args: Parameters<typeof pageFetch>) => {
+    const done = pageFetch(...args)
+    const tracked = done.then(() => undefined, () => undefined)
+    inFlight.add(tracked)
+    void tracked.then(() => inFlight.delete(tracked))
+    return done
+  }) as typeof pageFetch
   doc.write(html)
   return window
 }
