@@ -53,6 +53,18 @@ export const kill9 = async (c: Child) => {
   await c.exited
 }
 
+/**
+ * SIGKILL a child whose requests the fake holds, then wait until the fake has seen them left (`held`
+ * lists only requests whose client is still connected; with `credential`, only that client's). The
+ * child's exit and its sockets closing reach this process as separate events, in either order: a
+ * thaw before the close is seen would process a request whose sender is dead — a copy the test
+ * would then count against tagwarden.
+ */
+export async function kill9Holding(c: Child, fake: Pick<FakeCapi, 'held'>, credential?: string): Promise<void> {
+  await kill9(c)
+  await waitFor('the fake saw the killed child leave', () => (credential ? !fake.held.includes(credential) : fake.held.length === 0))
+}
+
 /** POST one request of events to a child over HTTP; resolves with the ids acknowledged (202 accepted), [] on any failure. */
 export async function postTo(url: string, ids: string[]): Promise<string[]> {
   try {
@@ -122,7 +134,7 @@ export async function queueUntouched(fake: FakeCapi, env: Record<string, string>
   const acked = (await Promise.all([postTo(loader.url, ids.slice(0, half)), postTo(loader.url, ids.slice(half))])).flat()
   if (acked.length !== ids.length) throw new Error(`queued ${acked.length} of ${ids.length}`)
   await waitFor('a request held', () => fake.held.length >= 1)
-  await kill9(loader)
+  await kill9Holding(loader, fake)
   fake.thaw()
   await waitFor('its requests dropped, never processed', () => fake.dropped >= 1 && fake.held.length === 0)
 }

@@ -6,8 +6,8 @@ import { Redis } from 'ioredis'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { liveCapi } from '../helpers/build-app'
 import { redisAvailability, startRedis, type RedisServer } from '../helpers/redis'
-import { CHILD_DELIVERY, assertBuilt, kill9, loadLoop, postTo, queueUntouched, sentByChild, startChild, type Child } from './child'
-import { expectExactlyOnce, sleep, waitFor } from './harness'
+import { assertBuilt, kill9, kill9Holding, loadLoop, postTo, queueUntouched, sentByChild, startChild, type Child } from './child'
+import { expectExactlyOnce, waitFor } from './harness'
 
 const mode = redisAvailability()
 
@@ -28,6 +28,15 @@ describe.skipIf(mode === 'skip')('two instances on a real Redis', () => {
   const received = (ids: string[]) => {
     const at = new Set(fake.received.map((r) => r.event.event_id))
     return ids.every((id) => at.has(id))
+  }
+  /** No segment left in the shared outbox, ready or leased: nothing more can be sent. */
+  const queueEmpty = async (url: string) => {
+    const client = new Redis(url)
+    try {
+      return (await client.zcard('tagwarden:q:{pinterest-capi}:ready')) === 0 && (await client.keys('tagwarden:q:{pinterest-capi}:lease:*')).length === 0
+    } finally {
+      client.disconnect()
+    }
   }
 
   it('load over both, one killed -9 mid-run: every acked event delivered exactly once; the survivor re-sends nothing Pinterest confirmed', async () => {
@@ -51,22 +60,24 @@ describe.skipIf(mode === 'skip')('two instances on a real Redis', () => {
     // Answers sent just before the freeze may still be on their way or being written down: wait until
     // instance a has settled every event Pinterest answered for it, then a moment for the write.
     const answeredForA = () => fake.received.filter((r) => r.authorization === 'Bearer pina_instance_a_token').length
+    // (The sent count moves only once the outcome is stored: server/delivery/sender.ts settles first.)
     await waitFor('instance a settled every answer it got', async () => (await sentByChild(a.url)) >= answeredForA(), 10_000)
-    await sleep(300)
-    await kill9(a)
+    await kill9Holding(a, fake, 'Bearer pina_instance_a_token')
     urls = [b.url]
-    // Let the fake notice the dead connections before it answers anything again.
-    await sleep(300)
     fake.thaw()
     // The survivor keeps taking load while it also finishes what the dead instance held.
-    await sleep(500)
+    const bAtKill = load.byUrl.get(b.url) ?? 0
+    await waitFor('the survivor took more load after the kill', () => (load.byUrl.get(b.url) ?? 0) >= bAtKill + 600, 10_000)
     await load.stop()
     const acked = [...load.acked]
     expect(load.byUrl.get(a.url)).toBeGreaterThan(300)
     expect(load.byUrl.get(b.url)).toBeGreaterThan(300)
 
     await waitFor('every acked event delivered by the survivor', () => received(acked), 30_000)
-    await sleep(CHILD_DELIVERY.leaseMs + 500) // anything the dead instance held would have been resent by now
+    // The dead instance's leases ran out and the survivor settled what they held: with no segment
+    // left, leased or not, no further copy can go.
+    await waitFor('no segment left, leased or not', () => queueEmpty(redis.url), 20_000)
+    await waitFor('the survivor idle', async () => (await (await fetch(`${b.url}/tw/_/health`)).json()).delivery['pinterest-capi'].in_flight === 0)
     console.log(`[two-instances] acked ${acked.length} (a ${load.byUrl.get(a.url)}, b ${load.byUrl.get(b.url)}); ${fake.requests.length} requests; ${fake.dropped} cut in flight by the kill`)
     expect(fake.dropped).toBeGreaterThan(0)
     expectExactlyOnce(fake, acked)
@@ -89,15 +100,10 @@ describe.skipIf(mode === 'skip')('two instances on a real Redis', () => {
     await waitFor('first request confirmed, second held', () => fake.received.length === 1000 && fake.held.length === 1, 20_000)
     const holderIsA = fake.held[0] === 'Bearer pina_instance_a_token'
     const [victim, survivor] = holderIsA ? [a, b] : [b, a]
-    await kill9(victim)
+    await kill9Holding(victim, fake)
     fake.thaw()
     await waitFor('every event delivered by the survivor', () => received(ids), 30_000)
-    const client = new Redis(redis.url)
-    try {
-      await waitFor('no segment left, leased or not', async () => (await client.zcard('tagwarden:q:{pinterest-capi}:ready')) === 0 && (await client.keys('tagwarden:q:{pinterest-capi}:lease:*')).length === 0, 20_000)
-    } finally {
-      client.disconnect()
-    }
+    await waitFor('no segment left, leased or not', () => queueEmpty(redis.url), 20_000)
     await waitFor('the survivor idle', async () => (await (await fetch(`${survivor.url}/tw/_/health`)).json()).delivery['pinterest-capi'].in_flight === 0)
     expectExactlyOnce(fake, ids)
     expect(fake.received.slice(1000).every((r) => r.authorization !== fake.received[0].authorization)).toBe(true)
@@ -113,7 +119,11 @@ describe.skipIf(mode === 'skip')('two instances on a real Redis', () => {
     const [fromA, fromB] = await Promise.all([postTo(a.url, ids), postTo(b.url, ids)])
     expect(fromA.length + fromB.length).toBe(200)
     await waitFor('delivered', () => received(ids), 20_000)
-    await sleep(300)
+    await waitFor('nothing left to send', () => queueEmpty(redis.url))
+    await waitFor('both idle', async () => {
+      const inFlight = await Promise.all([a, b].map(async (c) => (await (await fetch(`${c.url}/tw/_/health`)).json()).delivery['pinterest-capi'].in_flight))
+      return inFlight.every((n) => n === 0)
+    })
     expectExactlyOnce(fake, ids)
     const client = new Redis(redis.url)
     try {

@@ -55,7 +55,7 @@ export interface FakeCapi {
   dropped: number
   /** Requests processed (events recorded) whose answer never reached the client: cut on purpose (loseNext, loseRate) or given up on before it came (answerDelayMs). */
   lost: number
-  /** The Authorization header of each request being held right now (delay or freeze). */
+  /** The Authorization header of each request being held right now (delay or freeze) whose client is still connected. */
   held: string[]
   setFaults(faults: Faults): void
   /** Hold every request (after its body arrived) until `thaw()`; clients that leave meanwhile are dropped. */
@@ -154,15 +154,20 @@ export async function startFakeCapi(): Promise<FakeCapi> {
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake')
     let gone = false
-    res.on('close', () => { if (!res.writableEnded) gone = true })
+    const holding = { auth: req.headers.authorization ?? '' }
+    // A client that leaves is no longer held: `held` lists only requests whose client still waits.
+    res.on('close', () => {
+      if (res.writableEnded) return
+      gone = true
+      heldNow.delete(holding)
+    })
     const text = await readBody(req)
     if (faults.down) return void req.socket.destroy()
     if (passBeforeFreeze !== undefined && passBeforeFreeze-- <= 0) {
       passBeforeFreeze = undefined
       freeze()
     }
-    const holding = { auth: req.headers.authorization ?? '' }
-    heldNow.add(holding)
+    if (!gone) heldNow.add(holding)
     if (faults.delayMs && random() < (faults.delayRate ?? 1)) await new Promise((r) => setTimeout(r, faults.delayMs))
     while (frozen) await frozen.promise
     heldNow.delete(holding)
