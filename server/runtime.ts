@@ -11,6 +11,7 @@ import { createMetrics, type Metrics } from './metrics'
 import { createPipeline, type AcceptResult, type Pipeline } from './pipeline'
 import { resolveSecrets } from './context/secrets'
 import { createCartContextStore, joinContext, type CartContextStore } from './context/cart-store'
+import { createHeldCarts } from './context/held-carts'
 import { createContextCookie, type ContextCookie } from './context/cookie'
 import { createStore, type Store } from './storage/create-store'
 import { createHttpForward, fetchForward, UPSTREAM_ANSWER_LIMIT, type Forward } from './upstream/http-forward'
@@ -102,7 +103,8 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
     log,
   })
   const journal = createJournal(store.storage, { now })
-  const metrics = createMetrics({ now, destinations: destinations.map((d) => d.name), outboxDepth: (d) => outbox.depth(d), deliveryState: () => dispatcher.status(), forgottenEarly: () => outbox.queue.forgottenEarly?.() ?? 0, journalSkipped: () => journal.skipped() })
+  const heldCarts = createHeldCarts(now, () => metrics.cartContextLost())
+  const metrics = createMetrics({ now, cartContextsHeld: () => heldCarts.size, destinations: destinations.map((d) => d.name), outboxDepth: (d) => outbox.depth(d), deliveryState: () => dispatcher.status(), forgottenEarly: () => outbox.queue.forgottenEarly?.() ?? 0, journalSkipped: () => journal.skipped() })
   await journal.load()
   const report = createReportStore(store.storage, store.redis, now)
   const recorder = createReportRecorder(report, config.eventIdTemplate, now)
@@ -110,7 +112,7 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
   registerSilenceMetrics(metrics.registry, silence, destinations.map((d) => d.name), now)
   const pipeline = createPipeline({ policy, destinations, outbox, journal, now, metrics, report: recorder })
   const dispatcher = createDispatcher({ config, outbox, destinations, fetch: fetchFn, journal, log, now, redis: store.redis, options: deps.delivery, metrics, report: recorder })
-  const carts = createCartContextStore(store.storage, now)
+  const carts = createCartContextStore(store.storage, now, heldCarts)
   const context = createContextCookie(keys, now, log)
   const client = createClientAddress({ trustedProxies: config.trustedProxies, header: config.clientIpHeader, log })
   const storeHealth = createStoreHealth(store, now, log)

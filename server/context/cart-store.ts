@@ -1,6 +1,7 @@
 import type { Storage } from 'unstorage'
 import type { CanonicalEvent, ClickIdKey, ConsentSignals } from '../event'
 import { hashUserValue } from '../identity/normalize'
+import type { HeldCarts } from './held-carts'
 
 /** What the browser told us about a shopper, kept per cart/checkout token so an order can be joined to it. */
 export interface CartContext {
@@ -25,6 +26,12 @@ export interface CartContextStore {
   get(token: string): Promise<CartContext | undefined>
   /** The first context found among several candidate tokens. */
   find(tokens: (string | undefined | null)[]): Promise<CartContext | undefined>
+  /**
+   * Keep a context `put` could not store (storage down) in memory, written with the next `put` or
+   * read that reaches storage; `get` finds it meanwhile (context/held-carts.ts). False when this
+   * store holds nothing (made without `held`): the context is lost.
+   */
+  hold(tokens: string[], context: CartContext): boolean
 }
 
 /** Cart/checkout tokens are kept 30 days (a checkout can be finished days after the ad click). */
@@ -38,14 +45,24 @@ const keyOf = (token: string) => `ctx:cart:${encodeURIComponent(bareToken(token)
  * Storage of browser context by cart/checkout token, for webhooks and API events that carry a
  * `context` token. Expired entries read as missing.
  */
-export function createCartContextStore(storage: Storage, now: () => number = Date.now): CartContextStore {
+export function createCartContextStore(storage: Storage, now: () => number = Date.now, held?: HeldCarts): CartContextStore {
+  const unique = (tokens: string[]) => [...new Set(tokens.map(bareToken).filter(Boolean))]
+  const write = async (tokens: string[], context: CartContext) => {
+    await Promise.all(tokens.map((t) => storage.setItem(keyOf(t), context, { ttl: Math.floor(CART_CONTEXT_TTL_MS / 1000) })))
+  }
+  /** Storage answered: write what was held during an outage (a failure leaves it held for the next try). */
+  const writeHeld = () => (held?.size ? held.flush(write).catch(() => undefined) : undefined)
   async function put(tokens: string[], context: CartContext): Promise<void> {
-    const unique = [...new Set(tokens.map(bareToken).filter(Boolean))]
-    await Promise.all(unique.map((t) => storage.setItem(keyOf(t), context, { ttl: Math.floor(CART_CONTEXT_TTL_MS / 1000) })))
+    await write(unique(tokens), context)
+    void writeHeld()
   }
   async function get(token: string): Promise<CartContext | undefined> {
     if (!token.trim()) return undefined
-    const c = await storage.getItem<CartContext>(keyOf(token))
+    const stored = await storage.getItem<CartContext>(keyOf(token))
+    void writeHeld()
+    // A context held during an outage is newer than what storage had for this token before it.
+    const kept = held?.get(bareToken(token))
+    const c = kept && (!stored || kept.at >= stored.at) ? kept : stored
     if (!c || typeof c.at !== 'number') return undefined
     if (now() - c.at > CART_CONTEXT_TTL_MS) {
       await storage.removeItem(keyOf(token))
@@ -61,7 +78,7 @@ export function createCartContextStore(storage: Storage, now: () => number = Dat
     }
     return undefined
   }
-  return { put, get, find }
+  return { put, get, find, hold: (tokens, context) => (held ? (held.hold(unique(tokens), context), true) : false) }
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { H3 } from 'h3'
 import { browserIdFields, browserIdsOf, createBrowserIds, keepBrowserIdCookies, postedIds } from '../context/browser-ids'
+import type { CartContext } from '../context/cart-store'
 import { cartTokenList, dropClickIds } from '../context/claims'
 import { ownClickIdCookies } from '../context/click-id-cookies'
 import { CONTEXT_REFRESH_S } from '../context/cookie'
@@ -62,7 +63,7 @@ export function ctxRoutes(app: H3, rt: Pick<Runtime, 'store' | 'now' | 'storeHea
       }
       const tokens = cartTokenList(next.cart)
       if (tokens.length && (body.cart || !sameContext(existing, next))) {
-        await rt.carts.put(tokens, {
+        const context: CartContext = {
           epik: next.epik,
           // Under a denial the cookies still on this request are being deleted: none are kept.
           ids: denied ? undefined : browserIdsOf(event, next, declared.ids),
@@ -72,12 +73,14 @@ export function ctxRoutes(app: H3, rt: Pick<Runtime, 'store' | 'now' | 'storeHea
           em: next.em,
           consent: signals,
           at: now,
-        }).catch((error: unknown) => {
-          // Storage down: the consent decision still reaches the browser (it needs no storage); only
-          // this cart's join to its order webhook is lost, counted and logged (README "Order webhooks").
+        }
+        await rt.carts.put(tokens, context).catch((error: unknown) => {
+          // Storage down: the consent decision still reaches the browser (it needs no storage); the
+          // cart's context is held in memory and written once storage is back (README "Storage outage").
           if (!rt.storeHealth.failed(error)) throw error
-          rt.metrics.cartContextLost()
-          rt.log.warn('[tagwarden] storage failed: a cart context from /tw/ctx was not stored', { reason: (error as Error).message })
+          const held = rt.carts.hold(tokens, context)
+          if (!held) rt.metrics.cartContextLost()
+          rt.log.warn(`[tagwarden] storage failed: a cart context from /tw/ctx was ${held ? 'held in memory until storage is back' : 'not stored'}`, { reason: (error as Error).message })
         })
       }
       ownClickIdCookies(event, next, decided, cookies)

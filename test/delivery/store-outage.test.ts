@@ -19,6 +19,9 @@ import { SHOPIFY_SECRET, postShopify, shopifyOrder } from '../webhooks/helpers'
 import { DEST, FAST, expectExactlyOnce, pageVisit, waitFor } from './harness'
 
 const mode = redisAvailability()
+const EPIK = 'dj0yJnU9b2JDcFFHekV4SHJN'
+/** The documented Shopify order's cart_token (test/fixtures/webhooks/shopify-order.json). */
+const ORDER_CART_TOKEN = '68778783ad298f1c80c3bafcddeea02f'
 
 describe.skipIf(mode === 'skip')('storage outage on a real Redis', () => {
   let redis: RedisServer
@@ -66,13 +69,14 @@ describe.skipIf(mode === 'skip')('storage outage on a real Redis', () => {
     expect(hook.status).toBe(503)
     expect(hook.headers.get('retry-after')).toBe(String(STORE_RETRY_AFTER_S))
 
-    // /tw/ctx still answers the shopper's consent decision (and sets the cookie); only the cart's
-    // join to its order webhook is lost, counted.
-    const ctx = await tw.fetch(new Request('http://shop.test/tw/ctx', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ cart: { token: 'cart-during-outage' } }) }))
+    // /tw/ctx still answers the shopper's consent decision (and sets the cookie); the cart's context
+    // (here the documented order's cart token, with a click id) is held in memory, not lost.
+    const ctx = await tw.fetch(new Request('http://shop.test/tw/ctx', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ epik: EPIK, epik_src: 'url', cart: { token: ORDER_CART_TOKEN } }) }))
     expect(ctx.status).toBe(200)
     expect((await ctx.json()).decisions['pinterest-tag']).toEqual({ action: 'allow', rule: 'allow' })
     expect(ctx.headers.get('set-cookie')).toMatch(/tw_ctx=/)
-    expect(await metric(/^tagwarden_cart_contexts_lost_total (\d+)$/m)).toBe(1)
+    expect(await metric(/^tagwarden_cart_contexts_held (\d+)$/m)).toBe(1)
+    expect(await metric(/^tagwarden_cart_contexts_lost_total (\d+)$/m)).toBe(0)
 
     const started = Date.now()
     const b = await call(tw, `/tw/pin/ct/v3/?${beaconQuery('lead', { event_id: 'beacon-during' })}`)
@@ -95,11 +99,21 @@ describe.skipIf(mode === 'skip')('storage outage on a real Redis', () => {
     expect(retried.status).toBe(202)
     expect((await retried.json()).accepted).toBe(5)
     expect((await (await postEvents(tw, { data: [pageVisit('pre-0')] })).json()).events[0].status).toBe('duplicate')
-    expect((await postShopify(tw, shopifyOrder())).status).toBe(200)
+    // (Paid now: this app runs on the real clock, and the fixture's date is older than events may be.)
+    const paidNow = new Date().toISOString()
+    expect((await postShopify(tw, { ...shopifyOrder(), created_at: paidNow, processed_at: paidNow, updated_at: paidNow })).status).toBe(200)
 
     await tw.runtime.dispatcher.flush()
     const acked = [...before, ...during]
     expectExactlyOnce(capi, acked)
     expect(capi.received.filter((r) => acked.includes(r.event.event_id))).toHaveLength(10)
+    // The order joined the cart context posted during the outage: its purchase carries the click id.
+    const purchase = capi.received.filter((r) => r.event.event_name === 'checkout')
+    expect(purchase).toHaveLength(1)
+    expect(purchase[0].event.user_data.click_id).toBe(EPIK)
+    // And the held context reached Redis, for any instance's later lookups.
+    await waitFor('the held cart context written', async () => (await metric(/^tagwarden_cart_contexts_held (\d+)$/m)) === 0)
+    expect(await tw.runtime.store.storage.getItem(`ctx:cart:${ORDER_CART_TOKEN}`)).toMatchObject({ epik: EPIK })
+    expect(await metric(/^tagwarden_cart_contexts_lost_total (\d+)$/m)).toBe(0)
   }, 60_000)
 })
