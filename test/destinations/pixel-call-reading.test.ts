@@ -1,0 +1,67 @@
+// How a page pixel call to `POST {prefix}/e` is read (server/pixel-call.ts) comes from its driver's
+// declaration (define-destination.ts `PixelReading`): a driver that is registered with its own
+// reading gets its calls read with its names and data mapping, with no edit elsewhere.
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { z } from 'zod'
+import { defineDestination, type Destination } from '../../server/destinations/define-destination'
+import type { pixelCallSchema, pixelCallToEvent } from '../../server/pixel-call'
+
+const NOW_MS = 1_767_225_600_000
+const read = (schema: typeof pixelCallSchema, toEvent: typeof pixelCallToEvent, call: object) => {
+  const r = toEvent(schema.parse(call), {}, NOW_MS)
+  if (!('event' in r)) throw new Error(`skipped: ${r.skip}`)
+  return r.event
+}
+
+/** A made-up platform whose driver declares its page pixel and how that pixel's calls are read, and nothing else of it exists. */
+const acmeShop = defineDestination({
+  name: 'acme-shop',
+  kind: 'batch',
+  options: z.object({}).strict(),
+  env: {},
+  platform: 'acme',
+  pixel: {
+    name: 'acme-pixel',
+    read: {
+      names: { checkout: 'Buy', add_to_cart: 'Basket' },
+      extraNames: { Order: 'checkout' },
+      data: (d) => ({ value: d.amount, currency: d.cur, content_ids: d.skus }),
+    },
+  },
+  create: (): Destination<{ id: string }> => ({
+    name: 'acme-shop', kind: 'batch', platform: 'Acme', maxBatch: 10, live: false, rateLimitKey: 'acme', credentialsKey: '',
+    credentials: { settings: 'ACME_TOKEN' }, describe: () => ({}),
+    identifiers: { personal: ['em'], ids: [], network: ['client_ip_address', 'client_user_agent'] },
+    toPayload: (e) => ({ id: e.event_id }), validate: () => undefined,
+    toRequest: () => ({ url: 'http://127.0.0.1:9/', method: 'POST', headers: {}, body: '' }),
+    fromResponse: () => ({ kind: 'rejected', reason: 'never sent' }),
+  }),
+})
+
+afterEach(() => {
+  vi.doUnmock('../../server/destinations')
+  vi.resetModules()
+})
+
+describe('a test-only driver with its own pixel reading', () => {
+  it('has its calls read with its names and its data mapping once registered, with no edit outside its definition', async () => {
+    vi.resetModules()
+    // Registration = its line in destinations/index.ts `drivers`: appended to a fresh copy of that list.
+    vi.doMock('../../server/destinations', async (load) => {
+      const real = await load<typeof import('../../server/destinations')>()
+      ;(real.drivers as unknown[]).push(acmeShop)
+      return real
+    })
+    const { pixelCallSchema: schema, pixelCallToEvent: toEvent } = await import('../../server/pixel-call')
+    const buy = read(schema, toEvent, { px: 'acme', name: 'Buy', id: 'a-1', data: { amount: '12.50', cur: 'eur', skus: ['A', 'B'], secret: 'dropped' }, loc: 'https://shop.test/done' })
+    expect(buy).toMatchObject({ name: 'checkout', pixel_names: { acme: 'Buy' }, platforms: ['acme'], source: 'loader', url: 'https://shop.test/done' })
+    expect(buy.custom_name).toBeUndefined()
+    expect(buy.custom).toEqual({ value: 12.5, currency: 'EUR', content_ids: ['A', 'B'] })
+    expect(read(schema, toEvent, { px: 'acme', name: 'Basket', id: 'a-2' }).name).toBe('add_to_cart')
+    expect(read(schema, toEvent, { px: 'acme', name: 'Order', id: 'a-3' }).name).toBe('checkout')
+    expect(read(schema, toEvent, { px: 'acme', name: 'Wave', id: 'a-4' })).toMatchObject({ name: 'custom', custom_name: 'Wave' })
+    expect(read(schema, toEvent, { px: 'acme', name: 'Buy', id: 'a-5', custom: 1 })).toMatchObject({ name: 'custom', custom_name: 'Buy' })
+    // The shipped readings are unchanged beside it.
+    expect(read(schema, toEvent, { px: 'tiktok', name: 'PlaceAnOrder', id: 't-2', data: { query: 'tote' } })).toMatchObject({ name: 'checkout', custom: { search_string: 'tote' } })
+  })
+})
