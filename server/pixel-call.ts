@@ -32,7 +32,7 @@ export type PixelCall = z.output<typeof pixelCallSchema>
 /** Platform name → neutral name: the reverse of the driver's table (first neutral name wins), its extra names first. */
 const reverse = (table: Partial<Record<EventName, string>>, extra: Record<string, EventName> = {}): Record<string, EventName> => {
   const out: Record<string, EventName> = { ...extra }
-  for (const [neutral, name] of Object.entries(table) as [EventName, string][]) out[name] ??= neutral
+  for (const [neutral, name] of Object.entries(table) as [EventName, string][]) if (!Object.hasOwn(out, name)) out[name] = neutral
   return out
 }
 
@@ -59,7 +59,8 @@ const httpUrl = (v: string | undefined) => (v && /^https?:\/\//i.test(v) ? v : u
  */
 export function pixelCallToEvent(call: PixelCall, shopper: Shopper, nowMs: number): { event: CanonicalEvent } | { skip: string } {
   const reading = READINGS.get(call.px)
-  const neutralName = call.custom ? undefined : reading?.neutral[call.name]
+  // Own keys only: a page's `constructor` or `toString` is a custom event, not a built-in of the object.
+  const neutralName = !call.custom && reading && Object.hasOwn(reading.neutral, call.name) ? reading.neutral[call.name] : undefined
   const input = {
     name: neutralName ?? 'custom',
     ...(neutralName ? {} : { custom_name: call.name }),

@@ -1,10 +1,13 @@
 // How a page pixel call to `POST {prefix}/e` is read (server/pixel-call.ts) comes from its driver's
-// declaration (define-destination.ts `PixelReading`): a driver that is registered with its own
-// reading gets its calls read with its names and data mapping, with no edit elsewhere.
+// declaration (define-destination.ts `PixelReading`): a name the page calls is looked up among the
+// declared names only (never a built-in property of an object), and a driver that is registered
+// with its own reading gets its calls read with its names and data mapping, with no edit elsewhere.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { defineDestination, type Destination } from '../../server/destinations/define-destination'
-import type { pixelCallSchema, pixelCallToEvent } from '../../server/pixel-call'
+import { metaEventName } from '../../server/destinations/meta-capi'
+import { tiktokEventName } from '../../server/destinations/tiktok-events'
+import { pixelCallSchema, pixelCallToEvent } from '../../server/pixel-call'
 
 const NOW_MS = 1_767_225_600_000
 const read = (schema: typeof pixelCallSchema, toEvent: typeof pixelCallToEvent, call: object) => {
@@ -12,6 +15,24 @@ const read = (schema: typeof pixelCallSchema, toEvent: typeof pixelCallToEvent, 
   if (!('event' in r)) throw new Error(`skipped: ${r.skip}`)
   return r.event
 }
+
+describe('a name the page calls', () => {
+  it("that is a key of Object.prototype (fbq('track', 'constructor', …)) is a custom event under that name, not a built-in looked up", () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__']) {
+      const meta = read(pixelCallSchema, pixelCallToEvent, { px: 'meta', name, id: `m-${name}`, data: { value: 5, currency: 'USD' } })
+      expect(meta).toMatchObject({ name: 'custom', custom_name: name, pixel_names: { meta: name }, platforms: ['meta'], custom: { value: 5, currency: 'USD' } })
+      expect(metaEventName(meta)).toBe(name)
+      const tiktok = read(pixelCallSchema, pixelCallToEvent, { px: 'tiktok', name, id: `t-${name}` })
+      expect(tiktok).toMatchObject({ name: 'custom', custom_name: name, pixel_names: { tiktok: name } })
+      expect(tiktokEventName(tiktok)).toBe(name)
+    }
+  })
+
+  it('that the driver declares still reads as its neutral name', () => {
+    expect(read(pixelCallSchema, pixelCallToEvent, { px: 'meta', name: 'Purchase', id: 'm-1' }).name).toBe('checkout')
+    expect(read(pixelCallSchema, pixelCallToEvent, { px: 'tiktok', name: 'CompletePayment', id: 't-1' }).name).toBe('checkout')
+  })
+})
 
 /** A made-up platform whose driver declares its page pixel and how that pixel's calls are read, and nothing else of it exists. */
 const acmeShop = defineDestination({
