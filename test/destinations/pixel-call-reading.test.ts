@@ -4,10 +4,11 @@
 // with its own reading gets its calls read with its names and data mapping, with no edit elsewhere.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
-import { defineDestination, type Destination } from '../../server/destinations/define-destination'
+import { defineDestination } from '../../server/destinations/define-destination'
 import { metaEventName } from '../../server/destinations/meta-capi'
 import { tiktokEventName } from '../../server/destinations/tiktok-events'
 import { pixelCallSchema, pixelCallToEvent } from '../../server/pixel-call'
+import { acme } from '../context/acme-driver'
 
 const NOW_MS = 1_767_225_600_000
 const read = (schema: typeof pixelCallSchema, toEvent: typeof pixelCallToEvent, call: object) => {
@@ -34,7 +35,7 @@ describe('a name the page calls', () => {
   })
 })
 
-/** A made-up platform whose driver declares its page pixel and how that pixel's calls are read, and nothing else of it exists. */
+/** A made-up platform whose driver declares its page pixel and how that pixel's calls are read; registered only in the test below. */
 const acmeShop = defineDestination({
   name: 'acme-shop',
   kind: 'batch',
@@ -49,14 +50,8 @@ const acmeShop = defineDestination({
       data: (d) => ({ value: d.amount, currency: d.cur, content_ids: d.skus }),
     },
   },
-  create: (): Destination<{ id: string }> => ({
-    name: 'acme-shop', kind: 'batch', platform: 'Acme', maxBatch: 10, live: false, rateLimitKey: 'acme', credentialsKey: '',
-    credentials: { settings: 'ACME_TOKEN' }, describe: () => ({}),
-    identifiers: { personal: ['em'], ids: [], network: ['client_ip_address', 'client_user_agent'] },
-    toPayload: (e) => ({ id: e.event_id }), validate: () => undefined,
-    toRequest: () => ({ url: 'http://127.0.0.1:9/', method: 'POST', headers: {}, body: '' }),
-    fromResponse: () => ({ kind: 'rejected', reason: 'never sent' }),
-  }),
+  // The rest of it is the shared test platform's server API (test/context/acme-driver.ts).
+  create: () => ({ ...acme(), name: 'acme-shop' }),
 })
 
 afterEach(() => {
