@@ -1,16 +1,14 @@
 import { z } from 'zod'
-import { pixelPlatforms } from './destinations'
-import { META_EVENT_NAMES } from './destinations/meta-capi'
-import { TIKTOK_EVENT_NAMES } from './destinations/tiktok-events'
+import { pixelPlatforms, pixelReading } from './destinations'
 import { CUSTOM_EVENT_NAME } from './destinations/wire'
 import type { CanonicalEvent, EventName, Identity } from './event'
 import { neutralEventSchema, neutralToCanonical } from './neutral-input'
 import type { Shopper } from './pinterest/beacon-event'
 
-// One Meta or TikTok pixel call the loader saw (client/px/mirror.ts), sent to `POST {prefix}/e` so
-// the server makes that platform's copy with the pixel's own id (README "Meta and TikTok pixels on
-// the page"). The call's data is the platform's own (Meta `custom_data`, TikTok `properties`):
-// the keys the server copy uses are read, the rest is left out.
+// One page pixel call the loader saw (client/px/mirror.ts), sent to `POST {prefix}/e` so the server
+// makes that platform's copy with the pixel's own id (README "Meta and TikTok pixels on the page").
+// The call's name and data are the platform's own: its driver declares how they are read
+// (define-destination.ts `PixelReading`), and what the reading leaves out is dropped.
 
 /** The platforms whose page pixel a registered driver declares (destinations/index.ts `pixelPlatforms`). */
 export const PIXEL_PLATFORMS = pixelPlatforms()
@@ -31,47 +29,24 @@ export const pixelCallSchema = z
   .strict()
 export type PixelCall = z.output<typeof pixelCallSchema>
 
-/** Platform name → neutral name: the reverse of each destination's table (first neutral name wins), plus TikTok's older purchase names (docs/tiktok-events.md §4). */
+/** Platform name → neutral name: the reverse of the driver's table (first neutral name wins), its extra names first. */
 const reverse = (table: Partial<Record<EventName, string>>, extra: Record<string, EventName> = {}): Record<string, EventName> => {
   const out: Record<string, EventName> = { ...extra }
-  for (const [neutral, name] of Object.entries(table) as [EventName, string][]) out[name] ??= neutral
-  return out
-}
-const NEUTRAL: Record<string, Record<string, EventName>> = {
-  meta: reverse(META_EVENT_NAMES),
-  tiktok: reverse(TIKTOK_EVENT_NAMES, { CompletePayment: 'checkout', PlaceAnOrder: 'checkout' }),
-}
-
-type Data = Record<string, unknown>
-const copy = (from: Data, pairs: [string, string][]): Data => {
-  const out: Data = {}
-  for (const [src, dst] of pairs) if (from[src] !== undefined && from[src] !== null) out[dst] = from[src]
-  return out
-}
-const list = (v: unknown) => (Array.isArray(v) ? v : [])
-
-/** Meta `custom_data` (docs/meta-capi.md) → neutral data. */
-function metaData(d: Data): Data {
-  const out = copy(d, [['value', 'value'], ['currency', 'currency'], ['content_ids', 'content_ids'], ['num_items', 'num_items'], ['order_id', 'order_id'], ['search_string', 'search_string'], ['content_name', 'content_name'], ['content_category', 'content_category']])
-  if (d.contents !== undefined) out.contents = list(d.contents).map((c) => copy(c as Data, [['id', 'id'], ['quantity', 'quantity'], ['item_price', 'price']]))
-  return out
-}
-
-/** TikTok `properties` (docs/tiktok-events.md §6) → neutral data. */
-function tiktokData(d: Data): Data {
-  const out = copy(d, [['value', 'value'], ['currency', 'currency'], ['content_ids', 'content_ids'], ['order_id', 'order_id'], ['query', 'search_string'], ['content_name', 'content_name'], ['content_category', 'content_category']])
-  if (out.content_ids === undefined && d.content_id !== undefined) out.content_ids = [d.content_id]
-  if (d.contents !== undefined) {
-    out.contents = list(d.contents).map((c) => copy(c as Data, [['content_id', 'id'], ['content_name', 'name'], ['content_category', 'category'], ['brand', 'brand'], ['price', 'price'], ['quantity', 'quantity']]))
-  }
+  for (const [neutral, name] of Object.entries(table) as [EventName, string][]) if (!Object.hasOwn(out, name)) out[name] = neutral
   return out
 }
 
 /**
- * Each platform's call data → neutral data. A pixel platform without an entry (a driver registered
- * since) has its call data read as neutral data, and its calls as custom events under their own names.
+ * Each pixel platform's reading, as its driver declares it (destinations/index.ts `pixelReading`):
+ * name lookup and data reader. A platform without one has its calls taken as custom events under
+ * their own names, and its call data read as neutral data.
  */
-const DATA: Record<string, (d: Data) => Data> = { meta: metaData, tiktok: tiktokData }
+const READINGS = new Map(
+  PIXEL_PLATFORMS.map((px) => {
+    const read = pixelReading(px)
+    return [px, read && { neutral: reverse(read.names, read.extraNames), data: read.data }] as const
+  }),
+)
 
 const httpUrl = (v: string | undefined) => (v && /^https?:\/\//i.test(v) ? v : undefined)
 
@@ -83,14 +58,16 @@ const httpUrl = (v: string | undefined) => (v && /^https?:\/\//i.test(v) ? v : u
  * @example pixelCallToEvent({ px: 'meta', name: 'Purchase', id: 'ord_1', data: { value: 9, currency: 'USD' } }, shopper, Date.now())
  */
 export function pixelCallToEvent(call: PixelCall, shopper: Shopper, nowMs: number): { event: CanonicalEvent } | { skip: string } {
-  const neutralName = call.custom ? undefined : NEUTRAL[call.px]?.[call.name]
+  const reading = READINGS.get(call.px)
+  // Own keys only: a page's `constructor` or `toString` is a custom event, not a built-in of the object.
+  const neutralName = !call.custom && reading && Object.hasOwn(reading.neutral, call.name) ? reading.neutral[call.name] : undefined
   const input = {
     name: neutralName ?? 'custom',
     ...(neutralName ? {} : { custom_name: call.name }),
     event_id: call.id,
     url: httpUrl(call.loc),
     referrer: httpUrl(call.ref),
-    data: DATA[call.px] ? DATA[call.px](call.data) : call.data,
+    data: reading ? reading.data(call.data) : call.data,
     pixel_names: { [call.px]: call.name },
     platforms: [call.px],
   }

@@ -3,7 +3,7 @@ import { AD_MEASUREMENT } from '../consent/declared-rules'
 import type { ConsentNeeds, ConsentSubject } from '../consent/types'
 import type { BrowserId } from '../context/browser-ids'
 import type { ConsentTarget } from '../consent/types'
-import type { CanonicalEvent } from '../event'
+import type { CanonicalEvent, EventName } from '../event'
 
 /** One unsafe or surprising production setting, with what to do about it. */
 export interface ProductionWarning {
@@ -111,6 +111,8 @@ export interface DestinationDriver<S extends z.ZodType, D extends AnyDestination
   readonly platform: string
   /** The platform's pixel the loader may add to the page (client/px/), judged by consent rules under this name. */
   readonly pixel?: string
+  /** How its page pixel's calls are read (`DriverDefinition.pixel`'s `read`); absent = as custom events, their data as neutral data. */
+  readonly pixelReading?: PixelReading
   /** What it needs consent for (its shipped rules are made from this): its own declaration, else advertising measurement. */
   readonly consent: ConsentNeeds
   /** Every name the consent policy judges for this driver, with what each needs: the destination, and its page pixel. */
@@ -154,9 +156,10 @@ export interface DriverDefinition<S extends z.ZodType, D extends AnyDestination>
    * The name of the platform's own browser pixel, where the loader gates one (client/px/): `/ctx`
    * answers a decision for it whether or not this destination is configured (a page may carry the
    * pixel without the server copy). Judged as a browser tag, needing what `consent` says unless it
-   * declares its own.
+   * declares its own. `read`: how its calls mirrored to `/tw/e` are read (server/pixel-call.ts);
+   * without it they are taken as custom events under their own names, their data as neutral data.
    */
-  pixel?: string | { name: string; consent: ConsentNeeds }
+  pixel?: string | { name: string; consent?: ConsentNeeds; read?: PixelReading }
   /**
    * The consent purposes it needs: Consent Mode flags and TCF purposes (consent/declared-rules.ts).
    * Its shipped rules are made from this; default: advertising measurement (`ad_storage`,
@@ -171,6 +174,20 @@ export interface DriverDefinition<S extends z.ZodType, D extends AnyDestination>
   browserIds?: readonly BrowserId[]
   /** Build the destination from validated options. */
   create(options: z.output<S>): D
+}
+
+/**
+ * How a page pixel's calls are read into the neutral event (server/pixel-call.ts), declared by its
+ * driver next to the pixel's name.
+ * @example { names: { checkout: 'Purchase' }, extraNames: { CompletePayment: 'checkout' }, data: (d) => ({ value: d.value }) }
+ */
+export interface PixelReading {
+  /** Neutral name → the platform's event name (the destination's own table), read backwards: a platform name called on the page is the first neutral name that has it. */
+  names: Readonly<Partial<Record<EventName, string>>>
+  /** Further platform names the page may call, each with its neutral name (older names the table no longer sends); they win over `names`. */
+  extraNames?: Readonly<Record<string, EventName>>
+  /** The call's data, as the page gave it (Meta `custom_data`, TikTok `properties`) → neutral data (server/neutral-input.ts `data`): what it leaves out is dropped. */
+  data(d: Record<string, unknown>): Record<string, unknown>
 }
 
 /** An option of a driver's schema, by name. */
@@ -223,7 +240,7 @@ export function defineDestination<S extends z.ZodType, D extends AnyDestination>
   }
   const platform = def.platform ?? def.name.split('-')[0]
   const consent = def.consent ?? AD_MEASUREMENT
-  const pixel = typeof def.pixel === 'string' ? { name: def.pixel, consent } : def.pixel
+  const pixel = typeof def.pixel === 'string' ? { name: def.pixel, consent } : def.pixel && { ...def.pixel, consent: def.pixel.consent ?? consent }
   const subjects: ConsentSubject[] = [{ name: def.name, kind: def.kind, needs: consent }, ...(pixel ? [{ name: pixel.name, kind: 'tag' as const, needs: pixel.consent }] : [])]
   const build = (options: z.output<S>): D => {
     const made = def.create(options)
@@ -261,5 +278,5 @@ export function defineDestination<S extends z.ZodType, D extends AnyDestination>
     needs: def.testMode.needs && envName(def.testMode.needs),
     credentials: def.testMode.credentials.map(envName),
   }
-  return Object.assign(driver, { destinationName: def.name, kind: def.kind, schema: def.options, env: def.env, onByDefault: def.onByDefault ?? false, platform, pixel: pixel?.name, consent, subjects, testMode, browserIds: def.browserIds, fromEnv })
+  return Object.assign(driver, { destinationName: def.name, kind: def.kind, schema: def.options, env: def.env, onByDefault: def.onByDefault ?? false, platform, pixel: pixel?.name, pixelReading: pixel?.read, consent, subjects, testMode, browserIds: def.browserIds, fromEnv })
 }

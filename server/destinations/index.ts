@@ -1,6 +1,6 @@
 import { AD_MEASUREMENT } from '../consent/declared-rules'
 import type { ConsentSubject } from '../consent/types'
-import type { AnyDestination, BrowserTag, Destination, DestinationDriver } from './define-destination'
+import type { AnyDestination, BrowserTag, Destination, DestinationDriver, PixelReading } from './define-destination'
 import { metaCapi } from './meta-capi'
 import { pinterestCapi } from './pinterest-capi'
 import { pinterestTag } from './pinterest-tag'
@@ -66,6 +66,15 @@ export function platformKeys(): [string, ...string[]] {
  */
 export function pixelPlatforms(): [string, ...string[]] {
   return [...new Set(drivers.filter((d) => d.pixel).map((d) => d.platform))] as [string, ...string[]]
+}
+
+/**
+ * How the registered page pixel of `platform` has its calls read (its driver's `pixel.read`), or
+ * undefined when none declares it (pixel-call.ts then takes each call as a custom event under its
+ * own name, its data as neutral data).
+ */
+export function pixelReading(platform: string): PixelReading | undefined {
+  return drivers.find((d) => d.platform === platform && d.pixelReading)?.pixelReading
 }
 
 /** The batch destinations (server APIs) among the configured ones, in dispatch order. */

@@ -1,9 +1,9 @@
 import { z } from 'zod'
 import type { CanonicalEvent, Content, EventData, EventName, Identity, PersonalField } from '../event'
 import { hashValue, isSha256 } from '../identity/normalize'
-import { defineDestination, type BatchOutcome, type Destination } from './define-destination'
+import { defineDestination, type BatchOutcome, type Destination, type PixelReading } from './define-destination'
 import { retryAfter } from './pinterest-capi'
-import { describeProblems, moneyNumber, platformEventName, sha256List } from './wire'
+import { copyKeys, describeProblems, moneyNumber, platformEventName, sha256List } from './wire'
 // `fbc`/`fbp` values (docs/meta-capi.md §7); a malformed value is left out rather than failing the batch.
 import { FB_COOKIE, fbcFor, META_COOKIE_MAX_AGE_S, newFbp } from '../context/meta-cookies'
 
@@ -230,12 +230,26 @@ export type MetaCapiOptions = z.input<typeof options>
 /** Meta's pixel on the page (client/px/meta.ts), judged by consent under this name. */
 export const META_PIXEL = 'meta-pixel'
 
+/**
+ * How a Meta pixel call mirrored to `/tw/e` is read (server/pixel-call.ts): its name backwards
+ * through `META_EVENT_NAMES`, its `custom_data` (docs/meta-capi.md §5) as neutral data — the keys
+ * the server copy uses, each content's `item_price` as its `price`.
+ */
+export const META_PIXEL_READING: PixelReading = {
+  names: META_EVENT_NAMES,
+  data: (d) => {
+    const out = copyKeys(d, [['value', 'value'], ['currency', 'currency'], ['content_ids', 'content_ids'], ['num_items', 'num_items'], ['order_id', 'order_id'], ['search_string', 'search_string'], ['content_name', 'content_name'], ['content_category', 'content_category']])
+    if (d.contents !== undefined) out.contents = (Array.isArray(d.contents) ? d.contents : []).map((c) => copyKeys(c, [['id', 'id'], ['quantity', 'quantity'], ['item_price', 'price']]))
+    return out
+  },
+}
+
 /** Meta Conversions API: POST /{version}/{pixel_id}/events (docs/meta-capi.md). */
 export const metaCapi = defineDestination({
   name: 'meta-capi',
   kind: 'batch',
   options,
-  pixel: META_PIXEL,
+  pixel: { name: META_PIXEL, read: META_PIXEL_READING },
   // Meta's ids in the shopper's browser (docs/meta-capi.md §7): a landing `fbclid` becomes `fbc`
   // (kept when `_fbc` already carries that click); `_fbc` and `_fbp` are kept first-party where
   // Meta's pixel may run, and where the shop sends to the Conversions API a shopper without `_fbp`

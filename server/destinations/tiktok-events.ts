@@ -1,9 +1,9 @@
 import { z } from 'zod'
 import type { CanonicalEvent, EventData, EventName, Identity } from '../event'
 import { hashValue, isSha256 } from '../identity/normalize'
-import { defineDestination, type BatchOutcome, type Destination, type EventResult } from './define-destination'
+import { defineDestination, type BatchOutcome, type Destination, type EventResult, type PixelReading } from './define-destination'
 import { retryAfter } from './pinterest-capi'
-import { describeProblems, moneyNumber, platformEventName, sha256List } from './wire'
+import { copyKeys, describeProblems, moneyNumber, platformEventName, sha256List } from './wire'
 
 /**
  * Neutral name → TikTok `event` (docs/tiktok-events.md §4): the names in force since May 2025
@@ -186,13 +186,32 @@ export type TikTokEventsOptions = z.input<typeof options>
 
 export const TIKTOK_TRACK_PATH = '/open_api/v1.3/event/track/'
 
+/**
+ * How a TikTok pixel call mirrored to `/tw/e` is read (server/pixel-call.ts): its name backwards
+ * through `TIKTOK_EVENT_NAMES`, plus the older purchase names pages still call (docs/tiktok-events.md
+ * §4); its `properties` (§6) as neutral data — `query` as `search_string`, a lone `content_id` as
+ * `content_ids`, each content's `content_id`/`content_name`/`content_category` as `id`/`name`/`category`.
+ */
+export const TIKTOK_PIXEL_READING: PixelReading = {
+  names: TIKTOK_EVENT_NAMES,
+  extraNames: { CompletePayment: 'checkout', PlaceAnOrder: 'checkout' },
+  data: (d) => {
+    const out = copyKeys(d, [['value', 'value'], ['currency', 'currency'], ['content_ids', 'content_ids'], ['order_id', 'order_id'], ['query', 'search_string'], ['content_name', 'content_name'], ['content_category', 'content_category']])
+    if (out.content_ids === undefined && d.content_id !== undefined) out.content_ids = [d.content_id]
+    if (d.contents !== undefined) {
+      out.contents = (Array.isArray(d.contents) ? d.contents : []).map((c) => copyKeys(c, [['content_id', 'id'], ['content_name', 'name'], ['content_category', 'category'], ['brand', 'brand'], ['price', 'price'], ['quantity', 'quantity']]))
+    }
+    return out
+  },
+}
+
 /** TikTok Events API 2.0: POST /open_api/v1.3/event/track/ (docs/tiktok-events.md). */
 export const tiktokEvents = defineDestination({
   name: 'tiktok-events',
   kind: 'batch',
   options,
   // TikTok's pixel on the page (client/px/tiktok.ts), judged by consent under this name.
-  pixel: 'tiktok-pixel',
+  pixel: { name: 'tiktok-pixel', read: TIKTOK_PIXEL_READING },
   // TikTok's ids in the shopper's browser (docs/tiktok-events.md §9): `ttclid` from a landing URL,
   // the `_ttp` cookie its pixel sets. Opaque to us: printable, bounded.
   browserIds: [

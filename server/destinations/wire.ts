@@ -25,6 +25,17 @@ export function moneyNumber(value: number | undefined, currency: string | undefi
   return s === undefined ? undefined : Number(s)
 }
 
+/**
+ * The keys of `from` named in `pairs`, each under its new name; undefined and null are left out
+ * (how a page pixel's call data is read: `PixelReading.data`).
+ * @example copyKeys({ query: 'tote', x: 1 }, [['query', 'search_string']]) // { search_string: 'tote' }
+ */
+export function copyKeys(from: Record<string, unknown>, pairs: readonly (readonly [from: string, to: string])[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [src, dst] of pairs) if (from[src] !== undefined && from[src] !== null) out[dst] = from[src]
+  return out
+}
+
 /** A non-empty list of lowercase hex SHA-256 digests (the only hashed form either platform takes). */
 export const sha256List = z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase SHA-256')).min(1)
 
