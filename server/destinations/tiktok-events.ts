@@ -188,13 +188,14 @@ export const TIKTOK_TRACK_PATH = '/open_api/v1.3/event/track/'
 
 /**
  * How a TikTok pixel call mirrored to `/tw/e` is read (server/pixel-call.ts): its name backwards
- * through `TIKTOK_EVENT_NAMES`, plus the older purchase names pages still call (docs/tiktok-events.md
- * §4); its `properties` (§6) as neutral data — `query` as `search_string`, a lone `content_id` as
- * `content_ids`, each content's `content_id`/`content_name`/`content_category` as `id`/`name`/`category`.
+ * through `TIKTOK_EVENT_NAMES`, plus the older names pages still call (`CompletePayment`,
+ * `PlaceAnOrder`, `SubmitForm`: docs/tiktok-events.md §4); its `properties` (§6) as neutral data —
+ * `query` as `search_string`, a lone `content_id` as `content_ids`, each content's
+ * `content_id`/`content_name`/`content_category` as `id`/`name`/`category`.
  */
 export const TIKTOK_PIXEL_READING: PixelReading = {
   names: TIKTOK_EVENT_NAMES,
-  extraNames: { CompletePayment: 'checkout', PlaceAnOrder: 'checkout' },
+  extraNames: { CompletePayment: 'checkout', PlaceAnOrder: 'checkout', SubmitForm: 'lead' },
   data: (d) => {
     const out = copyKeys(d, [['value', 'value'], ['currency', 'currency'], ['content_ids', 'content_ids'], ['order_id', 'order_id'], ['query', 'search_string'], ['content_name', 'content_name'], ['content_category', 'content_category']])
     if (out.content_ids === undefined && d.content_id !== undefined) out.content_ids = [d.content_id]

@@ -27,12 +27,15 @@ export function moneyNumber(value: number | undefined, currency: string | undefi
 
 /**
  * The keys of `from` named in `pairs`, each under its new name; undefined and null are left out
- * (how a page pixel's call data is read: `PixelReading.data`).
+ * (how a page pixel's call data is read: `PixelReading.data`). The page sends what it likes: a
+ * `from` that is no object (null, a number, a list) has no keys.
  * @example copyKeys({ query: 'tote', x: 1 }, [['query', 'search_string']]) // { search_string: 'tote' }
  */
-export function copyKeys(from: Record<string, unknown>, pairs: readonly (readonly [from: string, to: string])[]): Record<string, unknown> {
+export function copyKeys(from: unknown, pairs: readonly (readonly [from: string, to: string])[]): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [src, dst] of pairs) if (from[src] !== undefined && from[src] !== null) out[dst] = from[src]
+  if (!from || typeof from !== 'object' || Array.isArray(from)) return out
+  const keys = from as Record<string, unknown>
+  for (const [src, dst] of pairs) if (Object.hasOwn(keys, src) && keys[src] !== undefined && keys[src] !== null) out[dst] = keys[src]
   return out
 }
 

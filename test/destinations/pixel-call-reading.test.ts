@@ -32,6 +32,10 @@ describe('a name the page calls', () => {
   it('that the driver declares still reads as its neutral name', () => {
     expect(read(pixelCallSchema, pixelCallToEvent, { px: 'meta', name: 'Purchase', id: 'm-1' }).name).toBe('checkout')
     expect(read(pixelCallSchema, pixelCallToEvent, { px: 'tiktok', name: 'CompletePayment', id: 't-1' }).name).toBe('checkout')
+    // TikTok converts the old SubmitForm to Lead (docs/tiktok-events.md §4); the page's spelling is what TikTok receives.
+    const submit = read(pixelCallSchema, pixelCallToEvent, { px: 'tiktok', name: 'SubmitForm', id: 't-2' })
+    expect(submit.name).toBe('lead')
+    expect(tiktokEventName(submit)).toBe('SubmitForm')
   })
 })
 

@@ -32,3 +32,15 @@ describe('pixel calls: px', () => {
     }
   })
 })
+
+describe('pixel calls: odd data from the page', () => {
+  it('a contents list holding null, a number or a string is read without a 500: the call is mirrored or skipped with its reason', async () => {
+    const body = ['meta', 'tiktok'].flatMap((px) => [null, 7, 'tote', [1]].map((odd, i) => ({ ...pixelCall(px), id: `odd-${px}-${i}`, name: 'Purchase', data: { value: 5, currency: 'USD', contents: [odd] } })))
+    const res = await call(tw, '/tw/e', { body })
+    expect(res.status).toBe(202)
+    const events = (await res.json()).events as { status: string; reason?: string }[]
+    expect(events).toHaveLength(8)
+    for (const e of events) expect(e.status === 'skipped' ? e.reason : 'mirrored').toMatch(/contents|mirrored/)
+  })
+})
+
