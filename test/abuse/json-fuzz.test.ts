@@ -85,15 +85,23 @@ describe('every known field × every nasty value', () => {
   it('/e and /ctx → 202/200 or a 400 with a message', async () => {
     const fallback = { event: 'checkout', ed: { event_id: 'e-sweep', value: 5, line_items: [{ product_id: 'p' }] }, pd: {}, ad: { loc: 'https://shop.test/' } }
     const ctx = { epik: 'dj0yJnU9b2JD', cart: { id: 7, token: 'c1', items: [{ id: 'p', price: 5 }] }, consent: { ad_storage: 'granted' } }
+    // Page pixel calls (server/pixel-call.ts): the call data is the page's own, read by each driver.
+    const metaCall = { px: 'meta', name: 'Purchase', id: 'm-sweep', data: { value: 5, currency: 'USD', content_ids: ['p'], contents: [{ id: 'p', quantity: 1, item_price: 5 }] }, loc: 'https://shop.test/' }
+    const tiktokCall = { px: 'tiktok', name: 'CompletePayment', id: 't-sweep', data: { value: 5, currency: 'USD', content_id: 'p', query: 'tote', contents: [{ content_id: 'p', quantity: 1, price: 5 }] }, loc: 'https://shop.test/' }
+    const callPaths = [['name'], ['id'], ['custom'], ['data'], ['data', 'value'], ['data', 'currency'], ['data', 'content_ids'], ['data', 'content_id'], ['data', 'query'], ['data', 'contents'], ['data', 'contents', '0'], ['data', 'contents', '0', 'id'], ['data', 'contents', '0', 'content_id'], ['data', 'contents', '0', 'price'], ['loc'], ['ref']]
     const cases: [string, unknown, string[][], number][] = [
       ['/tw/e', fallback, [['event'], ['ed'], ['ed', 'event_id'], ['ed', 'value'], ['ed', 'currency'], ['ed', 'line_items'], ['ed', 'order_quantity'], ['pd'], ['pd', 'em'], ['pd', 'st'], ['ad'], ['ad', 'loc']], 202],
+      // Pixel calls go as a list (client/px/mirror.ts).
+      ['/tw/e', [metaCall], callPaths.map((p) => ['0', ...p]), 202],
+      ['/tw/e', [tiktokCall], callPaths.map((p) => ['0', ...p]), 202],
       ['/tw/ctx', ctx, [['epik'], ['epik_src'], ['pin_unauth'], ['cart'], ['cart', 'id'], ['cart', 'token'], ['cart', 'items'], ['cart', 'value'], ['cart', 'currency'], ['consent'], ['consent', 'tcf'], ['consent', 'gpp_sid'], ['em']], 200],
     ]
     let i = 0
     for (const [route, valid, paths, ok] of cases) {
       for (const path of paths) {
         for (const value of NASTY) {
-          const body = JSON.stringify(mutate(mutate(valid, ['ed', 'event_id'], `sweep-${++i}`), path, value))
+          const idPath = Array.isArray(valid) ? ['0', 'id'] : ['ed', 'event_id']
+          const body = JSON.stringify(mutate(mutate(valid, idPath, `sweep-${++i}`), path, value))
           const res = await post(route, route === '/tw/e' ? body : JSON.stringify(mutate(valid, path, value)))
           if (![ok, 400].includes(res.status)) throw new Error(`${route} ${path.join('.')} = ${text(value).slice(0, 80)} answered ${res.status}: ${await res.text()}`)
           if (res.status === 400) expect(await messageOf(res)).toBeTruthy()
