@@ -10,7 +10,7 @@ import { createLogger, type Logger } from './log'
 import { createMetrics, type Metrics } from './metrics'
 import { createPipeline, type AcceptResult, type Pipeline } from './pipeline'
 import { resolveSecrets } from './context/secrets'
-import { createCartContextStore, joinContext, type CartContextStore } from './context/cart-store'
+import { createCartContextStore, joinContext, type CartContext, type CartContextStore } from './context/cart-store'
 import { createHeldCarts } from './context/held-carts'
 import { createContextCookie, type ContextCookie } from './context/cookie'
 import { createStore, type Store } from './storage/create-store'
@@ -103,7 +103,7 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
     log,
   })
   const journal = createJournal(store.storage, { now })
-  const heldCarts = createHeldCarts(now, () => metrics.cartContextLost())
+  const heldCarts = createHeldCarts<CartContext>(now, () => metrics.cartContextLost())
   const metrics = createMetrics({ now, cartContextsHeld: () => heldCarts.size, destinations: destinations.map((d) => d.name), outboxDepth: (d) => outbox.depth(d), deliveryState: () => dispatcher.status(), forgottenEarly: () => outbox.queue.forgottenEarly?.() ?? 0, journalSkipped: () => journal.skipped() })
   await journal.load()
   const report = createReportStore(store.storage, store.redis, now)

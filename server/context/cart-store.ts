@@ -45,7 +45,7 @@ const keyOf = (token: string) => `ctx:cart:${encodeURIComponent(bareToken(token)
  * Storage of browser context by cart/checkout token, for webhooks and API events that carry a
  * `context` token. Expired entries read as missing.
  */
-export function createCartContextStore(storage: Storage, now: () => number = Date.now, held?: HeldCarts): CartContextStore {
+export function createCartContextStore(storage: Storage, now: () => number = Date.now, held?: HeldCarts<CartContext>): CartContextStore {
   const unique = (tokens: string[]) => [...new Set(tokens.map(bareToken).filter(Boolean))]
   const write = async (tokens: string[], context: CartContext) => {
     await Promise.all(tokens.map((t) => storage.setItem(keyOf(t), context, { ttl: Math.floor(CART_CONTEXT_TTL_MS / 1000) })))

@@ -1,17 +1,18 @@
-import type { CartContext } from './cart-store'
-
 /** At most this many cart contexts are held in memory while storage is down (oldest dropped first). */
 export const HELD_CARTS_MAX = 10_000
 /** A held cart context older than this is dropped unwritten (an order is rarely placed later, and no PII stays longer). */
 export const HELD_CARTS_MS = 24 * 3600 * 1000
 
-export interface HeldCarts {
+/** What is held: a cart context (context/cart-store.ts `CartContext`), stamped with when it was stored (ms). */
+type Held = { at: number }
+
+export interface HeldCarts<C extends Held = Held> {
   /** Keep a context storage could not take, under its (bare) tokens, for a later write. */
-  hold(tokens: string[], context: CartContext): void
+  hold(tokens: string[], context: C): void
   /** The held context for this bare token, if any (an order joins to it before storage has it). */
-  get(token: string): CartContext | undefined
+  get(token: string): C | undefined
   /** Write every held context with `write`, oldest first; stop at the first failure (storage still down). */
-  flush(write: (tokens: string[], context: CartContext) => Promise<void>): Promise<void>
+  flush(write: (tokens: string[], context: C) => Promise<void>): Promise<void>
   readonly size: number
 }
 
@@ -22,9 +23,9 @@ export interface HeldCarts {
  * `tagwarden_cart_contexts_lost_total`).
  * @example const held = createHeldCarts(Date.now, () => metrics.cartContextLost()); held.hold(['c1'], ctx)
  */
-export function createHeldCarts(now: () => number, lost: () => void, max = HELD_CARTS_MAX): HeldCarts {
+export function createHeldCarts<C extends Held>(now: () => number, lost: () => void, max = HELD_CARTS_MAX): HeldCarts<C> {
   // Insertion order is age order: a re-held token moves to the end.
-  const byKey = new Map<string, { tokens: string[]; context: CartContext }>()
+  const byKey = new Map<string, { tokens: string[]; context: C }>()
   const byToken = new Map<string, string>()
   let flushing: Promise<void> | undefined
 

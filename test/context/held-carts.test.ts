@@ -25,7 +25,7 @@ function flakyStorage() {
 describe('held cart contexts', () => {
   it('keeps at most `max`, dropping the oldest and counting each one lost', () => {
     let lost = 0
-    const held = createHeldCarts(() => 1_000, () => lost++, 2)
+    const held = createHeldCarts<CartContext>(() => 1_000, () => lost++, 2)
     held.hold(['a'], ctx('A', 1_000))
     held.hold(['b'], ctx('B', 1_000))
     held.hold(['c'], ctx('C', 1_000))
@@ -38,7 +38,7 @@ describe('held cart contexts', () => {
   it('drops a context held longer than 24 h, counted lost', () => {
     let now = 0
     let lost = 0
-    const held = createHeldCarts(() => now, () => lost++)
+    const held = createHeldCarts<CartContext>(() => now, () => lost++)
     held.hold(['a'], ctx('A', 0))
     now = HELD_CARTS_MS
     expect(held.get('a')?.epik).toBe('A')
@@ -49,7 +49,7 @@ describe('held cart contexts', () => {
 
   it('a newer context for a token replaces the older one, not counted lost', () => {
     let lost = 0
-    const held = createHeldCarts(() => 5, () => lost++)
+    const held = createHeldCarts<CartContext>(() => 5, () => lost++)
     held.hold(['cart', 'checkout'], ctx('old', 1))
     held.hold(['cart'], ctx('new', 2))
     expect(held.get('cart')?.epik).toBe('new')
@@ -62,7 +62,7 @@ describe('held cart contexts', () => {
 
   it('through the cart store: found while storage is down, written on the first put that reaches storage', async () => {
     const { storage, raw, state } = flakyStorage()
-    const held = createHeldCarts(() => 10, () => {})
+    const held = createHeldCarts<CartContext>(() => 10, () => {})
     const carts = createCartContextStore(storage, () => 10, held)
     state.down = true
     await expect(carts.put(['tok'], ctx('E1', 10))).rejects.toThrow(/ECONNREFUSED/)
@@ -78,7 +78,7 @@ describe('held cart contexts', () => {
 
   it('an order lookup prefers the held context over an older stored one for the same token', async () => {
     const { storage, state } = flakyStorage()
-    const held = createHeldCarts(() => 20, () => {})
+    const held = createHeldCarts<CartContext>(() => 20, () => {})
     const carts = createCartContextStore(storage, () => 20, held)
     await carts.put(['tok'], ctx('before-outage', 5))
     state.down = true
