@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { ADMIN_TOKEN, postEvents } from '../helpers/build-app'
-import { DEST, allSettled, expectExactlyOnce, liveApp, load, pageVisit, sleep, waitFor } from './harness'
+import { DEST, allSettled, expectExactlyOnce, idle, liveApp, load, pageVisit, sleep, waitFor } from './harness'
 import { pinterestCapi } from '../../server/destinations'
 
 let fake: FakeCapi
@@ -18,9 +18,14 @@ afterEach(async () => {
 
 const dead = () => tw.runtime.outbox.queue.deadLetters(DEST)
 const health = async () => (await tw.fetch(new Request('http://shop.test/tw/_/health', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }))).json()
+/**
+ * Every accepted event delivered or dead-lettered, and nothing that could still add a copy: no event
+ * queued (nothing left to send), no request in flight at tagwarden, none still open at the fake (a
+ * request tagwarden gave up on is dropped or recorded by then). Only then is a count final.
+ */
 const settle = async (acked: string[], timeoutMs = 20_000) => {
   await waitFor('every accepted event delivered or dead-lettered', () => allSettled(tw, fake, acked), timeoutMs)
-  await sleep(100) // anything still in flight would show up as a duplicate now
+  await waitFor('nothing queued, in flight or open at the fake', () => idle(tw, fake), timeoutMs)
 }
 
 describe('delivery under faults: exactly once or dead-lettered', () => {

@@ -96,6 +96,17 @@ export function expectExactlyOnce(fake: FakeCapi, acked: string[], dead: DeadLet
   for (const d of dead) expect(d.reason).toBeTruthy()
 }
 
+/**
+ * Nothing more can reach the fake: no event waits in the outbox (queued or leased), no request is in
+ * flight at any sender, and the fake has finished with every request it got.
+ */
+export async function idle(tw: TagwardenApp, fake: Pick<FakeCapi, 'open'>): Promise<boolean> {
+  if (fake.open > 0) return false
+  if (Object.values(tw.runtime.dispatcher.status()).some((s) => s.in_flight > 0)) return false
+  for (const d of tw.runtime.destinations) if ((await tw.runtime.outbox.depth(d.name)) > 0) return false
+  return fake.open === 0
+}
+
 /** All acked ids are either at the fake or dead-lettered. */
 export async function allSettled(tw: TagwardenApp, fake: FakeCapi, acked: string[]): Promise<boolean> {
   const at = new Set(fake.received.map((r) => r.event.event_id))
