@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { ADMIN_TOKEN, postEvents } from '../helpers/build-app'
-import { DEST, FAST, allSettled, expectExactlyOnce, idle, liveApp, load, pageVisit, sleep, waitFor } from './harness'
+import { DEST, FAST, allSettled, expectExactlyOnce, idle, liveApp, load, pageVisit, waitFor } from './harness'
 import { pinterestCapi } from '../../server/destinations'
 
 let fake: FakeCapi
@@ -201,7 +201,8 @@ describe('401/403: pause, keep events, one alert, resume', () => {
     tw.start()
     const acked = await load(tw, 'auth', 120, 20)
     await waitFor('paused', async () => (await health()).delivery[DEST].state === 'paused')
-    await sleep(700) // several probe intervals: still one alert, events kept
+    // Each probe is refused with 401 too (the fake records every answer): after three of them, still one alert, events kept.
+    await waitFor('three probes refused while paused', () => fake.requests.length >= 4)
     const alerts = logs.filter((l) => l.includes(ALERT))
     expect(alerts).toHaveLength(1)
     expect(JSON.parse(alerts[0]).level).toBe('error')
@@ -213,7 +214,8 @@ describe('401/403: pause, keep events, one alert, resume', () => {
     expect(fake.received).toHaveLength(0)
     // Probes while paused carry one event each.
     const probes = fake.requests.slice(1)
-    expect(probes.length).toBeGreaterThan(0)
+    expect(probes.length).toBeGreaterThanOrEqual(3)
+    for (const p of probes) expect(p.status).toBe(401)
     for (const p of probes) expect((p.body as { data: unknown[] }).data).toHaveLength(1)
 
     // The shop fixes the token: the destination is rebuilt from its new options (as a restart or a
