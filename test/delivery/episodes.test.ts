@@ -8,7 +8,7 @@ import type { TagwardenApp } from '../../server/app'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { buildApp, liveCapi } from '../helpers/build-app'
 import { ADMIN_TOKEN } from '../helpers/build-app'
-import { DEST, acceptEvents, expectExactlyOnce, sleep, waitFor } from './harness'
+import { DEST, acceptEvents, expectExactlyOnce, waitFor } from './harness'
 
 let fake: FakeCapi
 let tw: TagwardenApp
@@ -38,11 +38,19 @@ const received = (ids: string[]) => {
   const at = new Set(fake.received.map((r) => r.event.event_id))
   return ids.every((id) => at.has(id))
 }
-/** Move the clock forward by `ms` in steps, letting the sender act after each. */
+/**
+ * The sender has done what the clock allows: no request in flight and, while waiting, the next try
+ * still ahead (health shows `until` as now once it is due, until the probe's outcome moves it on).
+ */
+const caughtUp = () => {
+  const s = status()
+  return s.in_flight === 0 && (s.state !== 'waiting' || Date.parse(s.until!) > clock.t)
+}
+/** Move the clock forward by `ms` in steps; after each, wait until the sender has caught up (a probe that fell due has gone and its outcome is recorded). */
 async function advance(ms: number, step = 100): Promise<void> {
   for (let done = 0; done < ms; done += step) {
     clock.t += Math.min(step, ms - done)
-    await sleep(5)
+    await waitFor('the sender caught up with the clock', caughtUp)
   }
 }
 
