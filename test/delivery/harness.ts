@@ -25,7 +25,8 @@ export const FAST: Partial<DeliveryOptions> = {
   backoff: { baseMs: 20, maxMs: 250, maxRetryAfterMs: 150, random: Math.random },
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Only for polling (waitFor) and pacing load: a test waits for a condition, never for time. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export async function waitFor(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const end = Date.now() + timeoutMs
