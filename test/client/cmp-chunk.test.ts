@@ -4,7 +4,7 @@
 // moment; while it loads a CMP is deciding (no tag, events held, at most 4 × `w` and at most 50 of
 // them, all sent to /e when the page is hidden); a decision made while it loads is not lost.
 import { afterEach, describe, expect, it } from 'vitest'
-import { closePages, openPage, settle, sleep, type Page } from './harness'
+import { closePages, openPage, settle, type Page } from './harness'
 
 afterEach(closePages)
 
@@ -16,9 +16,12 @@ const ONETRUST_YES = `window.OnetrustActiveGroups = ',C0001,C0004,'`
 const domReady = `document.dispatchEvent(new Event('DOMContentLoaded'))`
 /** The event ids that reached the /e fallback, in order. */
 const fallbackIds = (page: Page): string[] => page.posts('/e').map((e) => e.ed.event_id)
-/** Wait until `ok` holds (the loader's timers and promise callbacks run meanwhile). */
+/** Move the pages' clock in 10 ms steps until `ok` holds, at most `timeoutMs` of it. */
 async function until(what: string, ok: () => boolean, timeoutMs = 5_000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; !ok(); await sleep(10)) if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`)
+  for (let waited = 0; !ok(); waited += 10) {
+    if (waited >= timeoutMs) throw new Error(`not within ${timeoutMs} ms of the pages' clock: ${what}`)
+    await settle(10)
+  }
 }
 
 describe('the CMP chunk', () => {

@@ -6,9 +6,11 @@
 // (`{p}/cmp.js`), the built dist/cmp.js runs in the page, as the server would serve it — at once by
 // default, or when the test says (`cmp: 'later'`, `page.loadCmp()`). When the CMP chunk inserts
 // `{p}/px.js`, dist/px.js runs with its ids slot filled as the server fills it, from the registered
-// drivers' `browserIds` or the drivers a test gives (`drivers`).
+// drivers' `browserIds` or the drivers a test gives (`drivers`). Every page runs on the test's clock
+// (`settle`): its timers, Date.now and performance.now move only when the test moves them.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { setImmediate } from 'node:timers'
 import { Window } from 'happy-dom'
 import { browserDecisions } from '../../server/consent/browser'
 import { createConsentPolicy } from '../../server/consent/policy'
@@ -109,6 +111,58 @@ export interface PageOptions {
 
 const open: Page[] = []
 
+interface Timer { at: number; id: number; run: () => void; every?: number; w: Window }
+/**
+ * The pages' clock (ms since the test began): timers set by a page wait on it, not on real time, and
+ * it moves only in `settle`. So what a page has done after `settle(ms)` does not depend on how fast
+ * the machine is.
+ */
+const clock = { now: 0, ids: 0, timers: new Map<number, Timer>(), epoch: Date.now() }
+
+/** Give a page the clock: setTimeout/setInterval (and their clear), Date.now and `new Date()`, performance.now. */
+function useClock(w: Window): void {
+  const start = clock.now
+  const add = (fn: unknown, ms: unknown, args: unknown[], repeat: boolean) => {
+    if (typeof fn !== 'function') throw new Error('[harness] a page set a timer with a string')
+    const delay = Math.max(0, Number(ms) || 0)
+    const id = ++clock.ids
+    clock.timers.set(id, { at: clock.now + delay, id, run: () => fn(...args), every: repeat ? Math.max(1, delay) : undefined, w })
+    return id
+  }
+  const clear = (id: unknown) => void clock.timers.delete(id as number)
+  const page = w as unknown as Record<string, unknown>
+  page.setTimeout = (fn: unknown, ms?: unknown, ...args: unknown[]) => add(fn, ms, args, false)
+  page.setInterval = (fn: unknown, ms?: unknown, ...args: unknown[]) => add(fn, ms, args, true)
+  page.clearTimeout = clear
+  page.clearInterval = clear
+  const PageDate = w.eval('Date') as DateConstructor
+  page.Date = class extends PageDate {
+    constructor(...args: unknown[]) {
+      if (args.length) super(...(args as [number]))
+      else super(clock.epoch + clock.now)
+    }
+    static override now() {
+      return clock.epoch + clock.now
+    }
+  }
+  ;(w.performance as { now: () => number }).now = () => clock.now - start
+}
+
+/** Run the timer due first at or before `t`, moving the clock to it; false when none is. */
+function fireNext(t: number): boolean {
+  let next: Timer | undefined
+  for (const timer of clock.timers.values()) if (timer.at <= t && (!next || timer.at < next.at || (timer.at === next.at && timer.id < next.id))) next = timer
+  if (!next) return false
+  clock.now = Math.max(clock.now, next.at)
+  if (next.every === undefined) clock.timers.delete(next.id)
+  else next.at += next.every
+  next.run()
+  return true
+}
+
+/** Let promise callbacks run: a macrotask turn comes only once every pending microtask has. */
+const turn = () => new Promise<void>((r) => setImmediate(r))
+
 // happy-dom shares element classes between windows, so the loader's `src` setters (reroute.ts)
 // would outlive their page: every page starts from the original descriptors.
 const probe = new Window()
@@ -129,6 +183,7 @@ export function openPage(opts: PageOptions = {}): Page {
       navigator: { userAgent: 'Mozilla/5.0 (test)' },
     },
   })
+  useClock(w)
   w.document.write('<!doctype html><html><head><script></script></head><body></body></html>')
   if (opts.from) {
     const prev = opts.from.w
@@ -150,7 +205,7 @@ export function openPage(opts: PageOptions = {}): Page {
   const answer = async (url: string, body: unknown) => {
     if (url !== `${config.p}/ctx`) return new w.Response(null, { status: 202 })
     maxInFlight = Math.max(maxInFlight, ++inFlight)
-    if (opts.ctxDelay) await sleep(opts.ctxDelay)
+    if (opts.ctxDelay) await new Promise((r) => w.setTimeout(r, opts.ctxDelay))
     inFlight--
     const posted = JSON.parse(String(body)).consent
     if (posted) consent = Array.isArray(posted) ? policy.combine(posted) : posted
@@ -183,10 +238,10 @@ export function openPage(opts: PageOptions = {}): Page {
     append(...nodes)
     for (const n of nodes as HTMLScriptElement[]) {
       // The pixel chunk runs at once, as a network answer would.
-      if (n.getAttribute?.('src') === `${config.p}/px.js`) setTimeout(() => w.eval(px))
+      if (n.getAttribute?.('src') === `${config.p}/px.js`) w.setTimeout(() => w.eval(px))
       if (n.getAttribute?.('src') !== `${config.p}/cmp.js`) continue
       chunks.push(n)
-      if (opts.cmp === 'error') setTimeout(() => n.dispatchEvent(new w.Event('error') as unknown as Event))
+      if (opts.cmp === 'error') w.setTimeout(() => n.dispatchEvent(new w.Event('error') as unknown as Event))
       else (chunkDue = true), opts.cmp !== 'later' && runChunk()
     }
   }
@@ -205,7 +260,10 @@ export function openPage(opts: PageOptions = {}): Page {
     serverConsent: () => consent,
     answers: () => answers,
     maxInFlight: () => maxInFlight,
-    close: () => w.happyDOM.close(),
+    close: () => {
+      for (const t of [...clock.timers.values()]) if (t.w === w) clock.timers.delete(t.id)
+      return w.happyDOM.close()
+    },
   }
   if (typeof opts.before === 'string') w.eval(opts.before)
   else opts.before?.(w)
@@ -214,15 +272,24 @@ export function openPage(opts: PageOptions = {}): Page {
   return page
 }
 
-/** Close every window opened by a test (call in afterEach). */
+/** Close every window opened by a test (call in afterEach); the clock starts again at 0. */
 export async function closePages(): Promise<void> {
   await Promise.all(open.splice(0).map((p) => p.close()))
+  clock.timers.clear()
+  clock.now = 0
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-/** Let the loader's promise callbacks and zero-delay timers run. */
-export const settle = async (ms = 20): Promise<void> => sleep(ms)
+/**
+ * Move the pages' clock `ms` forward, running each timer when its time comes and every promise
+ * callback in between (default 0: only what is due now, and what that sets off without a delay).
+ */
+export async function settle(ms = 0): Promise<void> {
+  const end = clock.now + ms
+  do await turn()
+  while (fireNext(end))
+  clock.now = end
+  await turn()
+}
 
 /** The snippet's queue stubs, as the storefront snippet creates them (README). */
 export const SNIPPET = `!function (w) {

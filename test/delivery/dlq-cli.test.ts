@@ -9,7 +9,7 @@ import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { liveCapi } from '../helpers/build-app'
 import { redisAvailability, startRedis, type RedisServer } from '../helpers/redis'
 import { assertBuilt, kill9, postTo, startChild, type Child } from './child'
-import { sleep, waitFor } from './harness'
+import { waitFor } from './harness'
 
 const CLI = join(process.cwd(), 'dist/cli.js')
 const dirs: string[] = []
@@ -52,7 +52,12 @@ async function scenario(storage: string) {
   expect(replay.status).toBe(0)
   expect(JSON.parse(replay.stdout)).toEqual({ dest: 'pinterest-capi', replayed: ['dl-3'], skipped: [] })
   await waitFor('the running server sent the replay', () => fake.countById('dl-3') === 1, 10_000)
-  await sleep(300)
+  // The counts below are final once nothing could send again: the server has nothing queued and no
+  // request in flight, and the fake has finished with every request it got.
+  await waitFor('the server idle', async () => {
+    const h = await (await fetch(`${server.url}/tw/_/health`)).json()
+    return h.outbox['pinterest-capi'] === 0 && h.delivery['pinterest-capi'].in_flight === 0 && fake.open === 0
+  }, 10_000)
 
   const again = await dlq(storage, 'replay', '--id', 'dl-3')
   expect(again.status).toBe(1)

@@ -8,7 +8,7 @@ import type { TagwardenApp } from '../../server/app'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { buildApp, liveCapi } from '../helpers/build-app'
 import { ADMIN_TOKEN } from '../helpers/build-app'
-import { DEST, acceptEvents, expectExactlyOnce, sleep, waitFor } from './harness'
+import { DEST, acceptEvents, expectExactlyOnce, waitFor } from './harness'
 
 let fake: FakeCapi
 let tw: TagwardenApp
@@ -38,11 +38,25 @@ const received = (ids: string[]) => {
   const at = new Set(fake.received.map((r) => r.event.event_id))
   return ids.every((id) => at.has(id))
 }
-/** Move the clock forward by `ms` in steps, letting the sender act after each. */
+/**
+ * The sender has done what the clock allows: no request in flight and, while waiting, the next try
+ * still ahead (health shows `until` as now once it is due, until the probe's outcome moves it on).
+ */
+const caughtUp = () => {
+  const s = status()
+  return s.in_flight === 0 && (s.state !== 'waiting' || Date.parse(s.until!) > clock.t)
+}
+/** Move the clock forward by `ms` in steps; after each, wait until the sender has caught up (a probe that fell due has gone and its outcome is recorded). */
 async function advance(ms: number, step = 100): Promise<void> {
   for (let done = 0; done < ms; done += step) {
     clock.t += Math.min(step, ms - done)
-    await sleep(5)
+    // Health shows whole milliseconds: a try due within the next one shows as due now. Move on that
+    // millisecond, so that what shows as due is due.
+    const s = status()
+    if (s.state === 'waiting' && Date.parse(s.until!) === clock.t) clock.t += 1
+    await waitFor('the sender caught up with the clock', caughtUp).catch((error: Error) => {
+      throw new Error(`${error.message}; at ${new Date(clock.t).toISOString()}: ${JSON.stringify(status())}`)
+    })
   }
 }
 
@@ -56,12 +70,16 @@ describe('a failure storm', () => {
     await advance(20_000)
     const failures = status().failures!
     fake.setFaults({})
-    const recoveredAt = clock.t
+    // Nothing is in flight now (advance waited for it): every request so far met the storm.
+    const recoveredAfter = sent.length
     // After the first round (up to TAGWARDEN_MAX_IN_FLIGHT requests at once), every request of the
     // storm was a one-event probe: the backlog never went out again only to fail.
-    const storm = sent.filter((r) => r.at < recoveredAt)
+    const storm = sent.slice(0, recoveredAfter)
     expect(storm.slice(4).every((r) => r.events === 1)).toBe(true)
     expect(storm.length).toBeGreaterThan(8)
+    // Each probe went only once the backoff was over: at least half the 1 s base after the one before (the clock moves only between them).
+    const probes = storm.filter((r) => r.events === 1)
+    for (let k = 1; k < probes.length; k++) expect(probes[k].at - probes[k - 1].at).toBeGreaterThanOrEqual(500)
     expect(failures).toBeGreaterThan(4)
     // The wait after recovery is at most a quarter of the episode (or a Retry-After of 1 s + 10 %).
     const until = Date.parse(status().until!)
@@ -72,7 +90,7 @@ describe('a failure storm', () => {
     expectExactlyOnce(fake, acked)
     expect(status()).toMatchObject({ state: 'ok' })
     // After recovery: one probe event, then the backlog in full batches (5,000 events, a handful of requests).
-    const after = sent.filter((r) => r.at >= recoveredAt)
+    const after = sent.slice(recoveredAfter)
     expect(after[0].events).toBe(1)
     expect(after.reduce((n, r) => n + r.events, 0)).toBe(5000)
     expect(after.length).toBeLessThanOrEqual(10)

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { startFakeCapi, type FakeCapi } from '../fakes/fake-capi'
 import { ADMIN_TOKEN, postEvents } from '../helpers/build-app'
-import { DEST, allSettled, expectExactlyOnce, liveApp, load, pageVisit, sleep, waitFor } from './harness'
+import { DEST, FAST, allSettled, expectExactlyOnce, idle, liveApp, load, pageVisit, waitFor } from './harness'
 import { pinterestCapi } from '../../server/destinations'
 
 let fake: FakeCapi
@@ -18,9 +18,14 @@ afterEach(async () => {
 
 const dead = () => tw.runtime.outbox.queue.deadLetters(DEST)
 const health = async () => (await tw.fetch(new Request('http://shop.test/tw/_/health', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }))).json()
+/**
+ * Every accepted event delivered or dead-lettered, and nothing that could still add a copy: no event
+ * queued (nothing left to send), no request in flight at tagwarden, none still open at the fake (a
+ * request tagwarden gave up on is dropped or recorded by then). Only then is a count final.
+ */
 const settle = async (acked: string[], timeoutMs = 20_000) => {
   await waitFor('every accepted event delivered or dead-lettered', () => allSettled(tw, fake, acked), timeoutMs)
-  await sleep(100) // anything still in flight would show up as a duplicate now
+  await waitFor('nothing queued, in flight or open at the fake', () => idle(tw, fake), timeoutMs)
 }
 
 describe('delivery under faults: exactly once or dead-lettered', () => {
@@ -63,22 +68,42 @@ describe('delivery under faults: exactly once or dead-lettered', () => {
     expect(fake.requests.filter((x) => x.status === 503).length).toBeGreaterThan(2)
   })
 
-  it('an outage (connections cut, 30 s scaled to 1.5 s): events wait, backoff bounds the tries, then all arrive once', async () => {
-    let tries = 0
+  it('an outage (connections cut): events wait, one-event probes keep to the backoff schedule, then all arrive once', async () => {
+    // Every try, when it started and how many events it carried (a probe carries one).
+    const tries: { at: number; events: number }[] = []
     const counting: typeof fetch = (input, init) => {
-      tries++
+      tries.push({ at: Date.now(), events: (JSON.parse(String(init?.body)) as { data: unknown[] }).data.length })
       return fetch(input, init)
     }
+    // No jitter: each wait is then exactly the backoff's delay for the episode's age (server/delivery/backoff.ts).
+    const backoff = { ...FAST.backoff!, random: () => 1 }
     let logs: string[]
-    ;({ tw, logs } = await liveApp(fake, {}, {}, { fetch: counting }))
+    ;({ tw, logs } = await liveApp(fake, {}, { backoff }, { fetch: counting }))
     fake.setFaults({ down: true })
     tw.start()
     const acked = await load(tw, 'out', 300, 30)
-    await sleep(1_500)
+    const probes = () => tries.filter((t) => t.events === 1)
+    await waitFor('12 probes while Pinterest is down', () => probes().length >= 12)
+    const p = probes()
+    const st = tw.runtime.dispatcher.status()[DEST]
+    expect(st).toMatchObject({ state: 'waiting', reason: 'network' })
+    // The episode opened with the first failure; each probe that failed since counts one more round.
+    expect(st.failures).toBeGreaterThanOrEqual(p.length)
+    const since = Date.parse(st.since!)
+    // A probe goes only once the wait scheduled by the previous failure is over. That failure came
+    // after its request started, and the delay only grows with the episode's age, so each probe starts
+    // at least delay(episode age when the previous one started) after it; the first, at least the base
+    // delay after the opening failure. The documented delay (server/delivery/backoff.ts, no jitter):
+    // a quarter of the episode's age, within baseMs..maxMs.
+    const delay = (ageMs: number) => Math.min(backoff.maxMs, Math.max(backoff.baseMs, ageMs / 4))
+    const gaps = p.map((x, k) => ({ gap: x.at - (k ? p[k - 1].at : since), min: delay(k ? p[k - 1].at - since : 0) }))
+    for (const g of gaps) expect(g.gap).toBeGreaterThanOrEqual(g.min)
+    // …and the waits grew: without backoff, probes would follow each 20 ms flush.
+    expect(gaps.at(-1)!.gap).toBeGreaterThanOrEqual(4 * backoff.baseMs)
+    // Nothing sent, nothing lost meanwhile.
     expect(fake.received).toHaveLength(0)
     expect(await tw.runtime.outbox.depth(DEST)).toBe(300)
-    // Without backoff a 20 ms flush would try ~75 times per worker; exponential backoff (20 ms → 250 ms) keeps it near 10.
-    expect(tries).toBeLessThan(25)
+    expect(await dead()).toEqual([])
     expect(logs.some((l) => /network error/.test(l))).toBe(true)
     fake.setFaults({})
     await settle(acked)
@@ -176,7 +201,8 @@ describe('401/403: pause, keep events, one alert, resume', () => {
     tw.start()
     const acked = await load(tw, 'auth', 120, 20)
     await waitFor('paused', async () => (await health()).delivery[DEST].state === 'paused')
-    await sleep(700) // several probe intervals: still one alert, events kept
+    // Each probe is refused with 401 too (the fake records every answer): after three of them, still one alert, events kept.
+    await waitFor('three probes refused while paused', () => fake.requests.length >= 4)
     const alerts = logs.filter((l) => l.includes(ALERT))
     expect(alerts).toHaveLength(1)
     expect(JSON.parse(alerts[0]).level).toBe('error')
@@ -188,7 +214,8 @@ describe('401/403: pause, keep events, one alert, resume', () => {
     expect(fake.received).toHaveLength(0)
     // Probes while paused carry one event each.
     const probes = fake.requests.slice(1)
-    expect(probes.length).toBeGreaterThan(0)
+    expect(probes.length).toBeGreaterThanOrEqual(3)
+    for (const p of probes) expect(p.status).toBe(401)
     for (const p of probes) expect((p.body as { data: unknown[] }).data).toHaveLength(1)
 
     // The shop fixes the token: the destination is rebuilt from its new options (as a restart or a

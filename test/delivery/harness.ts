@@ -25,7 +25,8 @@ export const FAST: Partial<DeliveryOptions> = {
   backoff: { baseMs: 20, maxMs: 250, maxRetryAfterMs: 150, random: Math.random },
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Only for polling (waitFor) and pacing load: a test waits for a condition, never for time. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export async function waitFor(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const end = Date.now() + timeoutMs
@@ -94,6 +95,17 @@ export function expectExactlyOnce(fake: FakeCapi, acked: string[], dead: DeadLet
   const both = acked.filter((id) => counts.has(id) && deadIds.has(id))
   expect(both, 'event_ids both delivered and dead-lettered').toEqual([])
   for (const d of dead) expect(d.reason).toBeTruthy()
+}
+
+/**
+ * Nothing more can reach the fake: no event waits in the outbox (queued or leased), no request is in
+ * flight at any sender, and the fake has finished with every request it got.
+ */
+export async function idle(tw: TagwardenApp, fake: Pick<FakeCapi, 'open'>): Promise<boolean> {
+  if (fake.open > 0) return false
+  if (Object.values(tw.runtime.dispatcher.status()).some((s) => s.in_flight > 0)) return false
+  for (const d of tw.runtime.destinations) if ((await tw.runtime.outbox.depth(d.name)) > 0) return false
+  return fake.open === 0
 }
 
 /** All acked ids are either at the fake or dead-lettered. */

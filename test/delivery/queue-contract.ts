@@ -1,5 +1,5 @@
 // One contract for every outbox store (local on memory, local on fs, Redis): each backend's test file
-// is a few lines that call queueContract() with its own harness.
+// is a few lines that call queueContract() with its own harness, building its stores on the clock given.
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import type { OutboxItem, QueueStore, Settlement } from '../../server/delivery/types'
 
@@ -11,19 +11,39 @@ export interface Harness {
 }
 
 const D = 'pinterest-capi'
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 export const item = (id: string, over: Partial<OutboxItem> = {}): OutboxItem => ({ id, payload: { event_id: id }, at: Date.now(), time: Math.floor(Date.now() / 1000), attempts: 0, ...over })
 const none: Settlement = { sent: [], dead: [], retry: [], notBefore: 0 }
 const ids = (leases: { items: OutboxItem[] }[]) => leases.flatMap((l) => l.items.map((i) => i.id)).sort()
 
-export function queueContract(make: () => Promise<Harness>): void {
+/** `make` builds the stores on `now`: the contract moves that clock forward to expire a lease. */
+export function queueContract(make: (now: () => number) => Promise<Harness>): void {
   let h: Harness
   let q: QueueStore
+  /** The stores' clock: real time plus what the contract moved it forward. */
+  let skew = 0
+  const now = () => Date.now() + skew
   beforeEach(async () => {
-    h = await make()
+    skew = 0
+    h = await make(now)
     q = h.queue
   })
   afterEach(() => h.cleanup())
+
+  /**
+   * Move the clock past a lease of `leaseMs` and lease again. A local store expires leases by the
+   * clock alone, so the first try gets them; on Redis the lease key also expires on Redis's own
+   * clock (PX), so the lease is tried until that key is gone (bounded).
+   */
+  async function leaseAfterExpiry(leaseMs: number, newLeaseMs: number) {
+    skew += leaseMs + 1
+    const end = Date.now() + 5_000
+    for (;;) {
+      const got = await q.lease(D, 10, newLeaseMs)
+      if (got.length) return got
+      if (Date.now() > end) throw new Error(`the lease of ${leaseMs} ms was still held 5 s later`)
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  }
 
   it('claims each event_id once, also twice within one commit', async () => {
     expect(await q.commit(D, [item('a'), item('b'), item('a')])).toEqual([true, true, false])
@@ -39,8 +59,7 @@ export function queueContract(make: () => Promise<Harness>): void {
     expect(await q.lease(D, 10, 150)).toEqual([])
     // A flush ignores retry delays, never someone else's lease.
     expect(await q.lease(D, 10, 150, Infinity)).toEqual([])
-    await sleep(250)
-    const second = await q.lease(D, 10, 1000)
+    const second = await leaseAfterExpiry(150, 1000)
     expect(ids(second)).toEqual(['a', 'b'])
     expect(await q.renew(D, first, 1000)).toBe(false)
     expect(await q.renew(D, second, 1000)).toBe(true)
@@ -70,8 +89,7 @@ export function queueContract(make: () => Promise<Harness>): void {
   it('replays a dead letter once, with its event_id, and never one already delivered', async () => {
     await q.commit(D, [item('x'), item('y')])
     const first = await q.lease(D, 10, 100)
-    await sleep(200)
-    const second = await q.lease(D, 10, 1000)
+    const second = await leaseAfterExpiry(100, 1000)
     // A slow first taker delivered y while the second gave both up as dead: y is sent, whatever the DLQ says.
     const letter = (id: string) => ({ dest: D, item: item(id), reason: 'too old', deadAt: Date.now() })
     await q.settle(D, second[0], { ...none, dead: [letter('x'), letter('y')] })

@@ -9,16 +9,16 @@ import { createLocalQueue } from '../../server/delivery/local-queue'
 import { queueContract } from './queue-contract'
 
 describe('local outbox store on memory', () => {
-  queueContract(async () => {
+  queueContract(async (now) => {
     const storage = createStorage({ driver: memoryDriver() })
-    return { queue: createLocalQueue(storage), reopen: async () => createLocalQueue(storage), cleanup: () => storage.dispose() }
+    return { queue: createLocalQueue(storage, now), reopen: async () => createLocalQueue(storage, now), cleanup: () => storage.dispose() }
   })
 })
 
 describe('local outbox store on fs', () => {
-  queueContract(async () => {
+  queueContract(async (now) => {
     const dir = mkdtempSync(join(tmpdir(), 'tw-queue-'))
-    const open = () => createLocalQueue(createStorage({ driver: fsLiteDriver({ base: dir }) }))
+    const open = () => createLocalQueue(createStorage({ driver: fsLiteDriver({ base: dir }) }), now)
     return { queue: open(), reopen: async () => open(), cleanup: async () => rmSync(dir, { recursive: true, force: true }) }
   })
 })

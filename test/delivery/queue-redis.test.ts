@@ -20,9 +20,9 @@ describe.skipIf(mode === 'skip')('Redis outbox store (real redis-server)', () =>
     return c
   }
 
-  queueContract(async () => {
+  queueContract(async (now) => {
     const admin = client()
     await admin.flushall()
-    return { queue: createRedisQueue(client()), reopen: async () => createRedisQueue(client()), cleanup: async () => {} }
+    return { queue: createRedisQueue(client(), { now }), reopen: async () => createRedisQueue(client(), { now }), cleanup: async () => {} }
   })
 })

@@ -35,11 +35,11 @@ const sendAll = async (q: QueueStore) => {
 }
 
 describe('local outbox store on fs segment files', () => {
-  queueContract(async () => {
+  queueContract(async (now) => {
     const dir = tmp()
     const queues: QueueStore[] = []
     const make = () => {
-      const q = open(dir)
+      const q = open(dir, now)
       queues.push(q)
       return q
     }

@@ -57,6 +57,8 @@ export interface FakeCapi {
   lost: number
   /** The Authorization header of each request being held right now (delay or freeze) whose client is still connected. */
   held: string[]
+  /** Requests whose body arrived and whose handling is not over yet (held, delayed, or being answered): 0 means nothing more can be recorded until a new request comes. */
+  open: number
   setFaults(faults: Faults): void
   /** Hold every request (after its body arrived) until `thaw()`; clients that leave meanwhile are dropped. */
   freeze(): void
@@ -141,7 +143,7 @@ export async function startFakeCapi(): Promise<FakeCapi> {
   let frozen: { promise: Promise<void>; release: () => void } | undefined
   let lose = 0
   let passBeforeFreeze: number | undefined
-  const state = { dropped: 0, lost: 0 }
+  const state = { dropped: 0, lost: 0, open: 0 }
   const heldNow = new Set<{ auth: string }>()
 
   function freeze() {
@@ -162,70 +164,75 @@ export async function startFakeCapi(): Promise<FakeCapi> {
       heldNow.delete(holding)
     })
     const text = await readBody(req)
-    if (faults.down) return void req.socket.destroy()
-    if (passBeforeFreeze !== undefined && passBeforeFreeze-- <= 0) {
-      passBeforeFreeze = undefined
-      freeze()
+    state.open++
+    try {
+      if (faults.down) return void req.socket.destroy()
+      if (passBeforeFreeze !== undefined && passBeforeFreeze-- <= 0) {
+        passBeforeFreeze = undefined
+        freeze()
+      }
+      if (!gone) heldNow.add(holding)
+      if (faults.delayMs && random() < (faults.delayRate ?? 1)) await new Promise((r) => setTimeout(r, faults.delayMs))
+      while (frozen) await frozen.promise
+      heldNow.delete(holding)
+      if (gone || res.destroyed) return void state.dropped++
+      const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+        requests.push({ path: url.pathname + url.search, status, body: text ? safeJson(text) : undefined, at: Date.now() })
+        res.writeHead(status, { 'content-type': 'application/json', ...headers })
+        res.end(JSON.stringify(body))
+      }
+      const m = /^\/v5\/ad_accounts\/(\d{1,18})\/events$/.exec(url.pathname)
+      if (req.method !== 'POST' || !m) return answer(404, { code: 404, message: 'Not found' })
+      const auth = req.headers.authorization ?? ''
+      if (!/^Bearer \S+/.test(auth) || (token && auth !== `Bearer ${token}`)) return answer(401, { code: 2, message: 'Authentication failed.' })
+      const forced = answers.shift()
+      if (forced) return answer(forced.status, forced.body ?? { code: forced.status === 429 ? 8 : 4197, message: `forced ${forced.status}` }, forced.headers)
+      if (faults.resetRate && random() < faults.resetRate) return void req.socket.destroy()
+      if (faults.rateLimitRate && random() < faults.rateLimitRate) {
+        return answer(429, { code: 8, message: 'This request exceeded a rate limit.' }, { 'retry-after': String(faults.retryAfterS ?? 1) })
+      }
+      if (faults.errorRate && random() < faults.errorRate) {
+        const status = faults.errorStatus ?? 503
+        return answer(status, status === 503 ? { code: 4197, message: 'The endpoint has been ramped down and is currently not accepting any traffic.' } : { code: 1, message: 'Internal error.' })
+      }
+      if (!/^application\/json/.test(req.headers['content-type'] ?? '')) return answer(400, { code: 4196, message: 'The request was invalid.' })
+      let body: any
+      try { body = JSON.parse(text) } catch { return answer(400, { code: 4196, message: 'The request was invalid.' }) }
+      if (!body || typeof body !== 'object' || Object.keys(body).some((k) => k !== 'data') || !Array.isArray(body.data) || body.data.length < 1 || body.data.length > 1000) {
+        return answer(400, { code: 4196, message: 'The request was invalid.' })
+      }
+      const schemaProblems = body.data.flatMap((e: unknown, i: number) => validateCapiEvent(e).map((x) => `data[${i}]: ${x}`))
+      if (schemaProblems.length) return answer(400, { code: 4196, message: `The request was invalid. ${schemaProblems.join('; ')}` })
+      const bad = body.data.findIndex((e: any) => faults.badRequestIds?.includes(e.event_id))
+      if (bad >= 0) return answer(400, { code: 4196, message: `The request was invalid. data[${bad}]: invalid parameter` })
+      requestNo++
+      const recorded: Received[] = []
+      const events = body.data.map((e: any) => {
+        if (rejectIds.has(e.event_id)) return { status: 'failed', error_message: rejectMessage, warning_message: '' }
+        const r: Received = { event: e, adAccount: m[1], test: url.searchParams.get('test') === 'true', authorization: auth, requestNo }
+        received.push(r)
+        recorded.push(r)
+        return { status: 'processed', error_message: null, warning_message: null }
+      })
+      // Processed: from here on only the answer can go missing.
+      if (lose > 0 || (faults.loseRate && random() < faults.loseRate)) {
+        lose = Math.max(0, lose - 1)
+        state.lost++
+        return void req.socket.destroy()
+      }
+      if (faults.answerDelayMs) await new Promise((r) => setTimeout(r, faults.answerDelayMs))
+      if (gone || res.destroyed) return void state.lost++
+      res.once('finish', () => {
+        const at = Date.now()
+        for (const r of recorded) r.answeredAt = at
+      })
+      const processed = events.filter((e: any) => e.status === 'processed').length
+      const result = { num_events_received: events.length, num_events_processed: processed, events }
+      if (processed < events.length) return answer(422, { code: 953, message: 'The action could not be processed properly due to some or all data provided being invalid.', details: result })
+      answer(200, result)
+    } finally {
+      state.open--
     }
-    if (!gone) heldNow.add(holding)
-    if (faults.delayMs && random() < (faults.delayRate ?? 1)) await new Promise((r) => setTimeout(r, faults.delayMs))
-    while (frozen) await frozen.promise
-    heldNow.delete(holding)
-    if (gone || res.destroyed) return void state.dropped++
-    const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      requests.push({ path: url.pathname + url.search, status, body: text ? safeJson(text) : undefined, at: Date.now() })
-      res.writeHead(status, { 'content-type': 'application/json', ...headers })
-      res.end(JSON.stringify(body))
-    }
-    const m = /^\/v5\/ad_accounts\/(\d{1,18})\/events$/.exec(url.pathname)
-    if (req.method !== 'POST' || !m) return answer(404, { code: 404, message: 'Not found' })
-    const auth = req.headers.authorization ?? ''
-    if (!/^Bearer \S+/.test(auth) || (token && auth !== `Bearer ${token}`)) return answer(401, { code: 2, message: 'Authentication failed.' })
-    const forced = answers.shift()
-    if (forced) return answer(forced.status, forced.body ?? { code: forced.status === 429 ? 8 : 4197, message: `forced ${forced.status}` }, forced.headers)
-    if (faults.resetRate && random() < faults.resetRate) return void req.socket.destroy()
-    if (faults.rateLimitRate && random() < faults.rateLimitRate) {
-      return answer(429, { code: 8, message: 'This request exceeded a rate limit.' }, { 'retry-after': String(faults.retryAfterS ?? 1) })
-    }
-    if (faults.errorRate && random() < faults.errorRate) {
-      const status = faults.errorStatus ?? 503
-      return answer(status, status === 503 ? { code: 4197, message: 'The endpoint has been ramped down and is currently not accepting any traffic.' } : { code: 1, message: 'Internal error.' })
-    }
-    if (!/^application\/json/.test(req.headers['content-type'] ?? '')) return answer(400, { code: 4196, message: 'The request was invalid.' })
-    let body: any
-    try { body = JSON.parse(text) } catch { return answer(400, { code: 4196, message: 'The request was invalid.' }) }
-    if (!body || typeof body !== 'object' || Object.keys(body).some((k) => k !== 'data') || !Array.isArray(body.data) || body.data.length < 1 || body.data.length > 1000) {
-      return answer(400, { code: 4196, message: 'The request was invalid.' })
-    }
-    const schemaProblems = body.data.flatMap((e: unknown, i: number) => validateCapiEvent(e).map((x) => `data[${i}]: ${x}`))
-    if (schemaProblems.length) return answer(400, { code: 4196, message: `The request was invalid. ${schemaProblems.join('; ')}` })
-    const bad = body.data.findIndex((e: any) => faults.badRequestIds?.includes(e.event_id))
-    if (bad >= 0) return answer(400, { code: 4196, message: `The request was invalid. data[${bad}]: invalid parameter` })
-    requestNo++
-    const recorded: Received[] = []
-    const events = body.data.map((e: any) => {
-      if (rejectIds.has(e.event_id)) return { status: 'failed', error_message: rejectMessage, warning_message: '' }
-      const r: Received = { event: e, adAccount: m[1], test: url.searchParams.get('test') === 'true', authorization: auth, requestNo }
-      received.push(r)
-      recorded.push(r)
-      return { status: 'processed', error_message: null, warning_message: null }
-    })
-    // Processed: from here on only the answer can go missing.
-    if (lose > 0 || (faults.loseRate && random() < faults.loseRate)) {
-      lose = Math.max(0, lose - 1)
-      state.lost++
-      return void req.socket.destroy()
-    }
-    if (faults.answerDelayMs) await new Promise((r) => setTimeout(r, faults.answerDelayMs))
-    if (gone || res.destroyed) return void state.lost++
-    res.once('finish', () => {
-      const at = Date.now()
-      for (const r of recorded) r.answeredAt = at
-    })
-    const processed = events.filter((e: any) => e.status === 'processed').length
-    const result = { num_events_received: events.length, num_events_processed: processed, events }
-    if (processed < events.length) return answer(422, { code: 953, message: 'The action could not be processed properly due to some or all data provided being invalid.', details: result })
-    answer(200, result)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as { port: number }).port
@@ -236,6 +243,7 @@ export async function startFakeCapi(): Promise<FakeCapi> {
     get dropped() { return state.dropped },
     get lost() { return state.lost },
     get held() { return [...heldNow].map((h) => h.auth) },
+    get open() { return state.open },
     setFaults: (f) => {
       faults = f
       random = mulberry32(f.seed ?? 1)

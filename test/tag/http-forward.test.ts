@@ -1,5 +1,6 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHttpForward } from '../../server/upstream/http-forward'
 
@@ -10,8 +11,12 @@ let base: string
 const seen: Seen[] = []
 const sockets = new WeakMap<object, number>()
 let socketCount = 0
+/** Every client socket this process opens (Node publishes each on `net.client.socket`): here, the forward's. */
+const clientSockets: Socket[] = []
+const onClientSocket = (message: unknown) => void clientSockets.push((message as { socket: Socket }).socket)
 
 beforeAll(async () => {
+  subscribe('net.client.socket', onClientSocket)
   server = createServer((req, res) => {
     let body = ''
     req.setEncoding('utf8').on('data', (c: string) => (body += c))
@@ -29,7 +34,10 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 })
-afterAll(() => new Promise<void>((r) => server.close(() => r())))
+afterAll(() => {
+  unsubscribe('net.client.socket', onClientSocket)
+  return new Promise<void>((r) => server.close(() => r()))
+})
 
 describe('createHttpForward', () => {
   const forward = createHttpForward({ maxBytes: 1024 })
@@ -52,11 +60,19 @@ describe('createHttpForward', () => {
 
   it('still delivers after the upstream closed the idle keep-alive socket', async () => {
     await forward(`${base}/v3/?b=1`, { method: 'GET', headers: {} })
+    expect(clientSockets.length).toBeGreaterThan(0)
     server.closeIdleConnections()
-    await new Promise((r) => setTimeout(r, 50))
+    // Every socket the forward kept is idle: wait until the client side has seen each one close.
+    const end = Date.now() + 5_000
+    while (!clientSockets.every((s) => s.closed)) {
+      if (Date.now() > end) throw new Error('the forward still holds a socket the upstream closed 5 s ago')
+      await new Promise((r) => setTimeout(r, 5))
+    }
     const a = await forward(`${base}/v3/?b=2`, { method: 'GET', headers: {} })
     expect(a.status).toBe(200)
     expect(seen.at(-1)!.url).toBe('/v3/?b=2')
+    // …over a new connection: the closed one was not reused.
+    expect(seen.at(-1)!.socket).not.toBe(seen.at(-2)!.socket)
   })
 
   it('never follows a redirect', async () => {
