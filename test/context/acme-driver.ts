@@ -25,7 +25,15 @@ export const acme = defineDestination({
       fromUrl: (clid, current, at) => (current?.endsWith(`.${clid}`) ? current : `AC.${at.nowMs}.${clid}`),
     },
   ],
-  create: (): Destination<AcmeEvent> => ({
+  create: () => acmeApi(['acme.acid'], (e) => ({ id: e.event_id, acid: e.user.ids?.['acme.acid'] })),
+})
+
+/**
+ * Acme's server API as a dry-run destination (never sends): it may carry the ids given, and makes
+ * its payload with `toPayload`. What a test needs to see which identifiers reach a destination.
+ */
+export function acmeApi<P>(ids: `${string}.${string}`[], toPayload: (e: CanonicalEvent) => P): Destination<P> {
+  return {
     name: 'acme-capi',
     kind: 'batch',
     platform: 'Acme',
@@ -35,10 +43,10 @@ export const acme = defineDestination({
     credentialsKey: '',
     credentials: { settings: 'ACME_TOKEN' },
     describe: () => ({}),
-    identifiers: { personal: [], ids: ['acme.acid'], network: ['client_ip_address', 'client_user_agent'] },
-    toPayload: (e: CanonicalEvent) => ({ id: e.event_id, acid: e.user.ids?.['acme.acid'] }),
+    identifiers: { personal: [], ids, network: ['client_ip_address', 'client_user_agent'] },
+    toPayload,
     validate: () => undefined,
     toRequest: () => ({ url: 'http://127.0.0.1:9/', method: 'POST', headers: {}, body: '' }),
     fromResponse: () => ({ kind: 'rejected', reason: 'never sent' }),
-  }),
-})
+  }
+}

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { TagwardenApp } from '../../server/app'
 import { createKeyring } from '../../server/context/keys'
 import { buildTagApp, call, claimsOf, headerOf, setCtx, TEST_SECRET, SHOPPER_IP, UA } from '../tag/build'
+import { racingBodies } from './racing-posts'
 
 let tw: TagwardenApp | undefined
 afterEach(async () => {
@@ -247,14 +248,7 @@ describe('POST /tw/ctx', () => {
     await app()
     let cookie = setCtx(await post({ pin_unauth: 'pu-0' }))!
     for (let round = 1; round <= 5; round++) {
-      const bodies = [
-        { epik: `e-${round}`, epik_src: 'url' },
-        { em: `shopper${round}@example.com` },
-        // A cart update replaces the tokens (the loader sends the whole cart it knows).
-        { cart: { token: `cart-${round}`, checkout_token: `co-${round}` } },
-        { consent: [{ source: 'gpc', gpc: true, sale_opt_out: true }] },
-        { pin_unauth: `pu-${round}` },
-      ]
+      const bodies = racingBodies(round)
       const done: string[] = []
       await Promise.all(bodies.map((b) => post(b, cookie).then((res) => done.push(setCtx(res)!))))
       // The browser keeps the cookie of the answer that arrived last: it holds every field.

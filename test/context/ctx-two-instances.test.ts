@@ -8,6 +8,7 @@ import { createStore } from '../../server/storage/create-store'
 import { redisAvailability, startRedis, type RedisServer } from '../helpers/redis'
 import { waitFor } from '../delivery/harness'
 import { buildTagApp, call, claimsOf, setCtx } from '../tag/build'
+import { racingBodies } from './racing-posts'
 
 const mode = redisAvailability()
 
@@ -36,15 +37,7 @@ describe.skipIf(mode === 'skip')('POST /tw/ctx on two instances sharing a real R
     const [a, b] = [await instance(), await instance()]
     let cookie = setCtx(await post(a, { pin_unauth: 'pu-0' }))!
     for (let round = 1; round <= 5; round++) {
-      const bodies = [
-        { epik: `e-${round}`, epik_src: 'url' },
-        { em: `shopper${round}@example.com` },
-        // A cart update replaces the tokens (the loader sends the whole cart it knows).
-        { cart: { token: `cart-${round}`, checkout_token: `co-${round}` } },
-        { consent: [{ source: 'gpc', gpc: true, sale_opt_out: true }] },
-        { pin_unauth: `pu-${round}` },
-        { ttclid: `tt-${round}` },
-      ]
+      const bodies = [...racingBodies(round), { ttclid: `tt-${round}` }]
       const old = cookie
       const done: string[] = []
       await Promise.all(bodies.map((body, i) => post(i % 2 ? b : a, body, old).then((res) => (expect(res.status).toBe(200), done.push(setCtx(res)!)))))

@@ -1,7 +1,6 @@
 // Bounded memory of the outbox: a cap on remembered finished event_ids, a cap on events waiting.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Redis } from 'ioredis'
-import { redisAvailability, startRedis, type RedisServer } from '../helpers/redis'
+import { describe, expect, it } from 'vitest'
+import { redisAvailability, redisClientForSuite } from '../helpers/redis'
 import { createStorage } from 'unstorage'
 import memoryDriver from 'unstorage/drivers/memory'
 import { createMarks } from '../../server/delivery/idempotency'
@@ -99,23 +98,14 @@ describe('outbox depth cap', () => {
 })
 
 describe.skipIf(redisAvailability() === 'skip')('outbox depth cap on Redis', () => {
-  let server: RedisServer
-  let redis: Redis
-  beforeAll(async () => {
-    server = await startRedis()
-    redis = new Redis(server.url)
-  })
-  afterAll(async () => {
-    redis?.disconnect()
-    await server?.stop()
-  })
+  const client = redisClientForSuite()
 
   it('uses the shared count (read at most once a second, plus what this instance added)', async () => {
-    await redis.flushall()
+    await client().flushall()
     let t = Date.now()
     const storage = createStorage({ driver: memoryDriver() })
-    const other = createOutbox(storage, { redis, maxQueue: 3, now: () => t })
-    const outbox = createOutbox(storage, { redis, maxQueue: 3, now: () => t })
+    const other = createOutbox(storage, { redis: client(), maxQueue: 3, now: () => t })
+    const outbox = createOutbox(storage, { redis: client(), maxQueue: 3, now: () => t })
     expect(await outbox.enqueue(D, [item('a')])).toEqual([true])
     expect(await other.enqueue(D, [item('b'), item('c')])).toEqual([true, true])
     // This instance's count is up to a second stale: it still believes 1 is waiting.

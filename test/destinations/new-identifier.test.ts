@@ -4,8 +4,9 @@
 import { afterEach, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { TagwardenApp } from '../../server/app'
-import { defineDestination, type Destination } from '../../server/destinations/define-destination'
+import { defineDestination } from '../../server/destinations/define-destination'
 import type { CanonicalEvent } from '../../server/event'
+import { acmeApi } from '../context/acme-driver'
 import { buildApp } from '../helpers/build-app'
 import { GRANTED, purchase } from './harnesses'
 
@@ -17,22 +18,7 @@ const acme = defineDestination({
   kind: 'batch',
   options: z.object({}).strict(),
   env: {},
-  create: (): Destination<AcmeEvent> => ({
-    name: 'acme-capi',
-    kind: 'batch',
-    platform: 'Acme',
-    maxBatch: 10,
-    live: false,
-    rateLimitKey: 'acme',
-    credentialsKey: '',
-    credentials: { settings: 'ACME_TOKEN' },
-    describe: () => ({}),
-    identifiers: { personal: [], ids: ['acme.click', 'meta.fbp'], network: ['client_ip_address', 'client_user_agent'] },
-    toPayload: (e: CanonicalEvent) => ({ id: e.event_id, click: e.user.ids?.['acme.click'], browser: e.user.ids?.['meta.fbp'], ip: e.user.client_ip_address, ua: e.user.client_user_agent }),
-    validate: () => undefined,
-    toRequest: () => ({ url: 'http://127.0.0.1:9/', method: 'POST', headers: {}, body: '' }),
-    fromResponse: () => ({ kind: 'rejected', reason: 'never sent' }),
-  }),
+  create: () => acmeApi(['acme.click', 'meta.fbp'], (e) => ({ id: e.event_id, click: e.user.ids?.['acme.click'], browser: e.user.ids?.['meta.fbp'], ip: e.user.client_ip_address, ua: e.user.client_user_agent })),
 })
 
 let tw: TagwardenApp

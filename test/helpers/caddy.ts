@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './redis'
-import { acceptsConnections } from './reverse-proxy'
+import { acceptsConnections, proxyProcess, type ProxyProcess } from './reverse-proxy'
 
 export const CADDY_INSTALL = 'apt-get install -y caddy'
 
@@ -28,7 +28,7 @@ export function caddyAvailability(): 'run' | 'skip' {
   return 'skip'
 }
 
-export interface Caddy { url: string; port: number; stop(): Promise<void> }
+export type Caddy = ProxyProcess
 
 /**
  * Run Caddy with `site` (the body of one site block, `http://shop.test:<port>`, bound to 127.0.0.1)
@@ -70,15 +70,5 @@ ${site}
     rmSync(dir, { recursive: true, force: true })
     throw e
   }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        const done = () => (rmSync(dir, { recursive: true, force: true }), resolve())
-        if (child.exitCode !== null) return done()
-        child.once('exit', done)
-        child.kill('SIGTERM')
-      }),
-  }
+  return proxyProcess(child, port, dir, 'SIGTERM')
 }

@@ -1,11 +1,11 @@
 // Start a real nginx for a test: the config written to a temp dir, nginx in the foreground on a free
 // port, its pid, logs and temp files inside that dir; killed after the suite.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './redis'
-import { acceptsConnections } from './reverse-proxy'
+import { acceptsConnections, proxyProcess, type ProxyProcess } from './reverse-proxy'
 
 export const NGINX_INSTALL = 'apt-get install -y nginx'
 
@@ -27,7 +27,7 @@ export function nginxAvailability(): 'run' | 'skip' {
   return 'skip'
 }
 
-export interface Nginx { url: string; port: number; stop(): Promise<void> }
+export type Nginx = ProxyProcess
 
 /**
  * Run nginx with `server` (the body of one `server {}` block; `listen` is added) on a free port.
@@ -64,15 +64,5 @@ ${server}
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
   const log = () => `${out}${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''}`
   await acceptsConnections(port, child, 'nginx', log)
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        const done = () => (rmSync(dir, { recursive: true, force: true }), resolve())
-        if (child.exitCode !== null) return done()
-        child.once('exit', done)
-        child.kill('SIGQUIT')
-      }),
-  }
+  return proxyProcess(child, port, dir, 'SIGQUIT')
 }

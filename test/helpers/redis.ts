@@ -4,6 +4,8 @@ import { createServer } from 'node:net'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll } from 'vitest'
 
 export const REDIS_INSTALL = 'apt-get install -y redis-server'
 
@@ -90,3 +92,26 @@ export async function startRedis(o: RedisOptions = {}): Promise<RedisServer> {
       }),
   }
 }
+
+/**
+ * A real redis-server for the calling suite and one client on it, started before its tests and
+ * stopped after; call inside the suite's `describe`.
+ * @example const redis = redisClientForSuite(); it('…', async () => { await redis().ping() })
+ */
+export function redisClientForSuite(): () => Redis {
+  let server: RedisServer | undefined
+  let client: Redis | undefined
+  beforeAll(async () => {
+    server = await startRedis()
+    client = new Redis(server.url)
+  })
+  afterAll(async () => {
+    client?.disconnect()
+    await server?.stop()
+  })
+  return () => {
+    if (!client) throw new Error('[test] redisClientForSuite: the suite has not started')
+    return client
+  }
+}
+

@@ -1,8 +1,8 @@
 // Shared by the reverse-proxy recipe tests (test/deploy/nginx.test.ts, caddy.test.ts): the README's
 // recipe blocks read from README.md itself, one request through the proxy from a chosen loopback
-// address (the visitor's own), and waiting for a proxy process to come up.
+// address (the visitor's own), and waiting for a proxy process to come up and stopping it.
 import type { ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { packageFile } from '../../server/package-file'
@@ -56,3 +56,22 @@ export async function acceptsConnections(port: number, child: ChildProcess, name
     await new Promise((r) => setTimeout(r, 50))
   }
 }
+
+/** The running proxy a recipe test talks to: its address, and `stop()` (the signal, then its directory removed). */
+export interface ProxyProcess { url: string; port: number; stop(): Promise<void> }
+
+/** A proxy `child` on 127.0.0.1:`port` whose files live in `dir`: stopped with `signal` (each proxy has its graceful one), then `dir` removed. */
+export function proxyProcess(child: ChildProcess, port: number, dir: string, signal: NodeJS.Signals): ProxyProcess {
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        const done = () => (rmSync(dir, { recursive: true, force: true }), resolve())
+        if (child.exitCode !== null) return done()
+        child.once('exit', done)
+        child.kill(signal)
+      }),
+  }
+}
+
