@@ -113,6 +113,9 @@ export async function createRuntime(config: Config, deps: Deps = {}): Promise<Ru
   const pipeline = createPipeline({ policy, destinations, outbox, journal, now, metrics, report: recorder })
   const dispatcher = createDispatcher({ config, outbox, destinations, fetch: fetchFn, journal, log, now, redis: store.redis, options: deps.delivery, metrics, report: recorder })
   const carts = createCartContextStore(store.storage, now, heldCarts)
+  // Redis back: this instance writes the cart contexts it held at once, so an order webhook that
+  // reaches any instance finds them (other stores: at the next cart post or order lookup).
+  store.redis?.on('ready', () => void carts.writeHeld())
   const context = createContextCookie(keys, now, log)
   const client = createClientAddress({ trustedProxies: config.trustedProxies, header: config.clientIpHeader, log })
   const storeHealth = createStoreHealth(store, now, log)

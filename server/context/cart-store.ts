@@ -32,6 +32,8 @@ export interface CartContextStore {
    * store holds nothing (made without `held`): the context is lost.
    */
   hold(tokens: string[], context: CartContext): boolean
+  /** Write what is held now (storage is back); a failure leaves it held. */
+  writeHeld(): Promise<void>
 }
 
 /** Cart/checkout tokens are kept 30 days (a checkout can be finished days after the ad click). */
@@ -51,7 +53,9 @@ export function createCartContextStore(storage: Storage, now: () => number = Dat
     await Promise.all(tokens.map((t) => storage.setItem(keyOf(t), context, { ttl: Math.floor(CART_CONTEXT_TTL_MS / 1000) })))
   }
   /** Storage answered: write what was held during an outage (a failure leaves it held for the next try). */
-  const writeHeld = () => (held?.size ? held.flush(write).catch(() => undefined) : undefined)
+  const writeHeld = async () => {
+    if (held?.size) await held.flush(write).catch(() => undefined)
+  }
   async function put(tokens: string[], context: CartContext): Promise<void> {
     await write(unique(tokens), context)
     void writeHeld()
@@ -78,7 +82,7 @@ export function createCartContextStore(storage: Storage, now: () => number = Dat
     }
     return undefined
   }
-  return { put, get, find, hold: (tokens, context) => (held ? (held.hold(unique(tokens), context), true) : false) }
+  return { put, get, find, hold: (tokens, context) => (held ? (held.hold(unique(tokens), context), true) : false), writeHeld }
 }
 
 /**

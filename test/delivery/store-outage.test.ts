@@ -93,6 +93,9 @@ describe.skipIf(mode === 'skip')('storage outage on a real Redis', () => {
     redis = await startRedis({ port: redis.port, dir })
     await waitFor('storage back', () => tw.runtime.storeHealth.state().state === 'ok', 20_000)
     expect(await health()).toEqual({ status: 'ok' })
+    // Redis back: the held cart context is written at once, before anything else asks for it.
+    await waitFor('the held cart context written', async () => (await metric(/^tagwarden_cart_contexts_held (\d+)$/m)) === 0)
+    expect(await tw.runtime.store.storage.getItem(`ctx:cart:${ORDER_CART_TOKEN}`)).toMatchObject({ epik: EPIK })
 
     // The sender retries what was refused; what was accepted before the outage survived it.
     const retried = await postEvents(tw, { data: during.map((id) => pageVisit(id)) })
@@ -111,9 +114,6 @@ describe.skipIf(mode === 'skip')('storage outage on a real Redis', () => {
     const purchase = capi.received.filter((r) => r.event.event_name === 'checkout')
     expect(purchase).toHaveLength(1)
     expect(purchase[0].event.user_data.click_id).toBe(EPIK)
-    // And the held context reached Redis, for any instance's later lookups.
-    await waitFor('the held cart context written', async () => (await metric(/^tagwarden_cart_contexts_held (\d+)$/m)) === 0)
-    expect(await tw.runtime.store.storage.getItem(`ctx:cart:${ORDER_CART_TOKEN}`)).toMatchObject({ epik: EPIK })
     expect(await metric(/^tagwarden_cart_contexts_lost_total (\d+)$/m)).toBe(0)
   }, 60_000)
 })
