@@ -88,6 +88,32 @@ export function browserIdFields(declared: readonly BrowserId[]) {
   return z.object(fields)
 }
 
+/**
+ * The declared URL parameters of the page that posted to `/ctx`, read from its `Referer` when it is
+ * the shop's own page (`ownPage`: the browser said same-origin, or the host is the request's; browsers
+ * send a same-origin request's full URL unless the page's Referrer-Policy strips it).
+ * Under the parameter's name, as the pixel chunk would post it: so a landing click id is taken where
+ * no client code reads it (a page without Meta's or TikTok's pixel never loads `/tw/px.js`). A value
+ * the page posts itself wins.
+ * @example refererParams('https://shop.test/p?acclid=c-1', (h) => h === 'shop.test', declared) // { acclid: 'c-1' }
+ */
+export function refererParams(referer: string | null, ownPage: (host: string) => boolean, declared: readonly BrowserId[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!referer || !declared.some((d) => d.param)) return out
+  let url: URL
+  try {
+    url = new URL(referer)
+  } catch {
+    return out
+  }
+  if (!ownPage(url.host)) return out
+  for (const d of declared) {
+    const v = d.param ? url.searchParams.get(d.param) : null
+    if (v && URL_VALUE.test(v)) out[d.param!] = v
+  }
+  return out
+}
+
 /** The value of `claim` in a context, when it is valid for the declaration. */
 export function claimed(claims: Record<string, unknown> | undefined, d: BrowserId): string | undefined {
   const v = claims?.[d.claim]

@@ -1,5 +1,5 @@
 import type { H3 } from 'h3'
-import { browserIdFields, browserIdsOf, createBrowserIds, keepBrowserIdCookies, postedIds } from '../context/browser-ids'
+import { browserIdFields, browserIdsOf, createBrowserIds, keepBrowserIdCookies, postedIds, refererParams } from '../context/browser-ids'
 import type { CartContext } from '../context/cart-store'
 import { cartTokenList, dropClickIds } from '../context/claims'
 import { ownClickIdCookies } from '../context/click-id-cookies'
@@ -41,7 +41,10 @@ export function ctxRoutes(app: H3, rt: Pick<Runtime, 'store' | 'now' | 'storeHea
     assertNotCrossSite(event)
     const json = parseJson(await readBodyText(event, CTX_BODY_LIMIT))
     const { consent: posted, ...body } = validate(ctxBodySchema, json)
-    const ids = idFields.parse(json)
+    // The landing page's own URL parameters (its Referer) fill what the body does not carry.
+    const inBody = Object.fromEntries(Object.entries(idFields.parse(json)).filter(([, v]) => v !== undefined))
+    const ownPage = (host: string) => event.req.headers.get('sec-fetch-site') === 'same-origin' || host === event.url.host
+    const ids = { ...refererParams(event.req.headers.get('referer'), ownPage, declared.ids), ...inBody }
     const consent = Array.isArray(posted) ? rt.policy.combine(posted, requestCountry(event, rt)) : posted
     const { claims: cookie, issuedAt } = await rt.context.read(event)
     const answer = await latest.update(cookie, issuedAt, async (existing) => {

@@ -63,6 +63,33 @@ describe('a browser id declared by a driver that is not registered', () => {
   })
 })
 
+describe('a landing click id on a page that does not post it (no pixel chunk there)', () => {
+  it('is read from the Referer of the page\'s /ctx post (the shop\'s own page); a value the page posts wins', async () => {
+    await app()
+    const landing = await ctx({ consent: [GRANTED] }, { headers: { referer: 'http://shop.test/landing?utm_source=acme&acclid=click-2001' } })
+    expect(claimsOf(setCtx(landing)!).acid).toBe(FROM_URL)
+    // The browser says the request is same-origin: the shop's host as the browser saw it counts even behind a proxy that changed Host.
+    const proxied = await ctx({ consent: [GRANTED] }, { headers: { referer: 'https://www.shop.example/landing?acclid=click-2002', 'sec-fetch-site': 'same-origin' } })
+    expect(claimsOf(setCtx(proxied)!).acid).toBe(`AC.${NOW_MS}.click-2002`)
+    // Another site's page is refused before anything is read (server/guards/same-site.ts).
+    const other = await ctx({ consent: [GRANTED] }, { headers: { referer: 'http://elsewhere.test/?acclid=click-2003' } })
+    expect(other.status).toBe(403)
+    // What the page posts beats its Referer; a malformed parameter is dropped and the post still lands.
+    const both = await ctx({ consent: [GRANTED], acclid: 'click-2004' }, { headers: { referer: 'http://shop.test/?acclid=click-2005' } })
+    expect(claimsOf(setCtx(both)!).acid).toBe(`AC.${NOW_MS}.click-2004`)
+    const bad = await ctx({ consent: [GRANTED] }, { headers: { referer: 'http://shop.test/?acclid=has%20space' } })
+    expect(bad.status).toBe(200)
+    expect(claimsOf(setCtx(bad)!).acid).toBeUndefined()
+  })
+
+  it('an explicit no keeps none of it', async () => {
+    await app()
+    const denied = { ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', source: 'hook' }
+    const res = await ctx({ consent: [denied] }, { headers: { referer: 'http://shop.test/landing?acclid=click-2001' } })
+    expect(claimsOf(setCtx(res)!).acid).toBeUndefined()
+  })
+})
+
 describe('collectBrowserIds', () => {
   const id = { key: 'acme.acid' as const, claim: 'acid', pattern: ACID }
   it('refuses a name the context uses or another id already has, naming the driver', () => {

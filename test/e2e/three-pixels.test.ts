@@ -195,6 +195,26 @@ describe.skipIf(skip)('Pinterest, Meta and TikTok pixels in Chromium → tagward
     expect(tiktokCopies('ord_10042')).toHaveLength(1)
   })
 
+  it('a landing page without Meta\'s or TikTok\'s pixel: their click ids are kept all the same, read from the page address Chromium sends with /tw/ctx', async () => {
+    const landing = `<!doctype html><html><head><script async src="/tw/loader.js"></script>
+<script>${SNIPPET}; tagwarden.q.push(['consent', ${JSON.stringify(GRANTED)}])</script></head><body><h1>Spring sale</h1></body></html>`
+    const { browser: b } = await openBrowser({ landing })
+    const tab = await b.context.newPage()
+    const asked: string[] = []
+    tab.on('request', (r) => asked.push(new URL(r.url()).pathname))
+    await tab.goto(`${shop}/shop/landing?utm_source=meta&fbclid=${FBCLID}&ttclid=${encodeURIComponent(TTCLID)}`)
+    await eventually(async () => {
+      const cookie = (await b.context.cookies()).find((c) => c.name === 'tw_ctx')
+      expect(cookie).toBeDefined()
+      const claims = JSON.parse(Buffer.from(cookie!.value.split('.')[1], 'base64url').toString())
+      expect(claims.fbc).toMatch(new RegExp(`^fb\\.\\d\\.\\d{13}\\.${FBCLID}$`))
+      expect(claims.ttclid).toBe(TTCLID)
+    })
+    // No client code read them: the pixel chunk is for pages with fbq or ttq.
+    expect(asked).toContain('/tw/ctx')
+    expect(asked).not.toContain('/tw/px.js')
+  })
+
   it('a denied ad_user_data strips the hashed identifiers from all three server copies; IP and user agent stay', async () => {
     const consent = { ...GRANTED, ad_user_data: 'denied' }
     const { browser: b } = await openBrowser({
