@@ -91,7 +91,8 @@ export function browserIdFields(declared: readonly BrowserId[]) {
 /**
  * The declared URL parameters of the page that posted to `/ctx`, read from its `Referer` when it is
  * the shop's own page (`ownPage`: the browser said same-origin, or the host is the request's; browsers
- * send a same-origin request's full URL unless the page's Referrer-Policy strips it).
+ * send a same-origin request's full URL unless the page's Referrer-Policy strips it: docs/design.md
+ * "The context cookie").
  * Under the parameter's name, as the pixel chunk would post it: so a landing click id is taken where
  * no client code reads it (a page without Meta's or TikTok's pixel never loads `/tw/px.js`). A value
  * the page posts itself wins.
