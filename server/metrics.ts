@@ -28,7 +28,7 @@ export interface MetricsOptions {
   deliveryState?: () => Record<string, { state: string; until?: string }>
   /** Event_ids a local outbox forgot before 48 h (TAGWARDEN_IDEMPOTENCY_MAX_IDS reached), read at scrape time. */
   forgottenEarly?: () => number
-  /** Cart contexts held in memory because storage failed, waiting to be written (context/held-carts.ts). */
+  /** Cart/checkout tokens whose context is held in memory because storage failed, waiting to be written (context/held-carts.ts). */
   cartContextsHeld?: () => number
   /** Events the inspector's journal did not record (sampled out under load), read at scrape time. */
   journalSkipped?: () => number
@@ -81,7 +81,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const acceptedTotal = registry.counter('tagwarden_events_accepted_total', 'Events queued for a destination, by the path they arrived on.', ['source', 'destination'])
   const sent = registry.counter('tagwarden_events_sent_total', 'Events the destination platform processed.', ['destination'])
   const failed = registry.counter('tagwarden_events_failed_total', 'Events not delivered, per event and failed attempt, by reason.', ['destination', 'reason'])
-  const cartsLost = registry.counter('tagwarden_cart_contexts_lost_total', "Cart/checkout contexts /tw/ctx could not store because storage failed and that were dropped unwritten (more than 10,000 held, or held 24 h): that cart's order webhook goes without the browser's ids.", [])
+  const cartsLost = registry.counter('tagwarden_cart_contexts_lost_total', "Cart/checkout tokens whose context /tw/ctx could not store because storage failed, dropped unwritten (the oldest beyond 10,000, or held 24 h): that cart's order webhook goes without the browser's ids.", [])
   const dead = registry.counter('tagwarden_events_dead_lettered_total', 'Events moved to the dead-letter store.', ['destination'])
   const consent = registry.counter('tagwarden_consent_actions_total', 'Consent decisions per event and destination (allow, strip, restricted, suppress).', ['destination', 'action'])
   const refused = registry.counter('tagwarden_events_refused_total', 'Events not taken because the outbox was full (TAGWARDEN_MAX_QUEUE).', ['destination'])
@@ -89,7 +89,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   registry.gauge('tagwarden_event_ids_forgotten_early', 'Event_ids forgotten before 48 h since start because TAGWARDEN_IDEMPOTENCY_MAX_IDS was reached (local stores).', [], (g) => {
     g.labels().set(opts.forgottenEarly?.() ?? 0)
   })
-  registry.gauge('tagwarden_cart_contexts_held', 'Cart/checkout contexts /tw/ctx could not store because storage failed, held in this instance\'s memory until storage takes writes again.', [], (g) => {
+  registry.gauge('tagwarden_cart_contexts_held', 'Cart/checkout tokens whose context /tw/ctx could not store because storage failed, held in this instance\'s memory until storage takes writes again.', [], (g) => {
     g.labels().set(opts.cartContextsHeld?.() ?? 0)
   })
   registry.gauge('tagwarden_inspector_events_skipped', 'Events not shown in the inspector since start: above 500 new events a second it keeps a sample.', [], (g) => {

@@ -90,7 +90,7 @@ export function browserIdFields(declared: readonly BrowserId[]) {
 
 /**
  * The declared URL parameters of the page that posted to `/ctx`, read from its `Referer` when it is
- * the shop's own page (`ownPage`: the browser said same-origin, or the host is the request's; browsers
+ * the shop's own page (`ownPage`, given the Referer's lowercase host name; browsers
  * send a same-origin request's full URL unless the page's Referrer-Policy strips it: docs/design.md
  * "The context cookie").
  * Under the parameter's name, as the pixel chunk would post it: so a landing click id is taken where
@@ -107,7 +107,7 @@ export function refererParams(referer: string | null, ownPage: (host: string) =>
   } catch {
     return out
   }
-  if (!ownPage(url.host)) return out
+  if (!ownPage(url.hostname)) return out
   for (const d of declared) {
     const v = d.param ? url.searchParams.get(d.param) : null
     if (v && URL_VALUE.test(v)) out[d.param!] = v

@@ -1,7 +1,7 @@
 import type { Storage } from 'unstorage'
 import type { CanonicalEvent, ClickIdKey, ConsentSignals } from '../event'
 import { hashUserValue } from '../identity/normalize'
-import type { HeldCarts } from './held-carts'
+import { createHeldCarts, type HeldCarts } from './held-carts'
 
 /** What the browser told us about a shopper, kept per cart/checkout token so an order can be joined to it. */
 export interface CartContext {
@@ -28,10 +28,9 @@ export interface CartContextStore {
   find(tokens: (string | undefined | null)[]): Promise<CartContext | undefined>
   /**
    * Keep a context `put` could not store (storage down) in memory, written with the next `put` or
-   * read that reaches storage; `get` finds it meanwhile (context/held-carts.ts). False when this
-   * store holds nothing (made without `held`): the context is lost.
+   * read that reaches storage, or by `writeHeld`; `get` finds it meanwhile (context/held-carts.ts).
    */
-  hold(tokens: string[], context: CartContext): boolean
+  hold(tokens: string[], context: CartContext): void
   /** Write what is held now (storage is back); a failure leaves it held. */
   writeHeld(): Promise<void>
 }
@@ -47,17 +46,15 @@ const keyOf = (token: string) => `ctx:cart:${encodeURIComponent(bareToken(token)
  * Storage of browser context by cart/checkout token, for webhooks and API events that carry a
  * `context` token. Expired entries read as missing.
  */
-export function createCartContextStore(storage: Storage, now: () => number = Date.now, held?: HeldCarts<CartContext>): CartContextStore {
+export function createCartContextStore(storage: Storage, now: () => number = Date.now, held: HeldCarts<CartContext> = createHeldCarts(now, () => {})): CartContextStore {
   const unique = (tokens: string[]) => [...new Set(tokens.map(bareToken).filter(Boolean))]
-  const write = async (tokens: string[], context: CartContext) => {
-    await Promise.all(tokens.map((t) => storage.setItem(keyOf(t), context, { ttl: Math.floor(CART_CONTEXT_TTL_MS / 1000) })))
-  }
+  const write = (token: string, context: CartContext) => storage.setItem(keyOf(token), context, { ttl: Math.floor(CART_CONTEXT_TTL_MS / 1000) })
   /** Storage answered: write what was held during an outage (a failure leaves it held for the next try). */
   const writeHeld = async () => {
-    if (held?.size) await held.flush(write).catch(() => undefined)
+    if (held.size) await held.flush(write).catch(() => undefined)
   }
   async function put(tokens: string[], context: CartContext): Promise<void> {
-    await write(unique(tokens), context)
+    await Promise.all(unique(tokens).map((t) => write(t, context)))
     void writeHeld()
   }
   async function get(token: string): Promise<CartContext | undefined> {
@@ -65,7 +62,7 @@ export function createCartContextStore(storage: Storage, now: () => number = Dat
     const stored = await storage.getItem<CartContext>(keyOf(token))
     void writeHeld()
     // A context held during an outage is newer than what storage had for this token before it.
-    const kept = held?.get(bareToken(token))
+    const kept = held.get(bareToken(token))
     const c = kept && (!stored || kept.at >= stored.at) ? kept : stored
     if (!c || typeof c.at !== 'number') return undefined
     if (now() - c.at > CART_CONTEXT_TTL_MS) {
@@ -82,7 +79,7 @@ export function createCartContextStore(storage: Storage, now: () => number = Dat
     }
     return undefined
   }
-  return { put, get, find, hold: (tokens, context) => (held ? (held.hold(unique(tokens), context), true) : false), writeHeld }
+  return { put, get, find, hold: (tokens, context) => held.hold(unique(tokens), context), writeHeld }
 }
 
 /**

@@ -31,6 +31,16 @@ const originOf = (url: string): string | undefined => {
 }
 
 /**
+ * The shop's host names as this request names them, lowercase: its `Host`, and `X-Forwarded-Host`
+ * too when a trusted proxy passed the request on.
+ */
+export function shopHosts(event: H3Event, rt: Pick<Runtime, 'client'>): string[] {
+  const own = [event.url.host]
+  if (rt.client(event).viaTrustedProxy) own.push(...(event.req.headers.get('x-forwarded-host') ?? '').split(','))
+  return own.filter((h): h is string => !!h).flatMap((h) => hostOf(`http://${h.trim()}`) ?? [])
+}
+
+/**
  * Why a browser POST is not the shop's own, or undefined when it is. In order:
  * 1. `Sec-Fetch-Site` (page scripts cannot set it): `cross-site` is refused, `same-origin` passes.
  * 2. Otherwise `Origin` must name the shop's host (the request's `Host`; `X-Forwarded-Host` too when a
@@ -55,9 +65,7 @@ export function originProblem(event: H3Event, rt: Pick<Runtime, 'config' | 'clie
   const allowed = originOf(claimed)
   if (allowed && rt.config.allowedOrigins.includes(allowed)) return undefined
   const host = hostOf(claimed)
-  const own = [event.url.host]
-  if (rt.client(event).viaTrustedProxy) own.push(...(headers.get('x-forwarded-host') ?? '').split(','))
-  const ownHosts = own.filter((h): h is string => !!h).map((h) => hostOf(`http://${h.trim()}`))
+  const ownHosts = shopHosts(event, rt)
   if (host && ownHosts.includes(host)) return undefined
   return `${what} ${claimed.slice(0, 100)} is not this shop (${ownHosts[0] ?? 'no Host header'}) nor in TAGWARDEN_ALLOWED_ORIGINS`
 }

@@ -12,7 +12,7 @@ import { mergeContext, sameContext } from '../context/merge'
 import type { Runtime } from '../runtime'
 import type { BrowserDecisions } from '../consent/types'
 import { parseJson, readBodyText, validate } from '../http/request'
-import { assertNotCrossSite } from '../guards/same-site'
+import { assertNotCrossSite, shopHosts } from '../guards/same-site'
 import { requestConsent, requestCountry } from '../context/shopper'
 
 /**
@@ -30,7 +30,7 @@ import { requestConsent, requestCountry } from '../context/shopper'
  * the loader loads a tag only as that says. Every consent decision here (which ids the cookie
  * keeps, which tags run, which cookies are kept) is the policy's (`rt.policy.browser`, consent/browser.ts).
  */
-export function ctxRoutes(app: H3, rt: Pick<Runtime, 'store' | 'now' | 'storeHealth' | 'destinations' | 'policy' | 'context' | 'carts' | 'client' | 'metrics' | 'log'> & Parameters<typeof requestConsent>[1]): void {
+export function ctxRoutes(app: H3, rt: Pick<Runtime, 'store' | 'now' | 'storeHealth' | 'destinations' | 'policy' | 'context' | 'carts' | 'client' | 'log'> & Parameters<typeof requestConsent>[1]): void {
   // On Redis every instance takes the visitor's turn there; a failure there does not fail the post.
   const shared = rt.store.redis && createRedisContexts(rt.store.redis, { keepMs: LATEST_KEEP_MS })
   const latest = createLatestContexts(rt.now, { shared, failed: (error) => rt.storeHealth.failed(error) })
@@ -41,10 +41,10 @@ export function ctxRoutes(app: H3, rt: Pick<Runtime, 'store' | 'now' | 'storeHea
     assertNotCrossSite(event)
     const json = parseJson(await readBodyText(event, CTX_BODY_LIMIT))
     const { consent: posted, ...body } = validate(ctxBodySchema, json)
-    // The landing page's own URL parameters (its Referer) fill what the body does not carry.
-    const inBody = Object.fromEntries(Object.entries(idFields.parse(json)).filter(([, v]) => v !== undefined))
-    const ownPage = (host: string) => event.req.headers.get('sec-fetch-site') === 'same-origin' || host === event.url.host
-    const ids = { ...refererParams(event.req.headers.get('referer'), ownPage, declared.ids), ...inBody }
+    const ids: Record<string, string | undefined> = idFields.parse(json)
+    // The landing page's own URL parameters (its Referer, when the page is the shop's) fill what the body does not carry.
+    const ownPage = (host: string) => event.req.headers.get('sec-fetch-site') === 'same-origin' || shopHosts(event, rt).includes(host)
+    for (const [param, value] of Object.entries(refererParams(event.req.headers.get('referer'), ownPage, declared.ids))) ids[param] ??= value
     const consent = Array.isArray(posted) ? rt.policy.combine(posted, requestCountry(event, rt)) : posted
     const { claims: cookie, issuedAt } = await rt.context.read(event)
     const answer = await latest.update(cookie, issuedAt, async (existing) => {
@@ -81,9 +81,8 @@ export function ctxRoutes(app: H3, rt: Pick<Runtime, 'store' | 'now' | 'storeHea
           // Storage down: the consent decision still reaches the browser (it needs no storage); the
           // cart's context is held in memory and written once storage is back (README "Storage outage").
           if (!rt.storeHealth.failed(error)) throw error
-          const held = rt.carts.hold(tokens, context)
-          if (!held) rt.metrics.cartContextLost()
-          rt.log.warn(`[tagwarden] storage failed: a cart context from /tw/ctx was ${held ? 'held in memory until storage is back' : 'not stored'}`, { reason: (error as Error).message })
+          rt.carts.hold(tokens, context)
+          rt.log.warn('[tagwarden] storage failed: a cart context from /tw/ctx is held in memory until storage is back', { reason: (error as Error).message })
         })
       }
       ownClickIdCookies(event, next, decided, cookies)

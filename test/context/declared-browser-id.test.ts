@@ -71,6 +71,9 @@ describe('a landing click id on a page that does not post it (no pixel chunk the
     // The browser says the request is same-origin: the shop's host as the browser saw it counts even behind a proxy that changed Host.
     const proxied = await ctx({ consent: [GRANTED] }, { headers: { referer: 'https://www.shop.example/landing?acclid=click-2002', 'sec-fetch-site': 'same-origin' } })
     expect(claimsOf(setCtx(proxied)!).acid).toBe(`AC.${NOW_MS}.click-2002`)
+    // Without Sec-Fetch-Site, the shop's host as the trusted proxy forwarded it (X-Forwarded-Host) counts as the origin check counts it.
+    const forwarded = await ctx({ consent: [GRANTED] }, { headers: { referer: 'https://www.shop.example/landing?acclid=click-2006', 'x-forwarded-host': 'www.shop.example' } })
+    expect(claimsOf(setCtx(forwarded)!).acid).toBe(`AC.${NOW_MS}.click-2006`)
     // Another site's page is refused before anything is read (server/guards/same-site.ts).
     const other = await ctx({ consent: [GRANTED] }, { headers: { referer: 'http://elsewhere.test/?acclid=click-2003' } })
     expect(other.status).toBe(403)

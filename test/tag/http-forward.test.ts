@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHttpForward } from '../../server/upstream/http-forward'
+import { waitFor } from '../delivery/harness'
 
 // The beacon forward over Node's http with keep-alive, against a real local server.
 interface Seen { method?: string; url?: string; headers: IncomingMessage['headers']; body: string; socket: number }
@@ -63,11 +64,7 @@ describe('createHttpForward', () => {
     expect(clientSockets.length).toBeGreaterThan(0)
     server.closeIdleConnections()
     // Every socket the forward kept is idle: wait until the client side has seen each one close.
-    const end = Date.now() + 5_000
-    while (!clientSockets.every((s) => s.closed)) {
-      if (Date.now() > end) throw new Error('the forward still holds a socket the upstream closed 5 s ago')
-      await new Promise((r) => setTimeout(r, 5))
-    }
+    await waitFor('the forward saw the upstream close its idle sockets', () => clientSockets.every((s) => s.closed), 5_000)
     const a = await forward(`${base}/v3/?b=2`, { method: 'GET', headers: {} })
     expect(a.status).toBe(200)
     expect(seen.at(-1)!.url).toBe('/v3/?b=2')
